@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{shared,device,cloud,simulator,test}/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/cdk.out/**'],
+    // Integration tests start real brokers, child processes and browsers: give them room,
+    // and keep the 2-core CI machine from running too many at once.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    coverage: {
+      provider: 'v8',
+      include: ['shared/src/**', 'cloud/src/**', 'device/src/**', 'simulator/src/**'],
+      thresholds: {
+        'shared/src/**': { lines: 95, branches: 90, functions: 95, statements: 95 },
+      },
+    },
+  },
+});
