@@ -1,0 +1,48 @@
+/**
+ * The seam between the door's hardware and the agent's core. Drivers (GPIO via onoff or
+ * gpiod, serial via serialport, simulated) implement these; the core (state machine,
+ * event factory, outbox) never touches hardware. Every component has a lifecycle:
+ * the constructor does nothing, start() acquires, stop() releases and removes listeners.
+ */
+export interface Lifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A debounced reading of the door contact. */
+export interface DoorSensorReading {
+  state: 'open' | 'closed';
+  /** Milliseconds since the epoch, from the injected clock, when the edge was seen. */
+  at: number;
+}
+
+export interface DoorSensor extends Lifecycle {
+  /** The current debounced state, or 'unknown' before the first read. */
+  readonly state: 'open' | 'closed' | 'unknown';
+  /** Called once per real transition (after debounce), and once at start with the initial state. */
+  onReading(listener: (reading: DoorSensorReading) => void): void;
+  /** Called when the input cannot be read; the driver keeps trying. */
+  onError(listener: (error: Error) => void): void;
+  /** Change the debounce at run time (shadow setting). */
+  setDebounceMs(ms: number): void;
+}
+
+/** One badge presented to the reader. The id stays on the device: the core hashes it. */
+export interface BadgeScan {
+  badgeId: string;
+  at: number;
+}
+
+export interface BadgeReader extends Lifecycle {
+  onScan(listener: (scan: BadgeScan) => void): void;
+  /** Connected/disconnected changes (unplug, replug); the reader reconnects by itself. */
+  onConnectionChange(listener: (connected: boolean, error?: Error) => void): void;
+  /** Frames dropped for a bad checksum or shape, since start. */
+  readonly badFrames: number;
+}
+
+/** A buzzer or LED driven by cloud commands. */
+export interface Buzzer extends Lifecycle {
+  /** Sound for the given time; a new call extends or restarts the sound. */
+  sound(durationMs: number): Promise<void>;
+}
