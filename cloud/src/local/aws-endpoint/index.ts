@@ -1,0 +1,20 @@
+export { AwsEndpoint, type AwsEndpointOptions } from './aws-endpoint.js';
+export {
+  AwsServiceError,
+  InvalidSignatureError,
+  MissingAuthenticationTokenError,
+  statusFor,
+  UnknownOperationError,
+} from './errors.js';
+export { type RestHandler, RestRouter } from './rest-router.js';
+export { type ListenOptions, listenAwsEndpoint } from './server.js';
+export { routeService, splitTarget } from './service-router.js';
+export { parseAuthorization, type SigV4Authorization, verifySignature } from './sigv4.js';
+export type {
+  AwsEndpointLogger,
+  AwsProtocol,
+  AwsRequest,
+  AwsResponse,
+  AwsServiceDefinition,
+} from './types.js';
+export { contentTypeFor, toWireError, type WireError } from './wire-errors.js';

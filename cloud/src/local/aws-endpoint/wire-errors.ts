@@ -1,0 +1,42 @@
+import { AwsServiceError, statusFor } from './errors.js';
+import type { AwsProtocol } from './types.js';
+
+/** An error response ready for the wire. */
+export interface WireError {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Content type of each protocol's bodies. */
+export function contentTypeFor(protocol: AwsProtocol): string {
+  switch (protocol) {
+    case 'awsJson1_0':
+      return 'application/x-amz-json-1.0';
+    case 'awsJson1_1':
+      return 'application/x-amz-json-1.1';
+    case 'restJson1':
+      return 'application/json';
+  }
+}
+
+/**
+ * The one place where errors become AWS wire errors (STYLE rule 14).
+ * - awsJson1_0/1_1: body `{"__type": code, "message": ...}`, header x-amzn-ErrorType, 400 unless said
+ *   (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html#operation-error-serialization).
+ * - restJson1: header x-amzn-ErrorType, body `{"message": ...}`, status per error
+ *   (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization).
+ * Anything that is not an AwsServiceError is an internal failure: its text stays in the log,
+ * not on the wire.
+ */
+export function toWireError(protocol: AwsProtocol, err: unknown): WireError {
+  const known =
+    err instanceof AwsServiceError
+      ? err
+      : new AwsServiceError('InternalFailure', 'The server encountered an internal error', 500);
+  const status = statusFor(protocol, known);
+  const headers = { 'content-type': contentTypeFor(protocol), 'x-amzn-errortype': known.code };
+  const body =
+    protocol === 'restJson1' ? { message: known.message } : { __type: known.code, message: known.message };
+  return { status, headers, body: JSON.stringify(body) };
+}
