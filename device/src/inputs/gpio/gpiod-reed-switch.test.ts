@@ -1,0 +1,164 @@
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { GpiodToolError } from '../errors.js';
+import type { DoorSensorReading } from '../types.js';
+import { createCommandRunner } from './command-runner.js';
+import { GpiodReedSwitch } from './gpiod-reed-switch.js';
+
+/*
+ * Fake gpiod tools on PATH (shell scripts in a temp folder), playing libgpiod v1 or v2:
+ * - gpiomon --version prints the banner; otherwise it records its arguments, fails once
+ *   if $FAKE_DIR/crash-once exists, then follows $FAKE_DIR/edges (the test appends lines).
+ * - gpioget prints $FAKE_DIR/level in the version's style; gpiodetect lists a Pi 5.
+ */
+const GPIOMON = `#!/bin/sh
+if [ "$1" = "--version" ]; then echo "gpiomon (libgpiod) v$FAKE_MAJOR.0"; exit 0; fi
+echo "$@" >> "$FAKE_DIR/gpiomon.args"
+if [ -f "$FAKE_DIR/crash-once" ]; then rm "$FAKE_DIR/crash-once"; echo "gpiomon: unable to request lines: Device or resource busy" >&2; exit 1; fi
+exec tail -n +1 -f "$FAKE_DIR/edges"
+`;
+const GPIOGET = `#!/bin/sh
+echo "$@" >> "$FAKE_DIR/gpioget.args"
+if [ "$FAKE_MAJOR" = "1" ]; then cat "$FAKE_DIR/level"; else echo "\\"17\\"=$( [ "$(cat "$FAKE_DIR/level")" = "1" ] && echo active || echo inactive)"; fi
+`;
+const GPIODETECT = `#!/bin/sh
+echo "gpiochip0 [pinctrl-rp1] (54 lines)"
+echo "gpiochip10 [gpio-brcmstb@107d508500] (32 lines)"
+`;
+
+describe('Class: GpiodReedSwitch', () => {
+  let dir: string;
+  let bin: string;
+  const sensors: GpiodReedSwitch[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smartdoor-gpiod-'));
+    bin = join(dir, 'bin');
+    mkdirSync(bin);
+    for (const [name, body] of Object.entries({
+      gpiomon: GPIOMON,
+      gpioget: GPIOGET,
+      gpiodetect: GPIODETECT,
+    })) {
+      writeFileSync(join(bin, name), body);
+      chmodSync(join(bin, name), 0o755);
+    }
+    writeFileSync(join(dir, 'edges'), '');
+    writeFileSync(join(dir, 'level'), '0\n');
+  });
+  afterEach(async () => {
+    for (const s of sensors.splice(0)) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const make = (major: 1 | 2, extra: Partial<ConstructorParameters<typeof GpiodReedSwitch>[0]> = {}) => {
+    const runner = createCommandRunner({
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_DIR: dir, FAKE_MAJOR: String(major) },
+    });
+    const sensor = new GpiodReedSwitch({ bcmPin: 17, runner, debounceMs: 0, restartDelayMs: 20, ...extra });
+    sensors.push(sensor);
+    const readings: DoorSensorReading[] = [];
+    const errors: Error[] = [];
+    sensor.onReading((r) => readings.push(r));
+    sensor.onError((e) => errors.push(e));
+    return { sensor, readings, errors };
+  };
+  const edges = (...lines: string[]) =>
+    appendFileSync(join(dir, 'edges'), lines.map((l) => `${l}\n`).join(''));
+
+  it.each([
+    {
+      major: 1 as const,
+      open: '1 17',
+      close: '0 17',
+      monArgs: '--bias=pull-up --line-buffered --format=%e %o gpiochip0 17',
+    },
+    {
+      major: 2 as const,
+      open: 'rising 17',
+      close: 'falling 17',
+      monArgs: '--bias=pull-up --edges=both --format=%E %o --chip gpiochip0 17',
+    },
+  ])(
+    'follows gpiomon v$major edges after the gpioget start level',
+    async ({ major, open, close, monArgs }) => {
+      // Prepare
+      const { sensor, readings } = make(major);
+      // Act
+      await sensor.start();
+      edges(open);
+      await vi.waitFor(() => expect(readings).toHaveLength(2));
+      edges(close);
+      await vi.waitFor(() => expect(readings).toHaveLength(3));
+      // Assess
+      expect(readings.map((r) => r.state)).toEqual(['closed', 'open', 'closed']);
+      expect(readFileSync(join(dir, 'gpiomon.args'), 'utf8').trim()).toBe(monArgs);
+    },
+  );
+
+  it('gives one reading for a burst of bouncing edges', async () => {
+    // Prepare
+    const { sensor, readings } = make(1, { debounceMs: 40 });
+    await sensor.start();
+    // Act
+    edges('1 17', '0 17', '1 17', '0 17', '1 17');
+    await vi.waitFor(() => expect(readings).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 100)); // real time: gpiomon is a real process
+    // Assess
+    expect(readings.map((r) => r.state)).toEqual(['closed', 'open']);
+  });
+
+  it('restarts gpiomon when it exits, reporting why, and catches up on a missed edge', async () => {
+    // Prepare
+    writeFileSync(join(dir, 'crash-once'), '');
+    const { sensor, readings, errors } = make(2);
+    // Act
+    await sensor.start();
+    writeFileSync(join(dir, 'level'), '1\n'); // the door opened while gpiomon was down
+    await vi.waitFor(() => expect(readings.map((r) => r.state)).toEqual(['closed', 'open']));
+    edges('falling 17');
+    await vi.waitFor(() => expect(readings).toHaveLength(3));
+    // Assess
+    expect(errors[0]).toBeInstanceOf(GpiodToolError);
+    expect(errors[0]?.message).toMatch(/gpiomon stopped \(gpiomon: unable to request lines.*\); restarting/);
+    expect(readFileSync(join(dir, 'gpiomon.args'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('uses a configured chip and pull-down bias without asking gpiodetect', async () => {
+    // Prepare
+    const { sensor, readings } = make(1, { gpioChip: 'gpiochip4', activeLow: false });
+    // Act
+    await sensor.start();
+    // Assess: level 0 with active-high normally-open wiring is an open contact: door open.
+    expect(readings[0]?.state).toBe('open');
+    expect(readFileSync(join(dir, 'gpioget.args'), 'utf8').trim()).toBe('--bias=pull-down gpiochip4 17');
+  });
+
+  it('fails to start with a GpiodToolError when a tool is missing', async () => {
+    // Prepare
+    rmSync(join(bin, 'gpiodetect'));
+    const { sensor } = make(1);
+    // Act
+    const started = sensor.start();
+    // Assess
+    await expect(started).rejects.toThrow(GpiodToolError);
+    await expect(started).rejects.toThrow(/gpiodetect failed/);
+  });
+
+  it('refuses a pin beyond the chip', async () => {
+    // Prepare
+    const { sensor } = make(1, { bcmPin: 60 });
+    // Act
+    const started = sensor.start();
+    // Assess
+    await expect(started).rejects.toThrow('BCM pin 60 is out of range: pinctrl-rp1 has 54 lines (0 to 53)');
+  });
+});

@@ -1,0 +1,201 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { GpiodToolError, GpioPinOutOfRangeError } from '../errors.js';
+import { SYSTEM_TIMERS, type Timers } from '../timers.js';
+import type { DoorSensor, DoorSensorReading } from '../types.js';
+import { type CommandRunner, createCommandRunner } from './command-runner.js';
+import { DoorInput, type ReedWiring } from './door-input.js';
+import {
+  type GpioBias,
+  type GpiodMajor,
+  gpiogetArgs,
+  gpiomonArgs,
+  parseGpiodetect,
+  parseGpiodVersion,
+  parseGpiogetValue,
+  parseGpiomonLine,
+  pickPiChip,
+} from './gpiod-tools.js';
+import { messageOf } from './sysfs-reed-switch.js';
+
+export interface GpiodReedSwitchOptions {
+  /** BCM number of the input; on the header's chip it is the line offset. */
+  bcmPin: number;
+  /** @default 'normally-open' */
+  wiring?: ReedWiring;
+  /** Reads 0 when the contact is closed; also picks the bias (pull-up when true). @default true */
+  activeLow?: boolean;
+  /** @default 50 */
+  debounceMs?: number;
+  /** Chip name, number or path; `auto` finds the header's chip with gpiodetect. @default 'auto' */
+  gpioChip?: string;
+  /** Runs gpiomon/gpioget/gpiodetect; tests put fakes on its PATH. @default the real tools on PATH */
+  runner?: CommandRunner;
+  /** Wait before starting gpiomon again after it exits. @default 2000 */
+  restartDelayMs?: number;
+  /** @default Date.now */
+  now?: () => number;
+  /** @default the global timers */
+  timers?: Timers;
+}
+
+/**
+ * The reed switch on the GPIO character device, for kernels without sysfs GPIO. It reads
+ * the start level with gpioget, then follows gpiomon's edges (a child process); if gpiomon
+ * dies it is restarted after a delay, and the level is read again so nothing is missed.
+ */
+export class GpiodReedSwitch implements DoorSensor {
+  private readonly input: DoorInput;
+  private readonly runner: CommandRunner;
+  private readonly timers: Timers;
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private restartTimer: unknown;
+  private running = false;
+  private major: GpiodMajor = 1;
+  private chip = '';
+  private level: 0 | 1 = 0;
+
+  constructor(private readonly opts: GpiodReedSwitchOptions) {
+    this.runner = opts.runner ?? createCommandRunner();
+    this.timers = opts.timers ?? SYSTEM_TIMERS;
+    this.input = new DoorInput({
+      wiring: opts.wiring ?? 'normally-open',
+      activeLow: opts.activeLow ?? true,
+      debounceMs: opts.debounceMs ?? 50,
+      now: opts.now ?? Date.now,
+      timers: this.timers,
+    });
+  }
+
+  get state(): 'open' | 'closed' | 'unknown' {
+    return this.input.state;
+  }
+  onReading(listener: (reading: DoorSensorReading) => void): void {
+    this.input.onReading(listener);
+  }
+  onError(listener: (error: Error) => void): void {
+    this.input.onError(listener);
+  }
+  setDebounceMs(ms: number): void {
+    this.input.setDebounceMs(ms);
+  }
+
+  private get bias(): GpioBias {
+    return (this.opts.activeLow ?? true) ? 'pull-up' : 'pull-down';
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.major = await this.detectVersion();
+    this.chip = await this.resolveChip();
+    this.level = await this.readLevel();
+    this.running = true;
+    this.input.initial(this.level);
+    this.spawnMonitor();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.restartTimer !== undefined) this.timers.clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.input.reset();
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+
+  private async detectVersion(): Promise<GpiodMajor> {
+    const { stdout } = await this.tool('gpiomon', ['--version']);
+    return parseGpiodVersion(stdout);
+  }
+
+  private async resolveChip(): Promise<string> {
+    const wanted = this.opts.gpioChip ?? 'auto';
+    if (wanted !== 'auto') return wanted;
+    const { stdout } = await this.tool('gpiodetect', []);
+    const chips = parseGpiodetect(stdout);
+    const chip = pickPiChip(chips);
+    if (!chip) {
+      throw new GpiodToolError(
+        `gpiodetect lists no Raspberry Pi GPIO chip (found ${chips.map((c) => `${c.name} [${c.label}]`).join(', ') || 'none'}); set reedSwitch.gpioChip`,
+        'gpiodetect',
+      );
+    }
+    if (this.opts.bcmPin >= chip.lines)
+      throw new GpioPinOutOfRangeError(this.opts.bcmPin, chip.label, chip.lines);
+    return chip.name;
+  }
+
+  private async readLevel(): Promise<0 | 1> {
+    const { stdout } = await this.tool(
+      'gpioget',
+      gpiogetArgs(this.major, this.chip, this.opts.bcmPin, this.bias),
+    );
+    return parseGpiogetValue(stdout);
+  }
+
+  private async tool(name: string, args: string[]): Promise<{ stdout: string }> {
+    try {
+      return await this.runner.run(name, args);
+    } catch (cause) {
+      throw new GpiodToolError(`${name} failed: ${messageOf(cause)}`, name, { cause });
+    }
+  }
+
+  private spawnMonitor(): void {
+    const args = gpiomonArgs(this.major, this.chip, this.opts.bcmPin, this.bias);
+    const child = this.runner.spawn('gpiomon', args);
+    this.child = child;
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-500);
+    });
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const edge = parseGpiomonLine(line, this.major);
+      if (!edge) return;
+      this.level = edge === 'rising' ? 1 : 0;
+      this.input.edge(this.level);
+    });
+    child.on('error', (cause) => {
+      this.input.error(new GpiodToolError(`gpiomon cannot run: ${cause.message}`, 'gpiomon', { cause }));
+    });
+    child.on('exit', (code, signal) => {
+      lines.close();
+      if (this.child !== child || !this.running) return;
+      this.child = undefined;
+      const why = stderr.trim() || (signal ? `signal ${signal}` : `exit code ${code}`);
+      this.input.error(new GpiodToolError(`gpiomon stopped (${why}); restarting`, 'gpiomon'));
+      this.scheduleRestart();
+    });
+  }
+
+  private scheduleRestart(): void {
+    this.restartTimer = this.timers.setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.restart();
+    }, this.opts.restartDelayMs ?? 2_000);
+  }
+
+  /** Read the level again (an edge may have been missed while gpiomon was down), then follow edges. */
+  private async restart(): Promise<void> {
+    if (!this.running) return;
+    try {
+      const level = await this.readLevel();
+      if (!this.running) return;
+      if (level !== this.level) {
+        this.level = level;
+        this.input.edge(level);
+      }
+      this.spawnMonitor();
+    } catch (cause) {
+      this.input.error(cause instanceof Error ? cause : new Error(String(cause)));
+      if (this.running) this.scheduleRestart();
+    }
+  }
+}
