@@ -1,0 +1,282 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type BusEvent, EventSource } from '@smartdoor/shared';
+import { DashboardState, type DoorTile, type StreamItem } from './dashboard-state.js';
+import { FiguresTracker } from './figures.js';
+import { CloudMetrics } from './metrics.js';
+import { SseHub } from './sse-hub.js';
+import type { DashboardRoute, DashboardSignal, DashboardSources, DeadLetterView } from './types.js';
+
+/** Timers and time, injected so tests drive them. */
+export interface DashboardClock {
+  now(): number;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+const systemClock: DashboardClock = {
+  now: () => Date.now(),
+  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+  clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+};
+
+export interface DashboardOptions {
+  sources: DashboardSources;
+  /** Metrics to update and serve on /metrics. @default a new CloudMetrics */
+  metrics?: CloudMetrics;
+  clock?: DashboardClock;
+  /** How often changed doors and new events go out to browsers. @default 200 */
+  flushMs?: number;
+  /** How often the figures are sampled. @default 1000 */
+  sampleMs?: number;
+  /** How often the dead-letter list is refreshed. @default 2000 */
+  deadLetterPollMs?: number;
+  /** Events sent per flush at most (the rest are counted as skipped). @default 100 */
+  maxEventsPerFlush?: number;
+}
+
+const PUBLIC = new URL('./public/', import.meta.url);
+const FILES: Record<string, [string, string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/charts.js': ['charts.js', 'text/javascript; charset=utf-8'],
+  '/style.css': ['style.css', 'text/css; charset=utf-8'],
+};
+
+/**
+ * The live dashboard: door grid, event stream, alerts, dead letters with redrive, four
+ * live charts, over SSE; and /metrics for Prometheus. It serves routes; the local cloud's
+ * HTTP server owns the port.
+ */
+export class Dashboard {
+  readonly metrics: CloudMetrics;
+  readonly state = new DashboardState();
+  readonly figures = new FiguresTracker();
+  private readonly hub = new SseHub();
+  private readonly clock: DashboardClock;
+  private readonly changed = new Set<DoorTile>();
+  private pending: StreamItem[] = [];
+  private skipped = 0;
+  private deadLetterList: DeadLetterView[] = [];
+  private timers: unknown[] = [];
+  private unsubscribe: Array<() => void> = [];
+  private lastSample = 0;
+  private readonly files = new Map<string, Buffer>();
+
+  constructor(private readonly options: DashboardOptions) {
+    this.metrics = options.metrics ?? new CloudMetrics();
+    this.clock = options.clock ?? systemClock;
+  }
+
+  get clients(): number {
+    return this.hub.size;
+  }
+
+  async start(): Promise<void> {
+    for (const [file] of Object.values(FILES)) this.files.set(file, readFileSync(new URL(file, PUBLIC)));
+    const { sources } = this.options;
+    this.unsubscribe.push(sources.subscribeBus((e) => this.onBusEvent(e)));
+    if (sources.subscribeSignals) this.unsubscribe.push(sources.subscribeSignals((s) => this.onSignal(s)));
+    this.lastSample = this.clock.now();
+    const every = (ms: number, fn: () => void) => this.timers.push(this.clock.setInterval(fn, ms));
+    every(this.options.flushMs ?? 200, () => this.flush());
+    every(this.options.sampleMs ?? 1_000, () => this.sample());
+    every(this.options.deadLetterPollMs ?? 2_000, () => void this.refreshDeadLetters());
+    every(15_000, () => this.hub.ping());
+    await this.refreshDeadLetters();
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) this.clock.clearInterval(t);
+    this.timers = [];
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    this.hub.closeAll();
+  }
+
+  /** The routes to register on the local cloud's HTTP server. */
+  routes(): DashboardRoute[] {
+    const file = (path: string): DashboardRoute => ({
+      method: 'GET',
+      path,
+      handler: (_req, res) => {
+        const [name, type] = FILES[path]!;
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
+        res.end(this.files.get(name));
+      },
+    });
+    return [
+      ...Object.keys(FILES).map(file),
+      {
+        method: 'GET',
+        path: '/events',
+        handler: (_req, res) => this.hub.open(res, [['snapshot', this.snapshot()]]),
+      },
+      { method: 'GET', path: '/api/state', handler: (_req, res) => json(res, 200, this.snapshot()) },
+      { method: 'GET', path: '/api/dlq', handler: (_req, res) => json(res, 200, this.deadLetterList) },
+      { method: 'POST', path: '/api/dlq/redrive', handler: (req, res) => this.redrive(req, res) },
+      { method: 'GET', path: '/metrics', handler: (_req, res) => this.serveMetrics(res) },
+    ];
+  }
+
+  /** For a plain node:http server: handle the request if it is ours; false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = this.routes().find((r) => r.method === req.method && r.path === path);
+    if (!route) return false;
+    void Promise.resolve(route.handler(req, res)).catch((error: unknown) =>
+      json(res, 500, { message: String(error) }),
+    );
+    return true;
+  }
+
+  snapshot() {
+    return {
+      doors: [...this.state.doors.values()],
+      events: this.state.stream.slice(-100),
+      alerts: this.state.alerts.slice(-50),
+      figures: this.figures.series,
+      deadLetters: this.deadLetterList,
+    };
+  }
+
+  private onBusEvent(event: BusEvent): void {
+    const now = this.clock.now();
+    const { door, item } = this.state.apply(event, now);
+    if (door) this.changed.add(door);
+    this.pending.push(item);
+    this.metrics.busEvents.inc({ source: event.source, detail_type: event['detail-type'] });
+    const meta = (event.detail as { metadata?: { 'idempotency-key'?: string; causedBy?: string[] } })
+      .metadata;
+    if (event.source === EventSource.Device) {
+      const edge = Date.parse(event.time);
+      this.figures.deviceEvent(meta?.['idempotency-key'], edge, now);
+      if (Number.isFinite(edge) && now >= edge) this.metrics.ingestLatency.observe((now - edge) / 1_000);
+    } else if (meta?.causedBy?.length) {
+      for (const ms of this.figures.resultEvent(meta.causedBy, now))
+        this.metrics.resultLatency.observe(ms / 1_000);
+    } else {
+      this.figures.otherEvent();
+    }
+  }
+
+  private onSignal(signal: DashboardSignal): void {
+    if (signal.kind === 'error') {
+      this.figures.error(signal.count ?? 1);
+      this.metrics.errors.inc({ reason: signal.reason }, signal.count ?? 1);
+    } else {
+      this.changed.add(this.state.setConnected(signal.thingName, signal.connected));
+    }
+  }
+
+  private flush(): void {
+    if (this.changed.size > 0) {
+      this.hub.broadcast('doors', [...this.changed]);
+      this.changed.clear();
+    }
+    if (this.pending.length > 0) {
+      const max = this.options.maxEventsPerFlush ?? 100;
+      const items = this.pending.slice(-max);
+      this.skipped += this.pending.length - items.length;
+      this.hub.broadcast('events', { items, skipped: this.skipped });
+      this.pending = [];
+    }
+  }
+
+  private sample(): void {
+    const now = this.clock.now();
+    const backlog = this.options.sources.backlog?.() ?? {
+      queues: 0,
+      deadLetters: this.deadLetterList.length,
+    };
+    const outbox = this.state.outboxBacklog();
+    const point = this.figures.sample(now, { outbox, ...backlog }, now - this.lastSample);
+    this.lastSample = now;
+    this.updateGauges(outbox, backlog);
+    const behind = this.hub.broadcast('figures', point);
+    for (const res of behind) res.once('drain', () => this.hub.send(res, 'snapshot', this.snapshot()));
+  }
+
+  private updateGauges(outbox: number, backlog: { queues: number; deadLetters: number }): void {
+    const m = this.metrics;
+    const counts = { open: 0, closed: 0, unknown: 0 };
+    let connected = 0;
+    for (const d of this.state.doors.values()) {
+      counts[d.state]++;
+      if (d.connected) connected++;
+    }
+    for (const [state, n] of Object.entries(counts)) m.doors.set({ state }, n);
+    m.doorsConnected.set(connected);
+    m.outboxBacklog.set(outbox);
+    m.queueBacklog.set(backlog.queues);
+    m.deadLetters.set(backlog.deadLetters);
+    m.dashboardClients.set(this.hub.size);
+  }
+
+  private async refreshDeadLetters(): Promise<void> {
+    const list = this.options.sources.deadLetters;
+    if (!list) return;
+    try {
+      const next = await list();
+      if (JSON.stringify(next) !== JSON.stringify(this.deadLetterList)) {
+        this.deadLetterList = next;
+        this.hub.broadcast('dlq', next);
+      }
+    } catch {
+      // The next poll tries again; the list on screen stays as it was.
+    }
+  }
+
+  private async redrive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const redrive = this.options.sources.redrive;
+    if (!redrive)
+      return json(res, 501, { message: 'redrive is not available: the local queues have not landed' });
+    let ids: string[] = [];
+    try {
+      const text = await readBody(req, 64 * 1024);
+      const body = text ? (JSON.parse(text) as { ids?: unknown }) : {};
+      if (body.ids !== undefined) {
+        if (!Array.isArray(body.ids) || !body.ids.every((i) => typeof i === 'string')) {
+          return json(res, 400, { message: 'ids: expected an array of dead-letter ids' });
+        }
+        ids = body.ids;
+      }
+    } catch (error) {
+      return json(res, 400, {
+        message: `body: expected JSON like {"ids": [...]} (${(error as Error).message})`,
+      });
+    }
+    const redriven = await redrive(ids);
+    await this.refreshDeadLetters();
+    json(res, 200, { redriven });
+  }
+
+  private async serveMetrics(res: ServerResponse): Promise<void> {
+    this.updateGauges(
+      this.state.outboxBacklog(),
+      this.options.sources.backlog?.() ?? { queues: 0, deadLetters: 0 },
+    );
+    const text = await this.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+    res.end(text);
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) reject(new Error(`over ${limit} bytes`));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,236 @@
+// The dashboard page: one EventSource, a keyed door grid, two feeds, four charts, the DLQ.
+import { drawChart, legend } from './charts.js';
+
+const $ = (id) => document.getElementById(id);
+const doors = new Map(); // thingName -> { data, el }
+let figures = [];
+let alertCount = 0;
+
+const CHARTS = {
+  latency: {
+    lines: [
+      { key: 'ingestP50', label: 'edge→bus p50', color: '#2f7de1' },
+      { key: 'ingestP99', label: 'edge→bus p99', color: '#e08a1e' },
+      { key: 'resultP99', label: 'edge→result p99', color: '#9b4dca' },
+    ],
+    format: (n) => `${n.toFixed(n < 10 ? 1 : 0)} ms`,
+    now: (p) => (p.ingestP99 === null ? '–' : `p99 ${p.ingestP99} ms`),
+    min: 5,
+  },
+  throughput: {
+    lines: [{ key: 'throughput', label: 'events/s', color: '#1f9d74' }],
+    format: (n) => `${n.toFixed(0)}/s`,
+    now: (p) => `${p.throughput}/s`,
+    min: 2,
+  },
+  errors: {
+    lines: [{ key: 'errorRatePct', label: 'errors %', color: '#d64545' }],
+    format: (n) => `${n.toFixed(1)}%`,
+    now: (p) => `${(p.errorRate * 100).toFixed(1)}%`,
+    min: 1,
+  },
+  backlog: {
+    lines: [
+      { key: 'outboxBacklog', label: 'door outboxes', color: '#2f7de1' },
+      { key: 'queueBacklog', label: 'queues', color: '#e08a1e' },
+      { key: 'deadLetters', label: 'DLQ', color: '#d64545' },
+    ],
+    format: (n) => n.toFixed(0),
+    now: (p) => `${p.outboxBacklog + p.queueBacklog}`,
+    min: 2,
+  },
+};
+
+function tileClass(d) {
+  const cls = ['door', d.state];
+  if (d.heldOpen) cls.push('held');
+  if (d.fault) cls.push('fault');
+  if (d.connected === false) cls.push('offline');
+  return cls.join(' ');
+}
+
+function tileLabel(d) {
+  const parts = [d.thingName, d.heldOpen ? 'held open' : d.state];
+  if (d.fault) parts.push(d.fault);
+  parts.push(d.connected === false ? 'offline' : d.connected ? 'online' : 'connection unknown');
+  if (d.lastPerson) parts.push(`last entry ${d.lastPerson}`);
+  return parts.join(', ');
+}
+
+function renderDoor(d) {
+  let entry = doors.get(d.thingName);
+  if (!entry) {
+    const el = document.createElement('li');
+    el.dataset.thing = d.thingName;
+    el.innerHTML = '<span class="name"></span><span class="state"></span><span class="info"></span>';
+    entry = { el, data: d };
+    doors.set(d.thingName, entry);
+    insertSorted(el, d.thingName);
+  }
+  entry.data = d;
+  const { el } = entry;
+  el.className = tileClass(d);
+  el.dataset.state = d.state;
+  el.dataset.connected = String(d.connected);
+  el.title = tileLabel(d);
+  el.setAttribute('aria-label', tileLabel(d));
+  el.children[0].textContent = d.thingName;
+  el.children[1].textContent = d.heldOpen ? 'held open' : d.fault ? 'fault' : d.state;
+  el.children[2].textContent = d.connected === false ? 'offline' : (d.lastPerson ?? d.lastEvent ?? '');
+  // Briefly highlight a tile that just changed, so the eye finds it.
+  el.classList.remove('flash');
+  void el.offsetWidth;
+  el.classList.add('flash');
+}
+
+function insertSorted(el, name) {
+  const list = $('doors');
+  const after = [...list.children].find(
+    (c) => c.dataset.thing.localeCompare(name, 'en', { numeric: true }) > 0,
+  );
+  list.insertBefore(el, after ?? null);
+}
+
+function updateTotals() {
+  let open = 0;
+  let offline = 0;
+  for (const { data } of doors.values()) {
+    if (data.state === 'open') open++;
+    if (data.connected === false) offline++;
+  }
+  $('total-doors').textContent = doors.size;
+  $('total-open').textContent = open;
+  $('total-offline').textContent = offline;
+  $('total-alerts').textContent = alertCount;
+  $('doors-empty').hidden = doors.size > 0;
+  $('doors').classList.toggle('compact', doors.size > 120);
+}
+
+function feedItem(item) {
+  const li = document.createElement('li');
+  li.className = item.level;
+  const t = new Date(item.at).toLocaleTimeString([], { hour12: false });
+  li.innerHTML = '<time></time> <b></b> <span></span>';
+  li.children[0].textContent = t;
+  li.children[0].setAttribute('datetime', new Date(item.at).toISOString());
+  li.children[1].textContent = item.thingName ?? item.source;
+  li.children[2].textContent = item.summary;
+  return li;
+}
+
+function prepend(listId, items, keep) {
+  const list = $(listId);
+  const frag = document.createDocumentFragment();
+  for (const item of [...items].reverse()) frag.appendChild(feedItem(item));
+  list.insertBefore(frag, list.firstChild);
+  while (list.childElementCount > keep) list.lastChild.remove();
+}
+
+function addEvents(items) {
+  prepend('events', items, 80);
+  const alerts = items.filter((i) => i.level === 'alert');
+  alertCount += alerts.length;
+  if (alerts.length) prepend('alerts', alerts, 40);
+}
+
+function drawFigures() {
+  const series = figures.map((p) => ({ ...p, errorRatePct: p.errorRate * 100 }));
+  const last = series[series.length - 1];
+  for (const [name, spec] of Object.entries(CHARTS)) {
+    const fig = $(`chart-${name}`);
+    legend(fig.querySelector('.legend'), spec.lines);
+    const lines = spec.lines.map((l) => ({ ...l, values: series.map((p) => p[l.key]) }));
+    drawChart(fig.querySelector('svg'), lines, spec);
+    fig.querySelector('.now').textContent = last ? spec.now(last) : '';
+  }
+}
+
+function renderDeadLetters(list) {
+  $('dlq-count').textContent = list.length;
+  $('dlq-empty').hidden = list.length > 0;
+  $('redrive-all').disabled = list.length === 0;
+  const body = $('dlq');
+  body.replaceChildren(
+    ...list.slice(0, 200).map((m) => {
+      const tr = document.createElement('tr');
+      for (const v of [m.queue, m.detailType ?? '', m.thingName ?? '', m.reason ?? '', m.attempts ?? '']) {
+        const td = document.createElement('td');
+        td.textContent = String(v);
+        tr.appendChild(td);
+      }
+      const td = document.createElement('td');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Redrive';
+      button.setAttribute('aria-label', `Redrive ${m.detailType ?? 'message'} ${m.id}`);
+      button.addEventListener('click', () => redrive([m.id]));
+      td.appendChild(button);
+      tr.appendChild(td);
+      return tr;
+    }),
+  );
+}
+
+async function redrive(ids) {
+  const out = $('redrive-result');
+  out.textContent = 'redriving…';
+  try {
+    const res = await fetch('/api/dlq/redrive', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids }),
+    });
+    const body = await res.json();
+    out.textContent = res.ok ? `${body.redriven} redriven` : `redrive failed: ${body.message}`;
+  } catch (error) {
+    out.textContent = `redrive failed: ${error.message}`;
+  }
+}
+
+function snapshot(s) {
+  $('doors').replaceChildren();
+  doors.clear();
+  for (const d of s.doors) renderDoor(d);
+  $('events').replaceChildren();
+  $('alerts').replaceChildren();
+  prepend('events', s.events, 80);
+  prepend('alerts', s.alerts, 40);
+  alertCount = s.alerts.length;
+  figures = s.figures;
+  drawFigures();
+  renderDeadLetters(s.deadLetters);
+  updateTotals();
+}
+
+function connect() {
+  const live = $('live');
+  const source = new EventSource('/events');
+  const on = (name, fn) => source.addEventListener(name, (e) => fn(JSON.parse(e.data)));
+  source.onopen = () => {
+    live.dataset.state = 'live';
+    live.textContent = 'live';
+  };
+  source.onerror = () => {
+    live.dataset.state = 'down';
+    live.textContent = 'reconnecting…';
+  };
+  on('snapshot', snapshot);
+  on('doors', (list) => {
+    for (const d of list) renderDoor(d);
+    updateTotals();
+  });
+  on('events', ({ items, skipped }) => {
+    addEvents(items);
+    $('events-skipped').textContent = skipped ? `(${skipped} not shown at this rate)` : '';
+    updateTotals();
+  });
+  on('figures', (p) => {
+    figures.push(p);
+    if (figures.length > 120) figures.shift();
+    drawFigures();
+  });
+  on('dlq', renderDeadLetters);
+}
+
+$('redrive-all').addEventListener('click', () => redrive([]));
+connect();

@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { MissingPartError } from './errors.js';
+
+/** Where a subcommand lives and how to get it out of the module. */
+export interface LazyCommandSpec {
+  name: string;
+  description: string;
+  /** Module specifier, resolved from this file (e.g. `@smartdoor/cloud/cli/cloud-command`). */
+  module: string;
+  /** The exported factory, e.g. `cloudCommand`. */
+  exportName: string;
+  /** What to call the part in the message when it has not landed. */
+  part: string;
+}
+
+/**
+ * A subcommand whose module is imported only when it runs, so `smartdoor --help` is
+ * fast and the CLI works while a part is missing: then the subcommand says what is not
+ * there yet instead of the whole CLI failing on an import. Its own options and `--help`
+ * go through untouched to the real command.
+ */
+export function lazyCommand(spec: LazyCommandSpec): Command {
+  return new Command(spec.name)
+    .description(spec.description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => {
+      const factory = await loadFactory(spec);
+      await factory().parseAsync(command.args, { from: 'user' });
+    });
+}
+
+/** Import the module and return its command factory, or throw MissingPartError naming the file. */
+export async function loadFactory(spec: LazyCommandSpec): Promise<() => Command> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(spec.module)) as Record<string, unknown>;
+  } catch (error) {
+    throw new MissingPartError(spec.part, spec.module, { cause: error });
+  }
+  const factory = mod[spec.exportName];
+  if (typeof factory !== 'function') {
+    throw new MissingPartError(spec.part, `${spec.module} (no export ${spec.exportName})`);
+  }
+  return factory as () => Command;
+}

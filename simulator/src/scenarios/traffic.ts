@@ -1,0 +1,73 @@
+import type { Random } from '../random.js';
+import type { ScenarioContext, Step } from './types.js';
+
+/** The mix of one opening: who stands at the door. */
+export interface OpeningMix {
+  /** Share of openings preceded by a known badge. */
+  known: number;
+  /** Share preceded by a badge the directory does not know. */
+  unknown: number;
+  /** The rest open with no badge at all (someone leaving, or a forced door). */
+}
+
+export const OFFICE_MIX: OpeningMix = { known: 0.85, unknown: 0.05 };
+
+/**
+ * A Poisson stream of openings over the fleet: each picks a door at random, maybe scans a
+ * badge shortly before, opens, and closes a few seconds later. The gaps are what a
+ * door with people walking through looks like, not a metronome.
+ */
+export function openings(
+  ctx: ScenarioContext,
+  mix: OpeningMix,
+  window: { fromMs: number; toMs: number } = { fromMs: 0, toMs: ctx.durationMs },
+): Step[] {
+  const { random } = ctx;
+  const steps: Step[] = [];
+  if (ctx.rate <= 0) return steps;
+  const busyUntil = new Array<number>(ctx.doors).fill(0);
+  let t = window.fromMs + random.exponential(1000 / ctx.rate);
+  while (t < window.toMs) {
+    const door = random.int(0, ctx.doors - 1);
+    if (t >= busyUntil[door]!) busyUntil[door] = opening(steps, random, ctx, mix, door, t, window.toMs);
+    t += random.exponential(1000 / ctx.rate);
+  }
+  return steps;
+}
+
+function opening(
+  steps: Step[],
+  random: Random,
+  ctx: ScenarioContext,
+  mix: OpeningMix,
+  door: number,
+  atMs: number,
+  endMs: number,
+): number {
+  const who = random.next();
+  let openAt = atMs;
+  if (who < mix.known + mix.unknown) {
+    const badgeId =
+      who < mix.known && ctx.knownBadges.length > 0 ? random.pick(ctx.knownBadges) : unknownBadge(random);
+    steps.push({ atMs, door, action: { kind: 'scan', badgeId } });
+    openAt = atMs + random.int(300, 1500);
+  }
+  const closeAt = Math.min(openAt + random.int(1500, 5000), endMs);
+  if (openAt >= endMs) return endMs;
+  steps.push({ atMs: openAt, door, action: { kind: 'open' } });
+  steps.push({ atMs: closeAt, door, action: { kind: 'close' } });
+  return closeAt + 100;
+}
+
+/** A 10-hex-digit id, like an RDM6300 frame carries, that no directory entry uses. */
+export function unknownBadge(random: Random): string {
+  return `FF${random.nextUint32().toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
+/** Order steps by time; steps at the same moment keep their planned order. */
+export function sortSteps(steps: Step[]): Step[] {
+  return steps
+    .map((s, i) => [s, i] as const)
+    .sort((a, b) => a[0].atMs - b[0].atMs || a[1] - b[1])
+    .map(([s]) => ({ ...s, atMs: Math.round(s.atMs) }));
+}

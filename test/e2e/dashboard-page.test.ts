@@ -1,0 +1,199 @@
+// The dashboard page in a real browser (Debian chromium through playwright-core), fed by
+// the real Dashboard component over a plain HTTP server. The full system (simulator ->
+// broker -> bus -> dashboard) is covered in dashboard-live.test.ts.
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Dashboard } from '@smartdoor/cloud/local/dashboard/dashboard';
+import type { DeadLetterView } from '@smartdoor/cloud/local/dashboard/types';
+import type { BusEvent } from '@smartdoor/shared';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+let seq = 0;
+function busEvent(
+  detailType: string,
+  thingName: string,
+  body: Record<string, unknown>,
+  source = 'smartdoor.device',
+) {
+  seq++;
+  const key = `0193a1b2-0000-7000-8000-${String(seq).padStart(12, '0')}`;
+  return {
+    version: '0',
+    id: `id-${seq}`,
+    'detail-type': detailType,
+    source,
+    account: '000000000000',
+    time: new Date(Date.now() - 3).toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: { metadata: { 'idempotency-key': key, thingName, seq }, ...body },
+  } as BusEvent;
+}
+
+describe('Class: Dashboard (in chromium)', () => {
+  const bus = new EventEmitter();
+  let deadLetters: DeadLetterView[] = [
+    {
+      id: 'm-1',
+      queue: 'notification-dlq',
+      reason: 'webhook answered 503',
+      attempts: 3,
+      detailType: 'Door Held Open',
+      thingName: 'door-003',
+    },
+  ];
+  const redriven: string[][] = [];
+  let dashboard: Dashboard;
+  let server: Server;
+  let url: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dashboard = new Dashboard({
+      flushMs: 100,
+      sampleMs: 250,
+      deadLetterPollMs: 200,
+      sources: {
+        subscribeBus: (l) => {
+          bus.on('event', l);
+          return () => bus.off('event', l);
+        },
+        deadLetters: () => deadLetters,
+        redrive: async (ids) => {
+          redriven.push(ids);
+          const n = deadLetters.length;
+          deadLetters = [];
+          return n;
+        },
+        backlog: () => ({ queues: 2, deadLetters: deadLetters.length }),
+      },
+    });
+    await dashboard.start();
+    server = createServer((req, res) => {
+      if (!dashboard.handle(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      headless: true,
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard.stop();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('changes a door tile within a second when the door opens', async () => {
+    // Prepare
+    for (let i = 1; i <= 8; i++) {
+      const thing = `door-${String(i).padStart(3, '0')}`;
+      bus.emit('event', busEvent('Device Connected', thing, {}, 'smartdoor.presence'));
+      bus.emit('event', busEvent('Door State Changed', thing, { state: 'closed' }));
+    }
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    const tile = page.locator('li.door[data-thing="door-002"]');
+    await expect.poll(() => tile.getAttribute('data-state')).toBe('closed');
+    // Act
+    const started = Date.now();
+    bus.emit('event', busEvent('Door State Changed', 'door-002', { state: 'open' }));
+    await page.waitForSelector('li.door[data-thing="door-002"][data-state="open"]', { timeout: 1_000 });
+    // Assess
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await page.close();
+  });
+
+  it('shows alerts, the event stream and the charts, and keeps a screenshot', async () => {
+    // Prepare
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    // Act
+    bus.emit(
+      'event',
+      busEvent(
+        'Entry Identified',
+        'door-001',
+        { personId: 'alice', openedAt: '', badgeReadAt: '' },
+        'smartdoor.identification',
+      ),
+    );
+    bus.emit(
+      'event',
+      busEvent('Door Held Open', 'door-004', { openedAt: new Date().toISOString(), limitSeconds: 30 }),
+    );
+    bus.emit('event', busEvent('Device Fault', 'door-005', { fault: 'sensor.flapping', active: true }));
+    bus.emit(
+      'event',
+      busEvent(
+        'Device Disconnected',
+        'door-006',
+        { disconnectReason: 'CONNECTION_LOST' },
+        'smartdoor.presence',
+      ),
+    );
+    bus.emit(
+      'event',
+      busEvent(
+        'Entry Unidentified',
+        'door-007',
+        { reason: 'unknown-badge', openedAt: '' },
+        'smartdoor.identification',
+      ),
+    );
+    for (let i = 0; i < 6; i++) {
+      bus.emit('event', busEvent('Device Heartbeat', 'door-008', { outboxDepth: i, doorState: 'closed' }));
+      await new Promise((r) => setTimeout(r, 260));
+    }
+    // Assess
+    await page.waitForSelector('li.door.held[data-thing="door-004"]');
+    await page.waitForSelector('li.door.fault[data-thing="door-005"]');
+    await page.waitForSelector('li.door.offline[data-thing="door-006"]');
+    expect(await page.locator('#alerts li').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('#chart-throughput svg path').count()).toBe(1);
+    expect(await page.locator('#dlq tr').count()).toBe(1);
+    await page.screenshot({ path: 'test/artifacts/dashboard-page.png', fullPage: true });
+    await page.close();
+  });
+
+  it('redrives the dead letters when the button is pressed', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector('#dlq tr');
+    // Act
+    await page.getByRole('button', { name: 'Redrive all' }).click();
+    // Assess
+    await page.waitForSelector('#redrive-result:has-text("1 redriven")');
+    expect(redriven).toEqual([[]]);
+    await expect.poll(() => page.locator('#dlq tr').count()).toBe(0);
+    await page.close();
+  });
+
+  it('serves Prometheus metrics with the bus counters', async () => {
+    // Act
+    const res = await fetch(`${url}/metrics`);
+    const text = await res.text();
+    // Assess
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    expect(text).toMatch(
+      /smartdoor_bus_events_total\{source="smartdoor.device",detail_type="Door State Changed"\} \d+/,
+    );
+    expect(text).toMatch(/smartdoor_doors_connected \d+/);
+  });
+});
