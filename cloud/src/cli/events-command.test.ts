@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT_BAD_EVENT, EXIT_BAD_PATTERN, eventsCommand } from './events-command.js';
+
+/** Run the command as the smartdoor binary would, capturing output and exit code. */
+async function run(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const result = { stdout: '', stderr: '', code: 0 };
+  const command = eventsCommand({
+    stdout: (t) => {
+      result.stdout += t;
+    },
+    stderr: (t) => {
+      result.stderr += t;
+    },
+    setExitCode: (c) => {
+      result.code = c;
+    },
+  });
+  await command.parseAsync(args, { from: 'user' });
+  return result;
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('Function: eventsCommand', () => {
+  describe('Command: test-event-pattern', () => {
+    it('prints {"Result": true} and exits 0 when the pattern matches', async () => {
+      // Prepare
+      const args = ['test-event-pattern', '--event-pattern', '{"source":["smartdoor.device"]}'];
+
+      // Act
+      const r = await run([...args, '--event', '{"source":"smartdoor.device","detail":{}}']);
+
+      // Assess
+      expect(r).toEqual({ stdout: '{"Result": true}\n', stderr: '', code: 0 });
+    });
+
+    it('prints {"Result": false} and exits 0 when the pattern does not match', async () => {
+      // Prepare
+      const args = ['test-event-pattern', '--event-pattern', '{"detail":{"state":["open"]}}'];
+
+      // Act
+      const r = await run([...args, '--event', '{"detail":{"state":"closed"}}']);
+
+      // Assess
+      expect(r).toEqual({ stdout: '{"Result": false}\n', stderr: '', code: 0 });
+    });
+
+    it('exits 2 with the reason on stderr when the pattern is invalid', async () => {
+      // Prepare
+      const args = ['test-event-pattern', '--event-pattern', '{"a":[{"numeric":["<>",1]}]}', '--event', '{}'];
+
+      // Act
+      const r = await run(args);
+
+      // Assess
+      expect(r.code).toBe(EXIT_BAD_PATTERN);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('Event pattern is not valid. Reason: Unrecognized numeric range operator: <>\n');
+    });
+
+    it('exits 2 naming the problem when the event is not JSON', async () => {
+      // Prepare
+      const args = ['test-event-pattern', '--event-pattern', '{"a":["x"]}', '--event', '{"a":'];
+
+      // Act
+      const r = await run(args);
+
+      // Assess
+      expect(r.code).toBe(EXIT_BAD_PATTERN);
+      expect(r.stderr).toMatch(/^Parameter Event is not valid\. Reason: Event is not valid JSON/);
+    });
+
+    it('exits 2 when neither or both of --event and --events are given', async () => {
+      // Prepare
+      const args = ['test-event-pattern', '--event-pattern', '{"a":["x"]}'];
+
+      // Act
+      const neither = await run(args);
+      const both = await run([...args, '--event', '{}', '--events', 'f.jsonl']);
+
+      // Assess
+      expect(neither.code).toBe(EXIT_BAD_PATTERN);
+      expect(both.code).toBe(EXIT_BAD_PATTERN);
+      expect(neither.stderr).toMatch(/exactly one of --event/);
+    });
+
+    it('prints one result line per event of a JSON-lines file and a summary on stderr', async () => {
+      // Prepare
+      const dir = mkdtempSync(join(tmpdir(), 'events-cmd-'));
+      dirs.push(dir);
+      const file = join(dir, 'events.jsonl');
+      writeFileSync(file, '{"n":1}\n{"n":5}\n\n{"n":2}\n');
+
+      // Act
+      const r = await run([
+        'test-event-pattern',
+        '--event-pattern',
+        '{"n":[{"numeric":["<",3]}]}',
+        '--events',
+        file,
+      ]);
+
+      // Assess
+      expect(r.stdout).toBe('{"Result": true}\n{"Result": false}\n{"Result": true}\n');
+      expect(r.stderr).toBe('3 events: 2 matched, 1 did not, 0 invalid\n');
+      expect(r.code).toBe(0);
+    });
+
+    it('reports an unreadable line with its number and exits 1, still testing the others', async () => {
+      // Prepare
+      const dir = mkdtempSync(join(tmpdir(), 'events-cmd-'));
+      dirs.push(dir);
+      const file = join(dir, 'events.jsonl');
+      writeFileSync(file, '{"n":1}\nnot json\n');
+
+      // Act
+      const r = await run(['test-event-pattern', '--event-pattern', '{"n":[1]}', '--events', file]);
+
+      // Assess
+      const lines = r.stdout.trim().split('\n');
+      expect(lines[0]).toBe('{"Result": true}');
+      expect(JSON.parse(lines[1]!)).toMatchObject({ Result: null, Line: 2 });
+      expect(r.stderr).toBe('2 events: 1 matched, 0 did not, 1 invalid\n');
+      expect(r.code).toBe(EXIT_BAD_EVENT);
+    });
+
+    it('has help text on every option', () => {
+      // Prepare
+      const sub = eventsCommand().commands.find((c) => c.name() === 'test-event-pattern')!;
+
+      // Act
+      const options = sub.options;
+
+      // Assess
+      expect(options.length).toBe(3);
+      for (const o of options) expect(o.description.length).toBeGreaterThan(10);
+    });
+  });
+});
