@@ -1,0 +1,103 @@
+import type { Expr, IotSqlStatement, SelectQuery } from './ast.js';
+import { IotSqlCheckError } from './errors.js';
+import { AWS_ONLY_FUNCTIONS, FUNCTIONS } from './functions.js';
+
+/**
+ * Check a parsed statement can run locally: every function known, none that calls another
+ * AWS service, the right number of arguments, literal arguments where the reference asks
+ * for a literal. Throws an {@link IotSqlCheckError} naming the first problem.
+ */
+export function checkIotSql(stmt: IotSqlStatement): void {
+  checkQuery(stmt);
+}
+
+function checkQuery(q: SelectQuery): void {
+  for (const item of q.items) checkExpr(item.expr);
+  if (q.where) checkExpr(q.where);
+}
+
+/** The sub-expressions of a node, for walking the tree. */
+export function childrenOf(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'member':
+      return [e.object];
+    case 'index':
+      return [e.object, e.index];
+    case 'cast':
+      return [e.value];
+    case 'unary':
+      return [e.operand];
+    case 'binary':
+      return [e.left, e.right];
+    case 'case':
+      return [
+        e.subject,
+        ...e.whens.flatMap((w) => [w.when, w.result]),
+        ...(e.otherwise ? [e.otherwise] : []),
+      ];
+    case 'array':
+      return e.items;
+    case 'object':
+      return e.entries.map((entry) => entry.value);
+    case 'subquery': {
+      const q = e.query;
+      return [...q.items.map((i) => i.expr), ...(q.where ? [q.where] : []), q.from];
+    }
+    case 'call':
+      return e.args;
+    default:
+      return [];
+  }
+}
+
+function checkExpr(e: Expr): void {
+  if (e.kind === 'call') checkCall(e);
+  for (const child of childrenOf(e)) checkExpr(child);
+}
+
+function checkCall(e: Extract<Expr, { kind: 'call' }>): void {
+  const awsOnly = AWS_ONLY_FUNCTIONS[e.name];
+  if (awsOnly) {
+    throw new IotSqlCheckError(
+      e.pos,
+      `${e.name}() ${awsOnly}; it runs only on AWS IoT Core, not in the local rules engine`,
+      e.name,
+    );
+  }
+  const def = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
+  if (!def) throw new IotSqlCheckError(e.pos, `unknown function ${e.name}()`, e.name);
+  const scheme = e.args[1];
+  if (e.name === 'decode' && scheme?.kind === 'literal' && scheme.value === 'proto') {
+    throw new IotSqlCheckError(
+      scheme.pos,
+      "decode(value, 'proto', ...) reads a descriptor file from Amazon S3; it runs only on AWS IoT Core",
+      e.name,
+    );
+  }
+  const n = e.args.length;
+  if (n < def.min || n > def.max) {
+    const want =
+      def.min === def.max
+        ? `${def.min}`
+        : def.max === Number.POSITIVE_INFINITY
+          ? `at least ${def.min}`
+          : `${def.min} to ${def.max}`;
+    throw new IotSqlCheckError(
+      e.pos,
+      `${e.name}() takes ${want} argument${want === '1' ? '' : 's'}, got ${n}`,
+      e.name,
+    );
+  }
+  for (const rule of def.literal ?? []) {
+    const arg = e.args[rule.index]!;
+    const literal = arg.kind === 'literal' && typeof arg.value === 'string' ? arg.value : undefined;
+    if (literal === undefined || !rule.allowed.includes(literal)) {
+      const allowed = rule.allowed.map((a) => `'${a}'`).join(' or ');
+      throw new IotSqlCheckError(
+        arg.pos,
+        `argument ${rule.index + 1} of ${e.name}() must be the literal string ${allowed}`,
+        e.name,
+      );
+    }
+  }
+}
