@@ -1,0 +1,94 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { BusEvent, type BusEventMetadata, ContractValidationError, parseWith } from '@smartdoor/shared';
+import type { LambdaContext, SqsBatchResponse, SqsEvent, SubscriberLog } from './sqs-types.js';
+
+/** Where Powertools finds the key: every smartdoor detail carries it. */
+export const IDEMPOTENCY_KEY_PATH = 'detail.metadata."idempotency-key"';
+
+/** A bus event whose detail carries smartdoor metadata. */
+export type KeyedBusEvent = BusEvent<Record<string, unknown> & { metadata: BusEventMetadata }>;
+
+export interface SqsBatchHandlerOptions<R> {
+  /** Handles one event; throw to have the message retried (and dead-lettered at last). */
+  process: (event: KeyedBusEvent, context: LambdaContext) => Promise<R>;
+  persistenceStore: BasePersistenceLayer;
+  /** Separates the handlers' records when they share one table. */
+  keyPrefix: string;
+  /**
+   * How long a completed key suppresses repeats.
+   * @default 86400 (one day: longer than any SQS retention of a retry)
+   */
+  expiresAfterSeconds?: number;
+  log: SubscriberLog;
+}
+
+/**
+ * An SQS-triggered handler that processes each record once per idempotency key
+ * (Powertools makeIdempotent, keyed on detail.metadata.idempotency-key) and reports
+ * the records that failed, so only those come back
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html#services-sqs-batchfailurereporting).
+ * Records run one after another: correlation reads what the previous record wrote.
+ * A duplicate still in progress elsewhere fails its record; the retry then finds the
+ * completed key and does nothing.
+ */
+export function createSqsBatchHandler<R>(options: SqsBatchHandlerOptions<R>) {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: IDEMPOTENCY_KEY_PATH,
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: options.expiresAfterSeconds ?? 86_400,
+  });
+  const processOnce = makeIdempotent(
+    async (event: KeyedBusEvent, context: LambdaContext) => options.process(event, context),
+    { persistenceStore: options.persistenceStore, config, keyPrefix: options.keyPrefix },
+  );
+
+  return async (event: SqsEvent, context: LambdaContext): Promise<SqsBatchResponse> => {
+    const batchItemFailures: SqsBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        const busEvent = parseKeyedBusEvent(record.body);
+        await processOnce(busEvent, context);
+      } catch (err) {
+        options.log.warn('message failed; it will be retried, then dead-lettered', {
+          messageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error: describeError(err),
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}
+
+/** Parse a message body into a bus event with smartdoor metadata, or throw a readable error. */
+export function parseKeyedBusEvent(body: string): KeyedBusEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (cause) {
+    throw new ContractValidationError(
+      'queued bus event',
+      [{ path: '', expected: 'a JSON document', received: `malformed JSON (${(cause as Error).message})` }],
+      { cause },
+    );
+  }
+  const event = parseWith(BusEvent, json, 'queued bus event');
+  const metadata = event.detail.metadata as Partial<BusEventMetadata> | undefined;
+  if (typeof metadata?.['idempotency-key'] !== 'string' || typeof metadata.thingName !== 'string') {
+    throw new ContractValidationError('queued bus event', [
+      {
+        path: 'detail.metadata',
+        expected: 'an object with idempotency-key and thingName',
+        received: metadata === undefined ? 'nothing (field missing)' : JSON.stringify(metadata).slice(0, 80),
+      },
+    ]);
+  }
+  return event as KeyedBusEvent;
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
