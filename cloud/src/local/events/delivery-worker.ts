@@ -1,0 +1,144 @@
+import type { Clock } from '../queues/clock.js';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { TargetInvocationError } from './errors.js';
+import type { Delivery } from './model.js';
+import type { EventsStore } from './store.js';
+
+/** Why a delivery left the retry loop without success. */
+export type ExhaustedCondition = 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds' | undefined;
+
+export interface DeliveryWorkerOptions {
+  store: EventsStore;
+  clock: Clock;
+  random: () => number;
+  backoff: BackoffOptions;
+  /** Deliveries in flight at once. */
+  concurrency: number;
+  /** Delivers one attempt; throws (TargetInvocationError or anything) on failure. */
+  attempt(delivery: Delivery): Promise<void>;
+  delivered(delivery: Delivery): void;
+  /** A failed attempt that will be retried at `nextAttemptAt`. */
+  retrying(delivery: Delivery, error: TargetInvocationError, nextAttemptAt: number): void;
+  /**
+   * A delivery that failed for good; runs inside the store transaction that removes its row,
+   * so the dead letter and the removal happen together.
+   */
+  exhausted(delivery: Delivery, error: TargetInvocationError, condition: ExhaustedCondition): void;
+}
+
+/**
+ * Drives pending deliveries: attempts each when due, retries with backoff under the target's
+ * retry policy (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html),
+ * and hands exhausted ones to the dead-letter step. Rows live in the store, so after a crash
+ * `start()` resumes every delivery that had not succeeded.
+ */
+export class DeliveryWorker {
+  readonly #o: DeliveryWorkerOptions;
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #timer: unknown;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #started = false;
+
+  constructor(opts: DeliveryWorkerOptions) {
+    this.#o = opts;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  start(): void {
+    this.#started = true;
+    this.kick();
+  }
+
+  /** Stops scheduling and waits for attempts in flight to settle. */
+  async stop(): Promise<void> {
+    this.#started = false;
+    this.#clearTimer();
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  /** New deliveries were written: look now. */
+  kick(): void {
+    this.#scheduleAt(this.#o.clock.now());
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  #scheduleAt(at: number): void {
+    if (!this.#started || at >= this.#timerAt) return;
+    this.#clearTimer();
+    this.#timerAt = at;
+    this.#timer = this.#o.clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      Math.max(0, at - this.#o.clock.now()),
+    );
+  }
+
+  #pump(): void {
+    if (!this.#started) return;
+    const room = this.#o.concurrency - this.#inFlight.size;
+    if (room > 0) {
+      const exclude = new Set(this.#inFlight.keys());
+      for (const d of this.#o.store.dueDeliveries(this.#o.clock.now(), room, exclude)) {
+        const run = this.#run(d).finally(() => {
+          this.#inFlight.delete(d.id);
+          this.#pump();
+        });
+        this.#inFlight.set(d.id, run);
+      }
+    }
+    if (this.#inFlight.size < this.#o.concurrency) {
+      const next = this.#o.store.nextDeliveryAt(new Set(this.#inFlight.keys()));
+      if (next !== undefined) this.#scheduleAt(next);
+    }
+  }
+
+  async #run(d: Delivery): Promise<void> {
+    try {
+      await this.#o.attempt(d);
+    } catch (err) {
+      this.#failed(d, asInvocationError(err));
+      return;
+    }
+    this.#o.store.deleteDelivery(d.id);
+    this.#o.delivered(d);
+  }
+
+  #failed(d: Delivery, error: TargetInvocationError): void {
+    const { store, clock, random, backoff } = this.#o;
+    const attempts = d.attempts + 1;
+    const now = clock.now();
+    const policy = d.target.retryPolicy;
+    const next = now + backoffDelay(attempts, backoff, random);
+    let condition: ExhaustedCondition;
+    if (attempts > policy.maximumRetryAttempts) condition = 'MaximumRetryAttempts';
+    else if (next - d.ingestedAt > policy.maximumEventAgeInSeconds * 1000)
+      condition = 'MaximumEventAgeInSeconds';
+    const done: Delivery = { ...d, attempts, lastError: `${error.code}: ${error.message}` };
+    if (!error.retryable || condition !== undefined) {
+      store.transaction(() => {
+        this.#o.exhausted(done, error, error.retryable ? condition : undefined);
+        store.deleteDelivery(d.id);
+      });
+      return;
+    }
+    store.updateDelivery(d.id, attempts, next, done.lastError!);
+    this.#o.retrying({ ...done, nextAttemptAt: next }, error, next);
+  }
+}
+
+function asInvocationError(err: unknown): TargetInvocationError {
+  if (err instanceof TargetInvocationError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TargetInvocationError(err instanceof Error ? err.name : 'Error', message, true, { cause: err });
+}

@@ -1,0 +1,465 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { BusEvent } from '@smartdoor/shared';
+import type { Database } from 'better-sqlite3';
+import {
+  checkEventPattern,
+  compileEventPattern,
+  matchesEventPattern,
+  RuleMatcher,
+} from '../../event-pattern/index.js';
+import { type Clock, SYSTEM_CLOCK } from '../queues/clock.js';
+import type { LocalQueues } from '../queues/local-queues.js';
+import type { BackoffOptions } from './backoff.js';
+import { DeadLetters } from './dead-letters.js';
+import { DeliveryWorker, type ExhaustedCondition } from './delivery-worker.js';
+import {
+  EventsInvalidPatternError,
+  EventsResourceAlreadyExistsError,
+  EventsResourceNotFoundError,
+  EventsValidationError,
+  TargetInvocationError,
+} from './errors.js';
+import { transformInput } from './input-transformer.js';
+import {
+  busArn,
+  type Delivery,
+  type EventBus,
+  type Rule,
+  type RuleState,
+  ruleArn,
+  type Target,
+} from './model.js';
+import { checkName, normalizeTarget } from './model-validation.js';
+import { checkEntry, type PutEventsEntryInput } from './put-events.js';
+import { Replayer } from './replayer.js';
+import { SqliteEventsStore } from './sqlite-store.js';
+import type { EventsStore } from './store.js';
+import { BusTarget } from './targets/bus-target.js';
+import { HttpTarget } from './targets/http-target.js';
+import { LambdaTarget } from './targets/lambda-target.js';
+import { QueueTarget } from './targets/queue-target.js';
+import type { TargetKind } from './targets/target-invoker.js';
+
+export interface EventBusServiceOptions {
+  /** Shared SQLite handle; open it with journal_mode=WAL. */
+  db: Database;
+  /** Queues for queue targets and dead-letter queues. */
+  queues: LocalQueues;
+  region: string;
+  accountId: string;
+  /** Buses created at start besides `default` (the project's bus from config). */
+  busNames?: string[];
+  /**
+   * Give every bus its own archive of every event, named `{bus}-all`.
+   * @default true
+   */
+  archiveEveryBus?: boolean;
+  /** @default the system clock */
+  clock?: Clock;
+  /** @default crypto.randomUUID */
+  newId?: () => string;
+  /** @default Math.random */
+  random?: () => number;
+  /** Retry backoff; tests scale `baseMs` down. */
+  backoff?: BackoffOptions;
+  /**
+   * Deliveries in flight at once.
+   * @default 16
+   */
+  concurrency?: number;
+  /**
+   * Timeout of HTTP targets.
+   * @default 5000
+   */
+  httpTimeoutMs?: number;
+}
+
+export interface EventBusServiceEvents {
+  'event-put': [{ busName: string; event: BusEvent; matchedRules: string[] }];
+  delivered: [{ delivery: Delivery }];
+  'delivery-failed': [{ delivery: Delivery; error: string; nextAttemptAt: number }];
+  'dead-lettered': [
+    { delivery: Delivery; error: string; condition: ExhaustedCondition; deadLetterQueue?: string },
+  ];
+}
+
+export interface PutEventsResult {
+  failedEntryCount: number;
+  entries: Array<{ eventId?: string; errorCode?: string; errorMessage?: string }>;
+}
+
+/** Counters and depths for the dashboard and /metrics. */
+export interface EventBusStats {
+  eventsPut: number;
+  delivered: number;
+  deliveryFailures: number;
+  deadLettered: number;
+  pendingDeliveries: number;
+  inFlight: number;
+  eventsStored: number;
+}
+
+/**
+ * The local EventBridge: buses, rules matched with the project's pattern matcher, targets
+ * with retries, dead-letter queues, archives and replays, all durable in SQLite. The wire
+ * API is api.ts; this is the logic (LocalStack events/provider.py + event_bus.py, split).
+ */
+export class EventBusService extends EventEmitter<EventBusServiceEvents> {
+  readonly store: EventsStore;
+  readonly functions: LambdaTarget;
+  readonly http: HttpTarget;
+  readonly region: string;
+  readonly accountId: string;
+  readonly #o: EventBusServiceOptions;
+  readonly #clock: Clock;
+  readonly #newId: () => string;
+  readonly #kinds: TargetKind[];
+  readonly #matchers = new Map<string, RuleMatcher<string>>();
+  readonly #worker: DeliveryWorker;
+  readonly #deadLetters: DeadLetters;
+  readonly #replayer: Replayer;
+  readonly #counts = { eventsPut: 0, delivered: 0, deliveryFailures: 0, deadLettered: 0 };
+
+  constructor(opts: EventBusServiceOptions) {
+    super();
+    this.#o = opts;
+    this.region = opts.region;
+    this.accountId = opts.accountId;
+    this.#clock = opts.clock ?? SYSTEM_CLOCK;
+    this.#newId = opts.newId ?? randomUUID;
+    this.store = new SqliteEventsStore(opts.db);
+    this.functions = new LambdaTarget(this.#clock);
+    this.http = new HttpTarget(opts.httpTimeoutMs === undefined ? {} : { timeoutMs: opts.httpTimeoutMs });
+    const bus = new BusTarget(
+      (name) => this.store.getBus(name) !== undefined,
+      (name, event) => this.#ingest(name, { ...event }, this.#clock.now()),
+    );
+    this.#kinds = [this.functions, new QueueTarget(opts.queues), this.http, bus];
+    this.#deadLetters = new DeadLetters(this.store, opts.queues, this.#newId, () => this.#clock.now());
+    this.#replayer = new Replayer(this.store, this.#clock, (bus, event, filter) =>
+      this.#ingest(bus, event, this.#clock.now(), filter),
+    );
+    this.#worker = new DeliveryWorker({
+      store: this.store,
+      clock: this.#clock,
+      random: opts.random ?? Math.random,
+      backoff: opts.backoff ?? {},
+      concurrency: opts.concurrency ?? 16,
+      attempt: (d) => this.#attempt(d),
+      delivered: (delivery) => {
+        this.#counts.delivered++;
+        this.emit('delivered', { delivery });
+      },
+      retrying: (delivery, error, nextAttemptAt) => {
+        this.#counts.deliveryFailures++;
+        this.emit('delivery-failed', { delivery, error: `${error.code}: ${error.message}`, nextAttemptAt });
+      },
+      exhausted: (delivery, error, condition) => this.#exhausted(delivery, error, condition),
+    });
+  }
+
+  /** Creates `default` and the configured buses, loads rules, resumes pending deliveries and replays. */
+  start(): void {
+    for (const name of ['default', ...(this.#o.busNames ?? [])]) {
+      if (!this.store.getBus(name)) this.createEventBus(name);
+    }
+    for (const rule of this.store.listRules()) this.#syncMatcher(rule);
+    this.#worker.start();
+    this.#replayer.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#replayer.stop();
+    await this.#worker.stop();
+  }
+
+  // Buses ------------------------------------------------------------------
+
+  createEventBus(name: string, description?: string): EventBus {
+    checkName('name', name, 256);
+    if (this.store.getBus(name)) {
+      throw new EventsResourceAlreadyExistsError(name, `Event bus ${name} already exists.`);
+    }
+    const bus: EventBus = {
+      name,
+      arn: busArn(this.region, this.accountId, name),
+      createdAt: this.#clock.now(),
+    };
+    if (description !== undefined) bus.description = description;
+    this.store.putBus(bus);
+    if (this.#o.archiveEveryBus ?? true) {
+      this.#replayer.createArchive(
+        { name: `${name}-all`.slice(0, 48), busName: name, description: `Every event on ${name}` },
+        this.region,
+        this.accountId,
+      );
+    }
+    return bus;
+  }
+
+  getEventBus(nameOrArn: string): EventBus {
+    const name = busNameOf(nameOrArn);
+    const bus = this.store.getBus(name);
+    if (!bus) throw new EventsResourceNotFoundError(name, `Event bus ${name} does not exist.`);
+    return bus;
+  }
+
+  listEventBuses(prefix = ''): EventBus[] {
+    return this.store.listBuses().filter((b) => b.name.startsWith(prefix));
+  }
+
+  // Rules ------------------------------------------------------------------
+
+  putRule(input: {
+    name: string;
+    busName?: string;
+    eventPattern?: string;
+    state?: RuleState;
+    description?: string;
+  }): Rule {
+    checkName('name', input.name);
+    const bus = this.getEventBus(input.busName ?? 'default');
+    if (input.eventPattern === undefined) {
+      throw new EventsValidationError(
+        'Parameter(s) EventPattern must be specified (schedule expressions are not supported locally).',
+      );
+    }
+    const problem = checkEventPattern(input.eventPattern);
+    if (problem !== undefined)
+      throw new EventsInvalidPatternError(`Event pattern is not valid. Reason: ${problem}`);
+    const rule: Rule = {
+      name: input.name,
+      busName: bus.name,
+      arn: ruleArn(this.region, this.accountId, bus.name, input.name),
+      eventPattern: input.eventPattern,
+      state: input.state ?? 'ENABLED',
+    };
+    if (input.description !== undefined) rule.description = input.description;
+    this.store.putRule(rule);
+    this.#syncMatcher(rule);
+    return rule;
+  }
+
+  getRule(name: string, busName = 'default'): Rule {
+    const bus = busNameOf(busName);
+    const rule = this.store.getRule(bus, name);
+    if (!rule) throw new EventsResourceNotFoundError(name, `Rule ${name} does not exist on EventBus ${bus}.`);
+    return rule;
+  }
+
+  listRules(busName = 'default', prefix = ''): Rule[] {
+    const bus = this.getEventBus(busName);
+    return this.store.listRules(bus.name).filter((r) => r.name.startsWith(prefix));
+  }
+
+  setRuleState(name: string, busName: string | undefined, state: RuleState): Rule {
+    const rule = { ...this.getRule(name, busName), state };
+    this.store.putRule(rule);
+    this.#syncMatcher(rule);
+    return rule;
+  }
+
+  deleteRule(name: string, busName = 'default'): void {
+    const bus = busNameOf(busName);
+    const rule = this.store.getRule(bus, name);
+    if (!rule) return; // DeleteRule of a missing rule succeeds on AWS.
+    if (this.store.listTargets(bus, name).length > 0) {
+      throw new EventsValidationError("Rule can't be deleted since it has targets.");
+    }
+    this.store.deleteRule(bus, name);
+    this.#matchers.get(bus)?.remove(name);
+  }
+
+  // Targets ----------------------------------------------------------------
+
+  /** Adds or replaces targets; returns per-target failures as PutTargets does. */
+  putTargets(
+    ruleName: string,
+    busName: string | undefined,
+    targets: Array<Partial<Target> & { id: string; arn: string }>,
+  ): Array<{ targetId: string; errorCode: string; errorMessage: string }> {
+    const rule = this.getRule(ruleName, busName);
+    const normalized = targets.map(normalizeTarget);
+    const failed: Array<{ targetId: string; errorCode: string; errorMessage: string }> = [];
+    for (const target of normalized) {
+      const kind = this.#kinds.find((k) => k.accepts(target.arn));
+      const problem = kind
+        ? kind.check?.(target.arn)
+        : `Target ${target.arn} is not a supported local target.`;
+      if (problem !== undefined) {
+        failed.push({ targetId: target.id, errorCode: 'ValidationException', errorMessage: problem });
+        continue;
+      }
+      this.store.putTarget(rule.busName, rule.name, target);
+    }
+    return failed;
+  }
+
+  removeTargets(ruleName: string, busName: string | undefined, ids: string[]): string[] {
+    const rule = this.getRule(ruleName, busName);
+    return ids.filter((id) => !this.store.removeTarget(rule.busName, rule.name, id));
+  }
+
+  listTargets(ruleName: string, busName?: string): Target[] {
+    const rule = this.getRule(ruleName, busName);
+    return this.store.listTargets(rule.busName, rule.name);
+  }
+
+  // Events -----------------------------------------------------------------
+
+  testEventPattern(pattern: string, eventJson: string): boolean {
+    const problem = checkEventPattern(pattern);
+    if (problem !== undefined)
+      throw new EventsInvalidPatternError(`Event pattern is not valid. Reason: ${problem}`);
+    let event: unknown;
+    try {
+      event = JSON.parse(eventJson);
+    } catch (cause) {
+      throw new EventsValidationError('Parameter Event is not valid: it is not JSON.', { cause });
+    }
+    if (event === null || typeof event !== 'object')
+      throw new EventsValidationError('Parameter Event is not valid.');
+    return matchesEventPattern(compileEventPattern(pattern), event);
+  }
+
+  /**
+   * PutEvents: 1-10 entries (else ValidationException); each entry succeeds or fails on its own.
+   * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+   */
+  putEvents(entries: PutEventsEntryInput[]): PutEventsResult {
+    if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) {
+      throw new EventsValidationError(
+        `1 validation error detected: Value '${Array.isArray(entries) ? entries.length : 0} entries' at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10 and greater than or equal to 1`,
+      );
+    }
+    const now = this.#clock.now();
+    const result: PutEventsResult = { failedEntryCount: 0, entries: [] };
+    for (const entry of entries) {
+      const checked = checkEntry(entry ?? {}, { region: this.region, account: this.accountId, now });
+      if (!checked.ok) {
+        result.failedEntryCount++;
+        result.entries.push({ errorCode: checked.errorCode, errorMessage: checked.errorMessage });
+        continue;
+      }
+      const busName = busNameOf(checked.busName);
+      if (!this.store.getBus(busName)) {
+        result.failedEntryCount++;
+        result.entries.push({
+          errorCode: 'InvalidArgument',
+          errorMessage: `Event bus ${busName} does not exist.`,
+        });
+        continue;
+      }
+      const event: BusEvent = { ...checked.event, id: this.#newId() } as BusEvent;
+      // Keep the documented key order: version, id, detail-type, source, ...
+      const ordered = {
+        version: event.version,
+        id: event.id,
+        'detail-type': event['detail-type'],
+        source: event.source,
+        account: event.account,
+        time: event.time,
+        region: event.region,
+        resources: event.resources,
+        detail: event.detail,
+      } as BusEvent;
+      this.#ingest(busName, ordered, now);
+      result.entries.push({ eventId: ordered.id });
+    }
+    return result;
+  }
+
+  /** Archives, then writes one delivery row per (matching enabled rule, target), in one transaction. */
+  #ingest(busName: string, event: BusEvent, now: number, onlyRules?: ReadonlySet<string>): void {
+    const matcher = this.#matchers.get(busName);
+    let matched = matcher ? matcher.matchesFor(event) : [];
+    if (onlyRules)
+      matched = matched.filter((name) => onlyRules.has(ruleArn(this.region, this.accountId, busName, name)));
+    this.store.transaction(() => {
+      if (event['replay-name'] === undefined) this.#replayer.archive(busName, event, now);
+      for (const ruleName of matched) {
+        const rule = this.store.getRule(busName, ruleName);
+        if (!rule) continue;
+        for (const target of this.store.listTargets(busName, ruleName)) {
+          this.store.insertDelivery({
+            id: this.#newId(),
+            busName,
+            ruleName,
+            ruleArn: rule.arn,
+            target,
+            event,
+            ingestedAt: now,
+            attempts: 0,
+            nextAttemptAt: now,
+          });
+        }
+      }
+    });
+    this.#counts.eventsPut++;
+    this.emit('event-put', { busName, event, matchedRules: matched });
+    this.#worker.kick();
+  }
+
+  async #attempt(d: Delivery): Promise<void> {
+    const kind = this.#kinds.find((k) => k.accepts(d.target.arn));
+    if (!kind)
+      throw new TargetInvocationError('InvalidTarget', `No local target kind for ${d.target.arn}`, false);
+    const input = transformInput(d.target, d.event, {
+      ruleArn: d.ruleArn,
+      ruleName: d.ruleName,
+      ingestedAt: d.ingestedAt,
+    });
+    await kind.invoke({ arn: d.target.arn, event: d.event, input, attemptId: this.#newId() });
+  }
+
+  #exhausted(delivery: Delivery, error: TargetInvocationError, condition: ExhaustedCondition): void {
+    this.#counts.deadLettered++;
+    const deadLetterQueue = this.#deadLetters.send(delivery, error, condition);
+    const payload: EventBusServiceEvents['dead-lettered'][0] = {
+      delivery,
+      error: `${error.code}: ${error.message}`,
+      condition,
+    };
+    if (deadLetterQueue !== undefined) payload.deadLetterQueue = deadLetterQueue;
+    this.emit('dead-lettered', payload);
+  }
+
+  // Dead letters, archives, replays -----------------------------------------
+
+  /** Puts the dead letters of a DLQ back into delivery (to the rule and target they failed at). */
+  redriveDeadLetters(deadLetterQueue: string): { redriven: number; skipped: number } {
+    const out = this.#deadLetters.redrive(deadLetterQueue);
+    this.#worker.kick();
+    return out;
+  }
+
+  get archives(): Replayer {
+    return this.#replayer;
+  }
+
+  stats(): EventBusStats {
+    return {
+      ...this.#counts,
+      pendingDeliveries: this.store.countPendingDeliveries(),
+      inFlight: this.#worker.inFlight,
+      eventsStored: this.store.countEvents(),
+    };
+  }
+
+  #syncMatcher(rule: Rule): void {
+    let matcher = this.#matchers.get(rule.busName);
+    if (!matcher) {
+      matcher = new RuleMatcher<string>();
+      this.#matchers.set(rule.busName, matcher);
+    }
+    if (rule.state === 'ENABLED') matcher.add(rule.name, rule.eventPattern);
+    else matcher.remove(rule.name);
+  }
+}
+
+/** Bus names may be given as names or ARNs. */
+export function busNameOf(nameOrArn: string): string {
+  const m = /^arn:aws:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(nameOrArn);
+  return m ? m[1]! : nameOrArn;
+}

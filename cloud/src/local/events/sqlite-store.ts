@@ -1,0 +1,238 @@
+import type { BusEvent } from '@smartdoor/shared';
+import type { Database } from 'better-sqlite3';
+import type { Archive, Delivery, EventBus, Replay, Rule, StoredEvent, Target } from './model.js';
+import type { EventsStore } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS eb_buses (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS eb_rules (bus TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (bus, name));
+CREATE TABLE IF NOT EXISTS eb_targets (bus TEXT NOT NULL, rule TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (bus, rule, id));
+CREATE TABLE IF NOT EXISTS eb_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, bus TEXT NOT NULL, id TEXT NOT NULL,
+  ingested_at INTEGER NOT NULL, event TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS eb_events_time ON eb_events (bus, ingested_at);
+CREATE TABLE IF NOT EXISTS eb_archives (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS eb_archive_events (archive TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (archive, seq));
+CREATE TABLE IF NOT EXISTS eb_deliveries (id TEXT PRIMARY KEY, next_at INTEGER NOT NULL, attempts INTEGER NOT NULL,
+  last_error TEXT, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS eb_deliveries_next ON eb_deliveries (next_at);
+CREATE TABLE IF NOT EXISTS eb_replays (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+`;
+
+interface EventRow {
+  seq: number;
+  bus: string;
+  ingested_at: number;
+  event: string;
+}
+interface DeliveryRow {
+  id: string;
+  next_at: number;
+  attempts: number;
+  last_error: string | null;
+  doc: string;
+}
+
+const toStored = (r: EventRow): StoredEvent => ({
+  seq: r.seq,
+  busName: r.bus,
+  ingestedAt: r.ingested_at,
+  event: JSON.parse(r.event) as BusEvent,
+});
+
+const toDelivery = (r: DeliveryRow): Delivery => {
+  const d = JSON.parse(r.doc) as Delivery;
+  d.attempts = r.attempts;
+  d.nextAttemptAt = r.next_at;
+  if (r.last_error !== null) d.lastError = r.last_error;
+  return d;
+};
+
+/** The local EventBridge in SQLite (better-sqlite3). Takes a shared handle; the opener sets WAL. */
+export class SqliteEventsStore implements EventsStore {
+  constructor(private readonly db: Database) {
+    db.exec(SCHEMA);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  putBus(bus: EventBus): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO eb_buses (name, doc) VALUES (?, ?)')
+      .run(bus.name, JSON.stringify(bus));
+  }
+  getBus(name: string): EventBus | undefined {
+    return this.#doc<EventBus>('SELECT doc FROM eb_buses WHERE name = ?', name);
+  }
+  listBuses(): EventBus[] {
+    return this.#docs<EventBus>('SELECT doc FROM eb_buses ORDER BY name');
+  }
+  deleteBus(name: string): void {
+    this.db.prepare('DELETE FROM eb_buses WHERE name = ?').run(name);
+  }
+
+  putRule(rule: Rule): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO eb_rules (bus, name, doc) VALUES (?, ?, ?)')
+      .run(rule.busName, rule.name, JSON.stringify(rule));
+  }
+  getRule(busName: string, name: string): Rule | undefined {
+    return this.#doc<Rule>('SELECT doc FROM eb_rules WHERE bus = ? AND name = ?', busName, name);
+  }
+  listRules(busName?: string): Rule[] {
+    return busName === undefined
+      ? this.#docs<Rule>('SELECT doc FROM eb_rules ORDER BY bus, name')
+      : this.#docs<Rule>('SELECT doc FROM eb_rules WHERE bus = ? ORDER BY name', busName);
+  }
+  deleteRule(busName: string, name: string): void {
+    this.db.prepare('DELETE FROM eb_rules WHERE bus = ? AND name = ?').run(busName, name);
+  }
+
+  putTarget(busName: string, ruleName: string, target: Target): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO eb_targets (bus, rule, id, doc) VALUES (?, ?, ?, ?)')
+      .run(busName, ruleName, target.id, JSON.stringify(target));
+  }
+  listTargets(busName: string, ruleName: string): Target[] {
+    return this.#docs<Target>(
+      'SELECT doc FROM eb_targets WHERE bus = ? AND rule = ? ORDER BY id',
+      busName,
+      ruleName,
+    );
+  }
+  removeTarget(busName: string, ruleName: string, id: string): boolean {
+    return (
+      this.db
+        .prepare('DELETE FROM eb_targets WHERE bus = ? AND rule = ? AND id = ?')
+        .run(busName, ruleName, id).changes > 0
+    );
+  }
+
+  appendEvent(busName: string, event: BusEvent, ingestedAt: number): number {
+    const info = this.db
+      .prepare('INSERT INTO eb_events (bus, id, ingested_at, event) VALUES (?, ?, ?, ?)')
+      .run(busName, event.id, ingestedAt, JSON.stringify(event));
+    return Number(info.lastInsertRowid);
+  }
+  listEvents(busName: string, from: number, to: number, limit: number, afterSeq = 0): StoredEvent[] {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM eb_events WHERE bus = ? AND ingested_at >= ? AND ingested_at < ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(busName, from, to, afterSeq, limit) as EventRow[];
+    return rows.map(toStored);
+  }
+  countEvents(busName?: string): number {
+    const row = (
+      busName === undefined
+        ? this.db.prepare('SELECT COUNT(*) AS n FROM eb_events').get()
+        : this.db.prepare('SELECT COUNT(*) AS n FROM eb_events WHERE bus = ?').get(busName)
+    ) as { n: number };
+    return row.n;
+  }
+
+  putArchive(archive: Archive): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO eb_archives (name, doc) VALUES (?, ?)')
+      .run(archive.name, JSON.stringify(archive));
+  }
+  getArchive(name: string): Archive | undefined {
+    return this.#doc<Archive>('SELECT doc FROM eb_archives WHERE name = ?', name);
+  }
+  listArchives(): Archive[] {
+    return this.#docs<Archive>('SELECT doc FROM eb_archives ORDER BY name');
+  }
+  deleteArchive(name: string): void {
+    this.db.prepare('DELETE FROM eb_archives WHERE name = ?').run(name);
+    this.db.prepare('DELETE FROM eb_archive_events WHERE archive = ?').run(name);
+  }
+  addToArchive(archiveName: string, seq: number): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO eb_archive_events (archive, seq) VALUES (?, ?)')
+      .run(archiveName, seq);
+  }
+  archivedEvents(
+    archiveName: string,
+    from: number,
+    to: number,
+    limit: number,
+    afterSeq: number,
+  ): StoredEvent[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.* FROM eb_archive_events a JOIN eb_events e ON e.seq = a.seq
+         WHERE a.archive = ? AND e.ingested_at >= ? AND e.ingested_at < ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
+      )
+      .all(archiveName, from, to, afterSeq, limit) as EventRow[];
+    return rows.map(toStored);
+  }
+  archiveStats(archiveName: string): { eventCount: number; sizeBytes: number } {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(e.event)), 0) AS size FROM eb_archive_events a
+         JOIN eb_events e ON e.seq = a.seq WHERE a.archive = ?`,
+      )
+      .get(archiveName) as { n: number; size: number };
+    return { eventCount: row.n, sizeBytes: row.size };
+  }
+
+  insertDelivery(d: Delivery): void {
+    this.db
+      .prepare('INSERT INTO eb_deliveries (id, next_at, attempts, last_error, doc) VALUES (?, ?, ?, ?, ?)')
+      .run(d.id, d.nextAttemptAt, d.attempts, d.lastError ?? null, JSON.stringify(d));
+  }
+  dueDeliveries(now: number, limit: number, exclude: ReadonlySet<string>): Delivery[] {
+    // Over-fetch by the excluded count: those are in flight and skipped here.
+    const rows = this.db
+      .prepare('SELECT * FROM eb_deliveries WHERE next_at <= ? ORDER BY next_at, id LIMIT ?')
+      .all(now, limit + exclude.size) as DeliveryRow[];
+    return rows
+      .filter((r) => !exclude.has(r.id))
+      .slice(0, limit)
+      .map(toDelivery);
+  }
+  nextDeliveryAt(exclude: ReadonlySet<string>): number | undefined {
+    const rows = this.db
+      .prepare('SELECT id, next_at FROM eb_deliveries ORDER BY next_at LIMIT ?')
+      .all(exclude.size + 1) as Array<{ id: string; next_at: number }>;
+    return rows.find((r) => !exclude.has(r.id))?.next_at;
+  }
+  updateDelivery(id: string, attempts: number, nextAttemptAt: number, lastError: string): void {
+    this.db
+      .prepare('UPDATE eb_deliveries SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?')
+      .run(attempts, nextAttemptAt, lastError, id);
+  }
+  deleteDelivery(id: string): void {
+    this.db.prepare('DELETE FROM eb_deliveries WHERE id = ?').run(id);
+  }
+  pendingDeliveries(limit: number): Delivery[] {
+    return (
+      this.db.prepare('SELECT * FROM eb_deliveries ORDER BY next_at LIMIT ?').all(limit) as DeliveryRow[]
+    ).map(toDelivery);
+  }
+  countPendingDeliveries(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM eb_deliveries').get() as { n: number }).n;
+  }
+
+  putReplay(replay: Replay): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO eb_replays (name, doc) VALUES (?, ?)')
+      .run(replay.name, JSON.stringify(replay));
+  }
+  getReplay(name: string): Replay | undefined {
+    return this.#doc<Replay>('SELECT doc FROM eb_replays WHERE name = ?', name);
+  }
+  listReplays(): Replay[] {
+    return this.#docs<Replay>('SELECT doc FROM eb_replays ORDER BY name');
+  }
+
+  #doc<T>(sql: string, ...params: unknown[]): T | undefined {
+    const row = this.db.prepare(sql).get(...params) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as T) : undefined;
+  }
+  #docs<T>(sql: string, ...params: unknown[]): T[] {
+    return (this.db.prepare(sql).all(...params) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
+  }
+}

@@ -1,0 +1,61 @@
+import type { BusEvent } from '@smartdoor/shared';
+import type { Archive, Delivery, EventBus, Replay, Rule, StoredEvent, Target } from './model.js';
+
+/**
+ * Storage of the local EventBridge: configuration (buses, rules, targets, archives,
+ * replays), the bus's own archive of every event, and pending deliveries. A delivery is
+ * written in the same transaction as its event and removed only after its target
+ * succeeded, so a crash between the two loses nothing (at-least-once).
+ */
+export interface EventsStore {
+  transaction<T>(fn: () => T): T;
+
+  putBus(bus: EventBus): void;
+  getBus(name: string): EventBus | undefined;
+  listBuses(): EventBus[];
+  deleteBus(name: string): void;
+
+  putRule(rule: Rule): void;
+  getRule(busName: string, name: string): Rule | undefined;
+  listRules(busName?: string): Rule[];
+  deleteRule(busName: string, name: string): void;
+
+  putTarget(busName: string, ruleName: string, target: Target): void;
+  listTargets(busName: string, ruleName: string): Target[];
+  removeTarget(busName: string, ruleName: string, id: string): boolean;
+
+  /** Appends to the bus's own archive; returns the event's sequence number. */
+  appendEvent(busName: string, event: BusEvent, ingestedAt: number): number;
+  /** Events of a bus ingested in [from, to), oldest first. */
+  listEvents(busName: string, from: number, to: number, limit: number, afterSeq?: number): StoredEvent[];
+  countEvents(busName?: string): number;
+
+  putArchive(archive: Archive): void;
+  getArchive(name: string): Archive | undefined;
+  listArchives(): Archive[];
+  deleteArchive(name: string): void;
+  addToArchive(archiveName: string, seq: number): void;
+  /** Archived events ingested in [from, to), oldest first, after `afterSeq`. */
+  archivedEvents(
+    archiveName: string,
+    from: number,
+    to: number,
+    limit: number,
+    afterSeq: number,
+  ): StoredEvent[];
+  archiveStats(archiveName: string): { eventCount: number; sizeBytes: number };
+
+  insertDelivery(delivery: Delivery): void;
+  /** Deliveries due at `now`, soonest first. */
+  dueDeliveries(now: number, limit: number, exclude: ReadonlySet<string>): Delivery[];
+  /** The earliest next attempt among deliveries not in `exclude`, or undefined. */
+  nextDeliveryAt(exclude: ReadonlySet<string>): number | undefined;
+  updateDelivery(id: string, attempts: number, nextAttemptAt: number, lastError: string): void;
+  deleteDelivery(id: string): void;
+  pendingDeliveries(limit: number): Delivery[];
+  countPendingDeliveries(): number;
+
+  putReplay(replay: Replay): void;
+  getReplay(name: string): Replay | undefined;
+  listReplays(): Replay[];
+}

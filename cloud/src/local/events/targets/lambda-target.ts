@@ -1,0 +1,92 @@
+import type { Clock } from '../../queues/clock.js';
+import { TargetInvocationError } from '../errors.js';
+import type { Invocation, TargetKind } from './target-invoker.js';
+
+/** The context a handler receives, as Lambda passes it (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html). */
+export interface LambdaContext {
+  awsRequestId: string;
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  logGroupName: string;
+  logStreamName: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+}
+
+export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<unknown>;
+
+export interface FunctionOptions {
+  /**
+   * Invocation timeout, as a function's Timeout setting.
+   * @default 30000
+   */
+  timeoutMs?: number;
+}
+
+const ARN_RE = /^arn:aws:lambda:([^:]*):([^:]*):function:([A-Za-z0-9_-]+)(?::[^:]+)?$/;
+
+/** In-process functions, registered by name and addressed by Lambda ARNs. */
+export class LambdaTarget implements TargetKind {
+  readonly kind = 'lambda';
+  readonly #functions = new Map<string, { handler: LambdaHandler; timeoutMs: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  register(name: string, handler: LambdaHandler, opts: FunctionOptions = {}): void {
+    this.#functions.set(name, { handler, timeoutMs: opts.timeoutMs ?? 30_000 });
+  }
+
+  unregister(name: string): void {
+    this.#functions.delete(name);
+  }
+
+  accepts(arn: string): boolean {
+    return ARN_RE.test(arn);
+  }
+
+  check(arn: string): string | undefined {
+    const name = ARN_RE.exec(arn)?.[3];
+    return name !== undefined && this.#functions.has(name)
+      ? undefined
+      : `No local function registered for ${arn}`;
+  }
+
+  async invoke({ arn, input, attemptId }: Invocation): Promise<void> {
+    const name = ARN_RE.exec(arn)?.[3] ?? '';
+    const fn = this.#functions.get(name);
+    if (!fn)
+      throw new TargetInvocationError('ResourceNotFoundException', `Function not found: ${arn}`, false);
+    const deadline = this.clock.now() + fn.timeoutMs;
+    const context: LambdaContext = {
+      awsRequestId: attemptId,
+      functionName: name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: arn,
+      memoryLimitInMB: '128',
+      logGroupName: `/aws/lambda/${name}`,
+      logStreamName: `local/${name}`,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - this.clock.now()),
+    };
+    let timer: unknown;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(
+        () =>
+          reject(new TargetInvocationError('Task.TimedOut', `Task timed out after ${fn.timeoutMs} ms`, true)),
+        fn.timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([Promise.resolve().then(() => fn.handler(input.value, context)), timeout]);
+    } catch (err) {
+      if (err instanceof TargetInvocationError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      const code = err instanceof Error ? err.name : 'Error';
+      throw new TargetInvocationError(code, message, true, { cause: err });
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+}

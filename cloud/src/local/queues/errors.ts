@@ -1,0 +1,31 @@
+import { AwsServiceError } from '../aws-endpoint/errors.js';
+
+/** Root of the local queues' errors; codes follow SQS (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/CommonErrors.html). */
+export class QueueError extends AwsServiceError {
+  override name = 'QueueError';
+}
+
+export class QueueDoesNotExistError extends QueueError {
+  override name = 'QueueDoesNotExistError';
+  constructor(readonly queueName: string) {
+    super('QueueDoesNotExist', `The specified queue ${queueName} does not exist.`, 400);
+  }
+}
+
+export class QueueValidationError extends QueueError {
+  override name = 'QueueValidationError';
+  constructor(message: string) {
+    super('InvalidParameterValue', message, 400);
+  }
+}
+
+export class ReceiptHandleInvalidError extends QueueError {
+  override name = 'ReceiptHandleInvalidError';
+  constructor(readonly receiptHandle: string) {
+    super(
+      'ReceiptHandleIsInvalid',
+      `The receipt handle ${receiptHandle} is not valid (expired or deleted).`,
+      400,
+    );
+  }
+}

@@ -1,0 +1,23 @@
+export { type Clock, SYSTEM_CLOCK } from './clock.js';
+export {
+  QueueDoesNotExistError,
+  QueueError,
+  QueueValidationError,
+  ReceiptHandleInvalidError,
+} from './errors.js';
+export {
+  LocalQueues,
+  type LocalQueuesEvents,
+  type LocalQueuesOptions,
+  type QueueHandler,
+  type SubscribeOptions,
+} from './local-queues.js';
+export {
+  type QueueAttributes,
+  type QueueDepth,
+  type QueueMessage,
+  queueArn,
+  queueNameFromArn,
+  type ReceivedMessage,
+} from './model.js';
+export { type QueueStore, SqliteQueueStore } from './queue-store.js';

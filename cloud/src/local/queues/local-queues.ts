@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Database } from 'better-sqlite3';
+import { type Clock, SYSTEM_CLOCK } from './clock.js';
+import { QueueDoesNotExistError, QueueValidationError, ReceiptHandleInvalidError } from './errors.js';
+import type { QueueAttributes, QueueDepth, QueueMessage, ReceivedMessage } from './model.js';
+import { type QueueStore, SqliteQueueStore } from './queue-store.js';
+
+export interface LocalQueuesOptions {
+  /** Shared SQLite handle (the local cloud keeps one file). */
+  db: Database;
+  /** @default the system clock */
+  clock?: Clock;
+  /** @default crypto.randomUUID */
+  newId?: () => string;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Delay between polls of an empty queue.
+   * @default 1000
+   */
+  pollIntervalMs?: number;
+  /**
+   * Messages taken per poll (SQS MaxNumberOfMessages).
+   * @default 10
+   */
+  batchSize?: number;
+}
+
+/** A consumer's handler: resolve to delete the message, throw to let it come back after the visibility timeout. */
+export type QueueHandler = (message: ReceivedMessage) => Promise<void>;
+
+export interface LocalQueuesEvents {
+  'message-sent': [{ queue: string; messageId: string }];
+  'message-dead-lettered': [
+    { queue: string; deadLetterQueue: string; messageId: string; receiveCount: number },
+  ];
+}
+
+interface Subscription {
+  queue: string;
+  handler: QueueHandler;
+  opts: Required<SubscribeOptions>;
+  timer?: unknown;
+  running: boolean;
+  stopped: boolean;
+}
+
+/**
+ * SQS-like queues in SQLite: visibility timeout, maximum receive count and redrive to a
+ * dead-letter queue (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+ * Consumers poll (receive/delete) or subscribe.
+ */
+export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
+  readonly #store: QueueStore;
+  readonly #clock: Clock;
+  readonly #newId: () => string;
+  readonly #subs = new Set<Subscription>();
+
+  constructor(opts: LocalQueuesOptions) {
+    super();
+    this.#store = new SqliteQueueStore(opts.db);
+    this.#clock = opts.clock ?? SYSTEM_CLOCK;
+    this.#newId = opts.newId ?? randomUUID;
+  }
+
+  start(): void {}
+
+  /** Stops every subscription's poller. */
+  stop(): void {
+    for (const sub of this.#subs) this.#unsubscribe(sub);
+  }
+
+  /** Creates a queue, or updates its attributes when it exists (CreateQueue is idempotent). */
+  createQueue(name: string, attrs: Partial<QueueAttributes> = {}): void {
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
+      throw new QueueValidationError(`Queue name ${name} must be 1-80 characters of [A-Za-z0-9_-].`);
+    }
+    if (attrs.deadLetterQueue !== undefined && attrs.maxReceiveCount === undefined) {
+      throw new QueueValidationError(`Queue ${name}: a dead-letter queue needs maxReceiveCount.`);
+    }
+    if (attrs.maxReceiveCount !== undefined && (attrs.maxReceiveCount < 1 || attrs.maxReceiveCount > 1000)) {
+      throw new QueueValidationError(`Queue ${name}: maxReceiveCount must be 1-1000.`);
+    }
+    const full: QueueAttributes = { visibilityTimeoutSeconds: attrs.visibilityTimeoutSeconds ?? 30 };
+    if (attrs.maxReceiveCount !== undefined) full.maxReceiveCount = attrs.maxReceiveCount;
+    if (attrs.deadLetterQueue !== undefined) full.deadLetterQueue = attrs.deadLetterQueue;
+    this.#store.putQueue(name, full);
+  }
+
+  hasQueue(name: string): boolean {
+    return this.#store.getQueue(name) !== undefined;
+  }
+
+  listQueues(): Array<{ name: string; attrs: QueueAttributes }> {
+    return this.#store.listQueues();
+  }
+
+  send(queue: string, body: string, attributes: Record<string, string> = {}): string {
+    this.#attrs(queue);
+    const messageId = this.#newId();
+    const now = this.#clock.now();
+    this.#store.insert(queue, { messageId, body, attributes, sentAt: now, receiveCount: 0 }, now);
+    this.emit('message-sent', { queue, messageId });
+    for (const sub of this.#subs) if (sub.queue === queue) this.#schedule(sub, 0);
+    return messageId;
+  }
+
+  /**
+   * Receives up to `max` visible messages and hides them for the visibility timeout. A message
+   * whose receive count would exceed maxReceiveCount moves to the dead-letter queue instead.
+   */
+  receive(queue: string, opts: { max?: number; visibilityTimeoutSeconds?: number } = {}): ReceivedMessage[] {
+    const attrs = this.#attrs(queue);
+    const max = opts.max ?? 1;
+    if (max < 1 || max > 10) throw new QueueValidationError('MaxNumberOfMessages must be 1-10.');
+    const now = this.#clock.now();
+    const hideUntil = now + (opts.visibilityTimeoutSeconds ?? attrs.visibilityTimeoutSeconds) * 1000;
+    const out: ReceivedMessage[] = [];
+    for (const msg of this.#store.visible(queue, now, max)) {
+      if (
+        attrs.maxReceiveCount !== undefined &&
+        attrs.deadLetterQueue &&
+        msg.receiveCount >= attrs.maxReceiveCount
+      ) {
+        this.#store.move(msg.messageId, attrs.deadLetterQueue, now, false);
+        this.emit('message-dead-lettered', {
+          queue,
+          deadLetterQueue: attrs.deadLetterQueue,
+          messageId: msg.messageId,
+          receiveCount: msg.receiveCount,
+        });
+        continue;
+      }
+      const receiptHandle = this.#newId();
+      const receiveCount = msg.receiveCount + 1;
+      this.#store.markReceived(msg.messageId, receiptHandle, hideUntil, receiveCount);
+      out.push({
+        messageId: msg.messageId,
+        body: msg.body,
+        attributes: msg.attributes,
+        sentAt: msg.sentAt,
+        receiveCount,
+        receiptHandle,
+      });
+    }
+    return out;
+  }
+
+  deleteMessage(queue: string, receiptHandle: string): void {
+    const msg = this.#store.byReceipt(queue, receiptHandle);
+    if (!msg) throw new ReceiptHandleInvalidError(receiptHandle);
+    this.#store.delete(msg.messageId);
+  }
+
+  /** Removes one message by id (a redrive that took it elsewhere). Returns whether it was there. */
+  deleteById(queue: string, messageId: string): boolean {
+    const there = this.#store.peekById(queue, messageId);
+    if (there) this.#store.delete(messageId);
+    return there;
+  }
+
+  changeVisibility(queue: string, receiptHandle: string, seconds: number): void {
+    const msg = this.#store.byReceipt(queue, receiptHandle);
+    if (!msg) throw new ReceiptHandleInvalidError(receiptHandle);
+    this.#store.setVisibleAt(msg.messageId, this.#clock.now() + seconds * 1000);
+  }
+
+  depth(queue: string): QueueDepth {
+    this.#attrs(queue);
+    return this.#store.depth(queue, this.#clock.now());
+  }
+
+  /** Messages in a queue without receiving them (dashboard, DLQ inspection). */
+  peek(queue: string, limit = 100): QueueMessage[] {
+    this.#attrs(queue);
+    return this.#store.peek(queue, limit);
+  }
+
+  purge(queue: string): number {
+    this.#attrs(queue);
+    return this.#store.purge(queue);
+  }
+
+  /**
+   * Moves every message of a dead-letter queue back to `toQueue`, visible now and with a
+   * fresh receive count (SQS dead-letter queue redrive). Returns how many moved.
+   */
+  redrive(deadLetterQueue: string, toQueue: string): number {
+    this.#attrs(deadLetterQueue);
+    this.#attrs(toQueue);
+    let moved = 0;
+    for (;;) {
+      const batch = this.#store.peek(deadLetterQueue, 100);
+      if (batch.length === 0) break;
+      for (const msg of batch) this.#store.move(msg.messageId, toQueue, this.#clock.now(), true);
+      moved += batch.length;
+    }
+    for (const sub of this.#subs) if (sub.queue === toQueue) this.#schedule(sub, 0);
+    return moved;
+  }
+
+  /** Polls a queue and hands each message to `handler`; returns the unsubscribe function. */
+  subscribe(queue: string, handler: QueueHandler, opts: SubscribeOptions = {}): () => void {
+    this.#attrs(queue);
+    const sub: Subscription = {
+      queue,
+      handler,
+      opts: { pollIntervalMs: opts.pollIntervalMs ?? 1000, batchSize: opts.batchSize ?? 10 },
+      running: false,
+      stopped: false,
+    };
+    this.#subs.add(sub);
+    this.#schedule(sub, 0);
+    return () => this.#unsubscribe(sub);
+  }
+
+  #unsubscribe(sub: Subscription): void {
+    sub.stopped = true;
+    if (sub.timer !== undefined) this.#clock.clearTimeout(sub.timer);
+    sub.timer = undefined;
+    this.#subs.delete(sub);
+  }
+
+  #schedule(sub: Subscription, ms: number): void {
+    if (sub.stopped || sub.running) return;
+    if (sub.timer !== undefined) this.#clock.clearTimeout(sub.timer);
+    sub.timer = this.#clock.setTimeout(() => {
+      sub.timer = undefined;
+      void this.#poll(sub);
+    }, ms);
+  }
+
+  async #poll(sub: Subscription): Promise<void> {
+    if (sub.stopped || !this.hasQueue(sub.queue)) return;
+    sub.running = true;
+    let got = 0;
+    try {
+      const messages = this.receive(sub.queue, { max: sub.opts.batchSize });
+      got = messages.length;
+      await Promise.all(
+        messages.map(async (m) => {
+          try {
+            await sub.handler(m);
+            if (!sub.stopped) this.deleteMessage(sub.queue, m.receiptHandle);
+          } catch {
+            // Left in place: it comes back after the visibility timeout, and to the DLQ after maxReceiveCount.
+          }
+        }),
+      );
+    } finally {
+      sub.running = false;
+    }
+    this.#schedule(sub, got > 0 ? 0 : sub.opts.pollIntervalMs);
+  }
+
+  #attrs(queue: string): QueueAttributes {
+    const attrs = this.#store.getQueue(queue);
+    if (!attrs) throw new QueueDoesNotExistError(queue);
+    return attrs;
+  }
+}

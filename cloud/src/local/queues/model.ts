@@ -1,0 +1,40 @@
+/** Settings of a local SQS-like queue. */
+export interface QueueAttributes {
+  /**
+   * How long a received message stays hidden from other consumers.
+   * @default 30
+   */
+  visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to `deadLetterQueue` (SQS RedrivePolicy maxReceiveCount). */
+  maxReceiveCount?: number;
+  /** Name of the dead-letter queue (SQS RedrivePolicy deadLetterTargetArn). */
+  deadLetterQueue?: string;
+}
+
+export interface QueueMessage {
+  messageId: string;
+  body: string;
+  /** Message attributes, as strings (SQS String attributes). */
+  attributes: Record<string, string>;
+  sentAt: number;
+  receiveCount: number;
+}
+
+export interface ReceivedMessage extends QueueMessage {
+  receiptHandle: string;
+}
+
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+}
+
+export function queueArn(region: string, account: string, name: string): string {
+  return `arn:aws:sqs:${region}:${account}:${name}`;
+}
+
+/** `arn:aws:sqs:r:a:name` -> `name`; undefined when not an SQS ARN. */
+export function queueNameFromArn(arn: string): string | undefined {
+  const m = /^arn:aws:sqs:[^:]*:[^:]*:([^:/]+)$/.exec(arn);
+  return m?.[1];
+}
