@@ -1,0 +1,109 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { QueueDoesNotExistError, ReceiptHandleInvalidError } from './errors.js';
+import { LocalQueues } from './local-queues.js';
+
+let db: Database.Database;
+let queues: LocalQueues;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  db = new Database(':memory:');
+  queues = new LocalQueues({ db });
+  queues.createQueue('dlq');
+  queues.createQueue('work', { visibilityTimeoutSeconds: 10, maxReceiveCount: 2, deadLetterQueue: 'dlq' });
+});
+
+afterEach(() => {
+  queues.stop();
+  db.close();
+  vi.useRealTimers();
+});
+
+describe('Class: LocalQueues', () => {
+  describe('Method: receive', () => {
+    it('hides a received message for the visibility timeout, then shows it again', async () => {
+      // Prepare
+      queues.send('work', 'hello', { a: '1' });
+      // Act
+      const [first] = queues.receive('work');
+      const hidden = queues.receive('work');
+      await vi.advanceTimersByTimeAsync(10_001);
+      const [again] = queues.receive('work');
+      // Assess
+      expect(first).toMatchObject({ body: 'hello', attributes: { a: '1' }, receiveCount: 1 });
+      expect(hidden).toEqual([]);
+      expect(again?.receiveCount).toBe(2);
+    });
+
+    it('moves a message past maxReceiveCount to the dead-letter queue', async () => {
+      // Prepare
+      queues.send('work', 'poison');
+      queues.receive('work');
+      await vi.advanceTimersByTimeAsync(10_001);
+      queues.receive('work');
+      await vi.advanceTimersByTimeAsync(10_001);
+      // Act
+      const third = queues.receive('work');
+      // Assess
+      expect(third).toEqual([]);
+      expect(queues.peek('dlq').map((m) => m.body)).toEqual(['poison']);
+    });
+
+    it('refuses an unknown queue with QueueDoesNotExist', () => {
+      // Act + Assess
+      expect(() => queues.receive('nope')).toThrow(QueueDoesNotExistError);
+    });
+  });
+
+  describe('Method: deleteMessage', () => {
+    it('deletes by receipt handle and refuses a stale one', () => {
+      // Prepare
+      queues.send('work', 'x');
+      const [m] = queues.receive('work');
+      // Act
+      queues.deleteMessage('work', m!.receiptHandle);
+      // Assess
+      expect(queues.depth('work')).toEqual({ visible: 0, inFlight: 0 });
+      expect(() => queues.deleteMessage('work', m!.receiptHandle)).toThrow(ReceiptHandleInvalidError);
+    });
+  });
+
+  describe('Method: redrive', () => {
+    it('moves dead letters back with a fresh receive count', () => {
+      // Prepare
+      queues.send('dlq', 'back');
+      // Act
+      const moved = queues.redrive('dlq', 'work');
+      // Assess
+      expect(moved).toBe(1);
+      expect(queues.receive('work')[0]).toMatchObject({ body: 'back', receiveCount: 1 });
+    });
+  });
+
+  describe('Method: subscribe', () => {
+    it('hands messages to the handler and deletes them on success, keeps them on failure', async () => {
+      // Prepare
+      const got: string[] = [];
+      const unsubscribe = queues.subscribe(
+        'work',
+        async (m) => {
+          got.push(m.body);
+          if (m.body === 'bad') throw new Error('no');
+        },
+        { pollIntervalMs: 100 },
+      );
+      // Act
+      queues.send('work', 'good');
+      queues.send('work', 'bad');
+      await vi.advanceTimersByTimeAsync(50);
+      // Assess
+      expect(got.sort()).toEqual(['bad', 'good']);
+      expect(queues.depth('work')).toEqual({ visible: 0, inFlight: 1 });
+      // After two receives the bad one goes to the DLQ on the third.
+      await vi.advanceTimersByTimeAsync(25_000);
+      expect(queues.peek('dlq').map((m) => m.body)).toEqual(['bad']);
+      unsubscribe();
+    });
+  });
+});

@@ -1,0 +1,159 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventBusService } from '../../cloud/src/local/events/service.js';
+import { LocalQueues } from '../../cloud/src/local/queues/local-queues.js';
+
+// Roles: `bus` is the local EventBridge on an in-memory SQLite database with fake time; `flaky`
+// is an in-process function that fails until told otherwise; `dlq` is the target's dead-letter queue.
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const FN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:flaky`;
+const DLQ = `arn:aws:sqs:${REGION}:${ACCOUNT}:dlq`;
+
+let db: Database.Database;
+let queues: LocalQueues;
+let bus: EventBusService;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: new Date('2026-11-22T12:00:00Z') });
+  db = new Database(':memory:');
+  queues = new LocalQueues({ db });
+  // random() = 0.5 makes each delay exactly 3/4 of the exponential step.
+  bus = new EventBusService({
+    db,
+    queues,
+    region: REGION,
+    accountId: ACCOUNT,
+    random: () => 0.5,
+    backoff: { baseMs: 1000 },
+  });
+  bus.start();
+  queues.createQueue('dlq');
+});
+
+afterEach(async () => {
+  await bus.stop();
+  queues.stop();
+  db.close();
+  vi.useRealTimers();
+});
+
+function setup(retryPolicy: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number }) {
+  const attempts: number[] = [];
+  const state = { fail: true, delivered: 0 };
+  bus.functions.register('flaky', async () => {
+    attempts.push(Date.now());
+    if (state.fail) throw new Error('door service unavailable');
+    state.delivered++;
+  });
+  bus.putRule({ name: 'r', eventPattern: '{"source":["smartdoor.device"]}' });
+  const failed = bus.putTargets('r', 'default', [
+    {
+      id: 't',
+      arn: FN,
+      deadLetterArn: DLQ,
+      retryPolicy: {
+        maximumRetryAttempts: retryPolicy.MaximumRetryAttempts ?? 185,
+        maximumEventAgeInSeconds: retryPolicy.MaximumEventAgeInSeconds ?? 86_400,
+      },
+    },
+  ]);
+  expect(failed).toEqual([]);
+  return { attempts, state };
+}
+
+const put = () =>
+  bus.putEvents([
+    { Source: 'smartdoor.device', DetailType: 'Door State Changed', Detail: '{"state":"open"}' },
+  ]).entries[0]!.eventId!;
+
+describe('Class: EventBusService', () => {
+  describe('Method: putEvents (delivery failures)', () => {
+    it('retries with exponential backoff, then dead-letters with the reason and the attempt count', async () => {
+      // Prepare
+      const { attempts } = setup({ MaximumRetryAttempts: 3 });
+      const deadLettered = vi.fn();
+      bus.on('dead-lettered', deadLettered);
+      const start = Date.now();
+      // Act
+      const id = put();
+      await vi.advanceTimersByTimeAsync(60_000);
+      // Assess
+      expect(attempts.map((t) => t - start)).toEqual([0, 750, 750 + 1500, 750 + 1500 + 3000]);
+      const [msg] = queues.peek('dlq');
+      expect(JSON.parse(msg!.body)).toMatchObject({
+        id,
+        source: 'smartdoor.device',
+        detail: { state: 'open' },
+      });
+      expect(msg!.attributes).toMatchObject({
+        ERROR_CODE: 'Error',
+        ERROR_MESSAGE: 'door service unavailable',
+        EXHAUSTED_RETRY_CONDITION: 'MaximumRetryAttempts',
+        RETRY_ATTEMPTS: '3',
+        RULE_ARN: `arn:aws:events:${REGION}:${ACCOUNT}:rule/r`,
+        TARGET_ARN: FN,
+      });
+      expect(deadLettered).toHaveBeenCalledTimes(1);
+      expect(bus.stats()).toMatchObject({ pendingDeliveries: 0, deadLettered: 1, deliveryFailures: 3 });
+    });
+
+    it('dead-letters when the next retry would pass MaximumEventAgeInSeconds', async () => {
+      // Prepare
+      const { attempts } = setup({ MaximumEventAgeInSeconds: 60 });
+      // Act
+      put();
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      // Assess: 0, .75, 2.25, 5.25, 11.25, 23.25, 47.25 s; the next (+48 s) would be past 60 s.
+      expect(attempts).toHaveLength(7);
+      expect(queues.peek('dlq')[0]?.attributes.EXHAUSTED_RETRY_CONDITION).toBe('MaximumEventAgeInSeconds');
+    });
+
+    it('sends a non-retryable failure to the DLQ at once', async () => {
+      // Prepare
+      setup({});
+      bus.functions.unregister('flaky');
+      // Act
+      put();
+      await vi.advanceTimersByTimeAsync(1000);
+      // Assess
+      const [msg] = queues.peek('dlq');
+      expect(msg?.attributes.ERROR_CODE).toBe('ResourceNotFoundException');
+      expect(msg?.attributes.RETRY_ATTEMPTS).toBe('0');
+      expect(msg?.attributes.EXHAUSTED_RETRY_CONDITION).toBeUndefined();
+    });
+  });
+
+  describe('Method: redriveDeadLetters', () => {
+    it('delivers each dead letter once to the target it failed at and empties the DLQ', async () => {
+      // Prepare
+      const { state } = setup({ MaximumRetryAttempts: 0 });
+      put();
+      put();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(queues.depth('dlq').visible).toBe(2);
+      state.fail = false;
+      // Act
+      const out = bus.redriveDeadLetters('dlq');
+      await vi.advanceTimersByTimeAsync(1000);
+      // Assess
+      expect(out).toEqual({ redriven: 2, skipped: 0 });
+      expect(state.delivered).toBe(2);
+      expect(queues.depth('dlq')).toEqual({ visible: 0, inFlight: 0 });
+      expect(bus.stats().pendingDeliveries).toBe(0);
+    });
+
+    it('leaves a dead letter whose rule is gone in the DLQ', async () => {
+      // Prepare
+      setup({ MaximumRetryAttempts: 0 });
+      put();
+      await vi.advanceTimersByTimeAsync(1000);
+      bus.removeTargets('r', 'default', ['t']);
+      // Act
+      const out = bus.redriveDeadLetters('dlq');
+      // Assess
+      expect(out).toEqual({ redriven: 0, skipped: 1 });
+      expect(queues.depth('dlq').visible).toBe(1);
+    });
+  });
+});
