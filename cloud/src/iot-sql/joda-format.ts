@@ -182,6 +182,31 @@ function field(letter: string, count: number, f: Fields): string {
 
 const LETTERS = /[GCYyxweEDMdaKhHkmsSzZ]/;
 
+/** Quoted text from pattern[start] (a quote): `''` is a quote, inside quotes or out. Returns the index after it. */
+function quoted(pattern: string, start: number, emit: (text: string) => void): number {
+  if (pattern[start + 1] === "'") {
+    emit("'");
+    return start + 2;
+  }
+  let text = '';
+  let j = start + 1;
+  while (j < pattern.length) {
+    if (pattern[j] === "'") {
+      if (pattern[j + 1] !== "'") {
+        emit(text);
+        return j + 1;
+      }
+      text += "'";
+      j += 2;
+    } else {
+      text += pattern[j];
+      j++;
+    }
+  }
+  emit(text);
+  return j;
+}
+
 /**
  * Format `millisUtc` in `zone` with a Joda-Time pattern. Undefined for an unknown zone or
  * a pattern letter Joda would refuse (any other ASCII letter outside quotes).
@@ -195,10 +220,9 @@ export function formatJodaTime(pattern: string, millisUtc: number, zone: string)
   while (i < pattern.length) {
     const c = pattern[i]!;
     if (c === "'") {
-      const close = pattern.indexOf("'", i + 1);
-      if (close === i + 1) out += "'";
-      else out += pattern.slice(i + 1, close < 0 ? pattern.length : close);
-      i = close < 0 ? pattern.length : close + 1;
+      i = quoted(pattern, i, (text) => {
+        out += text;
+      });
       continue;
     }
     if (LETTERS.test(c)) {
