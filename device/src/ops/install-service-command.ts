@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { installService } from './install-service.js';
+
+/**
+ * `smartdoor-agent install-service [--config FILE] [--user smartdoor] [--data-dir DIR]
+ * [--unit-dir /etc/systemd/system] [--dry-run]`: writes the hardened systemd unit and
+ * prints the commands that finish the installation.
+ */
+export function installServiceCommand(): Command {
+  return new Command('install-service')
+    .description('Write the systemd unit for the agent (a dedicated user, restart on failure, hardened)')
+    .option(
+      '-c, --config <file>',
+      'agent config file (default: $SMARTDOOR_AGENT_CONFIG or /etc/smartdoor/agent.json)',
+    )
+    .option('--user <name>', 'system user the agent runs as', 'smartdoor')
+    .option('--data-dir <dir>', "data folder (default: the config's dataDir, else /var/lib/smartdoor)")
+    .option('--unit-dir <dir>', 'where to write the unit', '/etc/systemd/system')
+    .option('--dry-run', 'print the unit instead of writing it')
+    .action(
+      (opts: { config?: string; user: string; dataDir?: string; unitDir: string; dryRun?: boolean }) => {
+        try {
+          const result = installService({
+            configPath: opts.config,
+            user: opts.user,
+            dataDir: opts.dataDir,
+            unitDir: opts.unitDir,
+            dryRun: opts.dryRun,
+          });
+          const out: string[] = [];
+          for (const note of result.notes) out.push(`note: ${note}`);
+          if (result.unitPath) out.push(`wrote ${result.unitPath}`);
+          else out.push(result.unit);
+          out.push('', result.unitPath ? 'next:' : 'to install it, run without --dry-run (as root), then:');
+          out.push(...result.nextSteps.map((s) => `  ${s}`));
+          process.stdout.write(`${out.join('\n')}\n`);
+        } catch (cause) {
+          process.stderr.write(
+            `install-service: ${cause instanceof Error ? cause.message : String(cause)}\n`,
+          );
+          process.exitCode = 1;
+        }
+      },
+    );
+}

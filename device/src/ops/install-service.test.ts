@@ -1,0 +1,217 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { findOnPath } from '../inputs/gpio/select-gpio-driver.js';
+import { InstallOptionError, UnitWriteError } from './errors.js';
+import { installService, UNIT_NAME } from './install-service.js';
+import { installServiceCommand } from './install-service-command.js';
+import { renderUnit } from './systemd-unit.js';
+
+const BASE = {
+  user: 'smartdoor',
+  configPath: '/etc/smartdoor/agent.json',
+  dataDir: '/var/lib/smartdoor',
+  nodePath: '/usr/bin/node',
+  agentBin: '/opt/smartdoor/device/bin/smartdoor-agent.js',
+};
+/** The value(s) of a directive in a rendered unit. */
+const directive = (unit: string, key: string) =>
+  unit
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
+
+describe('Function: renderUnit', () => {
+  it('runs the agent as the dedicated user in the gpio and dialout groups, restarting always', () => {
+    // Prepare + Act
+    const unit = renderUnit({ ...BASE, thingName: 'door-001' });
+    // Assess
+    expect(directive(unit, 'ExecStart')).toEqual([
+      '/usr/bin/node /opt/smartdoor/device/bin/smartdoor-agent.js run --config /etc/smartdoor/agent.json',
+    ]);
+    expect(directive(unit, 'User')).toEqual(['smartdoor']);
+    expect(directive(unit, 'SupplementaryGroups')).toEqual(['gpio dialout']);
+    expect(directive(unit, 'Restart')).toEqual(['always']);
+    expect(directive(unit, 'RestartSec')).toEqual(['5']);
+    expect(directive(unit, 'Description')).toEqual(['smartdoor door agent (door-001)']);
+    expect(directive(unit, 'WantedBy')).toEqual(['multi-user.target']);
+  });
+
+  it('hardens the service: read-only system but the data folder, no capabilities, listed devices only', () => {
+    // Prepare + Act
+    const unit = renderUnit({ ...BASE, serialPath: '/dev/ttyUSB0' });
+    // Assess
+    expect(directive(unit, 'ProtectSystem')).toEqual(['strict']);
+    expect(directive(unit, 'ReadWritePaths')).toEqual(['/var/lib/smartdoor']);
+    expect(directive(unit, 'StateDirectory')).toEqual(['smartdoor']);
+    expect(directive(unit, 'ProtectHome')).toEqual(['yes']);
+    expect(directive(unit, 'PrivateTmp')).toEqual(['yes']);
+    expect(directive(unit, 'NoNewPrivileges')).toEqual(['yes']);
+    expect(directive(unit, 'CapabilityBoundingSet')).toEqual(['']);
+    expect(directive(unit, 'PrivateDevices')).toEqual(['no']);
+    expect(directive(unit, 'DevicePolicy')).toEqual(['closed']);
+    expect(directive(unit, 'DeviceAllow')).toContain('char-gpiochip rw');
+    expect(directive(unit, 'DeviceAllow')).toContain('/dev/ttyUSB0 rw');
+    expect(directive(unit, 'ProtectKernelTunables')).toEqual(['no']);
+    expect(directive(unit, 'MemoryDenyWriteExecute')).toEqual([]);
+    expect(unit).toMatch(/# Devices: PrivateDevices=yes would hide/);
+  });
+
+  it('uses ReadWritePaths only for a data folder outside /var/lib, and keeps home readable for code there', () => {
+    // Prepare + Act
+    const unit = renderUnit({
+      ...BASE,
+      dataDir: '/srv/smartdoor/data',
+      agentBin: '/home/pi/smartdoor/device/bin/smartdoor-agent.js',
+    });
+    // Assess
+    expect(directive(unit, 'StateDirectory')).toEqual([]);
+    expect(directive(unit, 'ReadWritePaths')).toEqual(['/srv/smartdoor/data']);
+    expect(directive(unit, 'ProtectHome')).toEqual(['read-only']);
+  });
+
+  it('refuses relative paths, spaces and bad user names', () => {
+    // Prepare + Act + Assess
+    expect(() => renderUnit({ ...BASE, dataDir: 'data' })).toThrow(InstallOptionError);
+    expect(() => renderUnit({ ...BASE, configPath: '/etc/smart door.json' })).toThrow(
+      /must not contain spaces/,
+    );
+    expect(() => renderUnit({ ...BASE, user: 'Root User' })).toThrow(/--user must be a system user name/);
+  });
+
+  // systemd-analyze is part of systemd; on a machine without it there is nothing to verify with.
+  it.skipIf(!findOnPath('systemd-analyze'))('passes systemd-analyze verify', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'smartdoor-unit-'));
+    const unitPath = join(dir, UNIT_NAME);
+    writeFileSync(unitPath, renderUnit({ ...BASE, nodePath: process.execPath, agentBin: process.execPath }));
+    // Act
+    let output = '';
+    try {
+      output = execFileSync('systemd-analyze', ['verify', unitPath], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      output = String((e as { stderr?: string }).stderr ?? e);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Assess
+    expect(output).not.toMatch(/Unknown (key|section)|Failed to parse|Invalid/i);
+  });
+});
+
+describe('Function: installService', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'smartdoor-install-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes the unit with the data folder and serial port from the config, and lists the next commands', () => {
+    // Prepare
+    const configPath = join(dir, 'agent.json');
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        thingName: 'door-007',
+        dataDir: '/var/lib/door7',
+        mqtt: { endpoint: 'mqtts://x:8883', keyFile: '/etc/smartdoor/key.pem' },
+        badgeReader: { path: '/dev/ttyAMA0' },
+      }),
+    );
+    const unitDir = join(dir, 'units');
+    // Act
+    const result = installService({
+      configPath,
+      unitDir,
+      env: {},
+      nodePath: '/usr/bin/node',
+      agentBin: BASE.agentBin,
+    });
+    // Assess
+    const written = readFileSync(join(unitDir, UNIT_NAME), 'utf8');
+    expect(result.unitPath).toBe(join(unitDir, UNIT_NAME));
+    expect(written).toBe(result.unit);
+    expect(statSync(join(unitDir, UNIT_NAME)).mode & 0o777).toBe(0o644);
+    expect(directive(written, 'ReadWritePaths')).toEqual(['/var/lib/door7']);
+    expect(directive(written, 'DeviceAllow')).toContain('/dev/ttyAMA0 rw');
+    expect(result.nextSteps[0]).toMatch(/^sudo useradd --system .*--groups gpio,dialout smartdoor$/);
+    expect(result.nextSteps).toContain(
+      'sudo chown smartdoor:smartdoor /etc/smartdoor/key.pem && sudo chmod 0600 /etc/smartdoor/key.pem',
+    );
+    expect(result.nextSteps).toContain('sudo systemctl daemon-reload');
+    expect(result.nextSteps).toContain(`sudo systemctl enable --now ${UNIT_NAME}`);
+    expect(result.notes).toEqual([]);
+  });
+
+  it('falls back to defaults with a note when the config cannot be read, and writes nothing on a dry run', () => {
+    // Prepare
+    const unitDir = join(dir, 'units');
+    // Act
+    const result = installService({ configPath: join(dir, 'missing.json'), unitDir, dryRun: true, env: {} });
+    // Assess
+    expect(result.unitPath).toBeUndefined();
+    expect(directive(result.unit, 'ReadWritePaths')).toEqual(['/var/lib/smartdoor']);
+    expect(result.notes[0]).toMatch(/config not read .*no such file.*using defaults/);
+    expect(() => statSync(unitDir)).toThrow();
+  });
+
+  it('says how to fix a unit folder it may not write', () => {
+    // Prepare
+    const unitDir = join(dir, 'locked');
+    mkdirSync(unitDir);
+    chmodSync(unitDir, 0o500);
+    // Act
+    const act = () => installService({ configPath: join(dir, 'missing.json'), unitDir, env: {} });
+    // Assess: root ignores the mode, so only check when not running as root.
+    if (process.getuid?.() === 0) expect(act).not.toThrow();
+    else expect(act).toThrow(UnitWriteError);
+    chmodSync(unitDir, 0o700);
+  });
+});
+
+describe('Function: installServiceCommand', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  it('prints the unit and the next steps on --dry-run', async () => {
+    // Prepare
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    // Act
+    await installServiceCommand().parseAsync(
+      ['--config', '/nonexistent/agent.json', '--user', 'door', '--data-dir', '/var/lib/doorx', '--dry-run'],
+      { from: 'user' },
+    );
+    // Assess
+    const text = out.join('');
+    expect(text).toContain('User=door\n');
+    expect(text).toContain('ReadWritePaths=/var/lib/doorx\n');
+    expect(text).toContain('sudo systemctl enable --now smartdoor-agent.service');
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it('reports a bad option on stderr with exit code 1', async () => {
+    // Prepare
+    const err: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    // Act
+    await installServiceCommand().parseAsync(['--config', '/x.json', '--user', 'Bad User', '--dry-run'], {
+      from: 'user',
+    });
+    // Assess
+    expect(err.join('')).toMatch(/^install-service: --user must be a system user name/);
+    expect(process.exitCode).toBe(1);
+  });
+});
