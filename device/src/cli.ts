@@ -1,6 +1,106 @@
-// Placeholder until the agent core lands: the real CLI mounts run, status, doctor,
-// install-service and provision.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { AGENT_VERSION } from './agent.js';
+import { buildAgent, type OutboxKind } from './agent-factory.js';
+import { loadAgentConfig, loadBadgeSecret } from './config/load-agent-config.js';
+import { buildStatusReport, formatStatusReport } from './status-report.js';
 
-const program = new Command('smartdoor-agent').description('The smartdoor door agent for a Raspberry Pi');
-await program.parseAsync();
+/**
+ * `smartdoor-agent`: run the agent, show its status, and (from their own modules) doctor,
+ * install-service and provision. Errors print one readable line and exit 1, no stack.
+ */
+export function runCommand(): Command {
+  return new Command('run')
+    .description('Run the door agent until SIGINT or SIGTERM')
+    .option(
+      '-c, --config <file>',
+      'agent config file (default: $SMARTDOOR_AGENT_CONFIG or /etc/smartdoor/agent.json)',
+    )
+    .addOption(new Option('--outbox <kind>', 'durable outbox store').choices(['sqlite', 'log']))
+    .action(async (opts: { config?: string; outbox?: OutboxKind }) => {
+      const config = loadAgentConfig({ path: opts.config });
+      const agent = await buildAgent(config, {
+        outboxKind: opts.outbox,
+        badgeSecret: () => loadBadgeSecret(config),
+      });
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          agent.logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(1);
+        }
+        stopping = true;
+        agent.logger.info({ signal }, 'stopping');
+        agent.stop().then(
+          () => process.exit(0),
+          (err: Error) => {
+            agent.logger.error({ err }, 'stop failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      await agent.start();
+    });
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description('Show the agent: connection, outbox depth, oldest pending event, last PUBACK')
+    .option(
+      '-c, --config <file>',
+      'agent config file (default: $SMARTDOOR_AGENT_CONFIG or /etc/smartdoor/agent.json)',
+    )
+    .option('--json', 'print JSON')
+    .action((opts: { config?: string; json?: boolean }) => {
+      const config = loadAgentConfig({ path: opts.config });
+      const report = buildStatusReport(config);
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatusReport(report)}\n`,
+      );
+    });
+}
+
+/**
+ * Subcommands that live in other modules, mounted when their file exists.
+ * TODO: import them statically once all three have landed:
+ * - doctorCommand() from ./ops/doctor-command.ts
+ * - installServiceCommand() from ./ops/install-service-command.ts
+ * - provisionCommand() from ./provisioning/provision-command.ts
+ */
+const OPTIONAL_COMMANDS: Array<[module: string, factory: string]> = [
+  ['./ops/doctor-command.js', 'doctorCommand'],
+  ['./ops/install-service-command.js', 'installServiceCommand'],
+  ['./provisioning/provision-command.js', 'provisionCommand'],
+];
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('smartdoor-agent')
+    .description('The smartdoor door agent for a Raspberry Pi')
+    .version(AGENT_VERSION)
+    .showHelpAfterError()
+    .addCommand(runCommand())
+    .addCommand(statusCommand());
+  for (const [module, factory] of OPTIONAL_COMMANDS) {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(module)) as Record<string, unknown>;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') continue;
+      throw err;
+    }
+    const make = mod[factory];
+    if (typeof make === 'function') program.addCommand((make as () => Command)());
+  }
+  return program;
+}
+
+const isMain = process.argv[1] !== undefined && /smartdoor-agent(\.js)?$|cli\.ts$/.test(process.argv[1]);
+if (isMain) {
+  try {
+    await (await buildProgram()).parseAsync();
+  } catch (err) {
+    process.stderr.write(`smartdoor-agent: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

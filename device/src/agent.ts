@@ -1,0 +1,379 @@
+import {
+  type AgentConfig,
+  type DeviceEventBody,
+  type DeviceStatus,
+  type IdSource,
+  type ShadowSettings,
+  topics,
+} from '@smartdoor/shared';
+import pino, { type Logger } from 'pino';
+import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
+import { CommandHandler } from './core/command-handler.js';
+import { DoorMonitor } from './core/door-monitor.js';
+import type { DoorOutput } from './core/door-state-machine.js';
+import { AgentError, OutboxFullError } from './core/errors.js';
+import { badgeRef, EventFactory } from './core/event-factory.js';
+import type { BadgeReader, Buzzer, DoorSensor } from './inputs/types.js';
+import { OutboxSender } from './outbox/outbox-sender.js';
+import type { Outbox, OutboxEntry, OutboxStats } from './outbox/types.js';
+import { writeStatusFile } from './status-file.js';
+import type { ConnectionState, Transport } from './transport/types.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** Paths pino removes from every log line: secrets and badge ids never reach a log. */
+export const LOG_REDACT_PATHS = [
+  'badgeId',
+  '*.badgeId',
+  'secret',
+  '*.secret',
+  'badgeSecret',
+  '*.badgeSecret',
+  'key',
+  '*.key',
+  'privateKey',
+  '*.privateKey',
+];
+
+export interface DoorAgentOptions {
+  config: AgentConfig;
+  sensor: DoorSensor;
+  badgeReader?: BadgeReader;
+  buzzer?: Buzzer;
+  transport: Transport;
+  outbox: Outbox;
+  /** HMAC key for badge references; required with a badge reader. */
+  badgeSecret?: Uint8Array | string;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Time and randomness for idempotency keys. @default crypto */
+  ids?: IdSource;
+  /** @default pino at config.logLevel, with secrets redacted */
+  logger?: Logger;
+  /** Where to write the status file (atomically, every few seconds). @default none */
+  statusFile?: string;
+  /** @default 5000 */
+  statusIntervalMs?: number;
+  /** @default AGENT_VERSION */
+  agentVersion?: string;
+}
+
+export interface AgentCounters {
+  accepted: number;
+  published: number;
+  refused: number;
+  publishErrors: number;
+  connects: number;
+  commands: number;
+  duplicateCommands: number;
+  badCloudMessages: number;
+}
+
+export interface AgentStatus {
+  thingName: string;
+  pid: number;
+  running: boolean;
+  transport: string;
+  connection: ConnectionState;
+  startedAt: string | undefined;
+  updatedAt: string;
+  lastPubackAt: string | undefined;
+  outbox: OutboxStats;
+  counters: AgentCounters;
+  settings: ShadowSettings;
+  doorState: 'open' | 'closed' | 'unknown';
+}
+
+/**
+ * The door agent: watches the inputs, turns what it sees into events, keeps them in the
+ * durable outbox and sends them, in order, to the broker. Everything it touches is
+ * injected, so the simulator can run thousands in one process. Nothing happens in the
+ * constructor; start() wires and starts, stop() undoes it all.
+ */
+export class DoorAgent {
+  readonly thingName: string;
+  readonly logger: Logger;
+  readonly counters: AgentCounters = {
+    accepted: 0,
+    published: 0,
+    refused: 0,
+    publishErrors: 0,
+    connects: 0,
+    commands: 0,
+    duplicateCommands: 0,
+    badCloudMessages: 0,
+  };
+  #o: DoorAgentOptions;
+  #clock: Clock;
+  #settings: ShadowSettings;
+  #factory: EventFactory;
+  #monitor: DoorMonitor | undefined;
+  #sender: OutboxSender | undefined;
+  #commands: CommandHandler | undefined;
+  #heartbeatTimer: TimerHandle | undefined;
+  #statusTimer: TimerHandle | undefined;
+  #startedAt: number | undefined;
+  #running = false;
+  #acceptedListeners: Array<(entry: OutboxEntry) => void> = [];
+  #pubackListeners: Array<(entry: OutboxEntry, at: number) => void> = [];
+
+  constructor(options: DoorAgentOptions) {
+    this.#o = options;
+    this.thingName = options.config.thingName;
+    this.#clock = options.clock ?? systemClock;
+    const { heldOpenLimitSeconds, heartbeatIntervalSeconds, debounceMs } = options.config.door;
+    this.#settings = { heldOpenLimitSeconds, heartbeatIntervalSeconds, debounceMs };
+    this.#factory = new EventFactory({ thingName: this.thingName, ids: options.ids });
+    this.logger =
+      options.logger ??
+      pino({ level: options.config.logLevel, redact: LOG_REDACT_PATHS, base: { thing: this.thingName } });
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  get settings(): Readonly<ShadowSettings> {
+    return this.#settings;
+  }
+
+  /** Called when an event is durably accepted (on disk), before it is sent. */
+  onAccepted(listener: (entry: OutboxEntry) => void): void {
+    this.#acceptedListeners.push(listener);
+  }
+
+  /** Called when the broker acknowledged an event and it left the outbox. */
+  onPuback(listener: (entry: OutboxEntry, at: number) => void): void {
+    this.#pubackListeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const { sensor, badgeReader, buzzer, transport, outbox } = this.#o;
+    if (badgeReader && this.#o.badgeSecret === undefined) {
+      throw new AgentError('a badge reader needs a badge secret (for badge references)');
+    }
+    await outbox.start();
+    this.#running = true;
+    this.#startedAt = this.#clock.now();
+    this.#monitor = new DoorMonitor(this.#machineSettings(), this.#clock, (out) => this.#onDoorOutput(out));
+    this.#monitor.start();
+    this.#sender = new OutboxSender({
+      outbox,
+      transport,
+      topic: topics.events(this.thingName),
+      clock: this.#clock,
+      logger: this.logger,
+      inflight: this.#o.config.outbox.inflight,
+      onPuback: (entry, at) => {
+        this.counters.published++;
+        for (const l of this.#pubackListeners) l(entry, at);
+      },
+    });
+    this.#commands = new CommandHandler({
+      thingName: this.thingName,
+      transport,
+      buzzer,
+      logger: this.logger,
+      counters: this.counters,
+      getSettings: () => this.#settings,
+      applySettings: (s) => this.#applySettings(s),
+    });
+    transport.onConnectionChange((state, error) => this.#onConnection(state, error));
+    transport.onMessage((topic, payload) => this.#commands!.handle(topic, payload));
+    await transport.subscribe(this.#commands.filters());
+    this.#sender.start();
+    const will = {
+      topic: topics.status(this.thingName),
+      payload: this.#statusPayload('offline'),
+      qos: 1 as const,
+      retain: true,
+    };
+    await transport.connect({ clientId: this.#o.config.mqtt.clientId ?? this.thingName, will });
+
+    sensor.onReading((r) => this.#monitor?.reading(r.state, r.at));
+    sensor.onError((err) => this.logger.warn({ err: err.message }, 'door sensor read error'));
+    sensor.setDebounceMs(this.#settings.debounceMs);
+    await sensor.start();
+    if (badgeReader) {
+      badgeReader.onScan((scan) =>
+        this.#record({ type: 'badge.read', badgeRef: badgeRef(this.#o.badgeSecret!, scan.badgeId) }, scan.at),
+      );
+      badgeReader.onConnectionChange((connected, error) =>
+        this.#record(
+          {
+            type: 'device.fault',
+            fault: 'reader.disconnected',
+            active: !connected,
+            ...(error ? { message: error.message.slice(0, 256) } : {}),
+          },
+          this.#clock.now(),
+        ),
+      );
+      await badgeReader.start();
+    }
+    await buzzer?.start();
+    this.#scheduleHeartbeat();
+    this.#scheduleStatus();
+    this.logger.info({ transport: transport.name, depth: outbox.depth }, 'agent started');
+  }
+
+  /** Stop inputs first (no new events), let in-flight publishes finish, say offline, close. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    const { sensor, badgeReader, buzzer, transport, outbox } = this.#o;
+    await sensor.stop();
+    await badgeReader?.stop();
+    await buzzer?.stop();
+    this.#monitor?.stop();
+    this.#clearTimers();
+    await this.#sender?.drain(2_000);
+    if (transport.state === 'connected') {
+      await Promise.race([
+        transport
+          .publish(topics.status(this.thingName), this.#statusPayload('offline'), { qos: 1, retain: true })
+          .catch(() => {}),
+        new Promise((r) => setTimeout(r, 1_000).unref()),
+      ]);
+    }
+    this.#sender?.stop();
+    await transport.disconnect();
+    this.#running = false;
+    this.#writeStatus();
+    await outbox.stop();
+    this.logger.info('agent stopped');
+  }
+
+  status(): AgentStatus {
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    return {
+      thingName: this.thingName,
+      pid: process.pid,
+      running: this.#running,
+      transport: this.#o.transport.name,
+      connection: this.#o.transport.state,
+      startedAt: iso(this.#startedAt),
+      updatedAt: new Date(this.#clock.now()).toISOString(),
+      lastPubackAt: iso(this.#sender?.lastPubackAt),
+      outbox: this.#o.outbox.stats(),
+      counters: { ...this.counters, publishErrors: this.#sender?.publishErrors ?? 0 },
+      settings: { ...this.#settings },
+      doorState: this.#monitor?.state.door ?? 'unknown',
+    };
+  }
+
+  #onDoorOutput(out: DoorOutput): void {
+    if (out.type === 'door.held.open') {
+      this.#record(
+        { type: out.type, openedAt: new Date(out.openedAt).toISOString(), limitSeconds: out.limitSeconds },
+        out.at,
+      );
+    } else {
+      const { at, ...body } = out;
+      this.#record(body as DeviceEventBody, at);
+    }
+  }
+
+  /** Make the event and store it durably; then it counts as accepted and is sent. */
+  #record(body: DeviceEventBody, at: number): void {
+    if (!this.#running) return;
+    let entry: OutboxEntry;
+    try {
+      entry = this.#o.outbox.append((seq) => this.#factory.create(body, seq, at), this.#clock.now()).entry;
+    } catch (err) {
+      this.counters.refused++;
+      const level = err instanceof OutboxFullError && body.type === 'device.heartbeat' ? 'warn' : 'error';
+      this.logger[level]({ err, type: body.type }, 'event refused by the outbox');
+      return;
+    }
+    this.counters.accepted++;
+    for (const l of this.#acceptedListeners) l(entry);
+    this.#sender?.pump();
+  }
+
+  #onConnection(state: ConnectionState, error?: Error): void {
+    this.logger.info({ state, ...(error ? { err: error.message } : {}) }, 'connection');
+    if (state !== 'connected' || !this.#running) return;
+    this.counters.connects++;
+    const { transport } = this.#o;
+    const warn = (what: string) => (err: Error) => this.logger.warn({ err: err.message }, what);
+    transport
+      .publish(topics.status(this.thingName), this.#statusPayload('online'), { qos: 1, retain: true })
+      .catch(warn('status not published'));
+    // An empty get: the shadow service answers on get/accepted with desired and delta.
+    transport.publish(topics.shadow(this.thingName, 'get'), '', { qos: 1 }).catch(warn('shadow get failed'));
+    this.#sender?.restart();
+  }
+
+  #applySettings(change: Partial<ShadowSettings>): void {
+    const before = this.#settings;
+    this.#settings = { ...before, ...change };
+    this.#monitor?.updateSettings(this.#machineSettings());
+    if (this.#settings.debounceMs !== before.debounceMs)
+      this.#o.sensor.setDebounceMs(this.#settings.debounceMs);
+    if (this.#settings.heartbeatIntervalSeconds !== before.heartbeatIntervalSeconds)
+      this.#scheduleHeartbeat();
+    this.logger.info({ settings: this.#settings }, 'settings applied');
+  }
+
+  #machineSettings() {
+    return {
+      heldOpenLimitSeconds: this.#settings.heldOpenLimitSeconds,
+      flappingTransitions: this.#o.config.door.flappingTransitions,
+      flappingWindowMs: this.#o.config.door.flappingWindowMs,
+    };
+  }
+
+  #scheduleHeartbeat(): void {
+    if (this.#heartbeatTimer !== undefined) this.#clock.clearTimeout(this.#heartbeatTimer);
+    this.#heartbeatTimer = this.#clock.setTimeout(() => {
+      this.#heartbeatTimer = undefined;
+      if (!this.#running) return;
+      this.#record(
+        {
+          type: 'device.heartbeat',
+          uptimeSeconds: Math.max(0, Math.round((this.#clock.now() - this.#startedAt!) / 1000)),
+          doorState: this.#monitor?.state.door ?? 'unknown',
+          outboxDepth: this.#o.outbox.depth,
+          agentVersion: this.#o.agentVersion ?? AGENT_VERSION,
+        },
+        this.#clock.now(),
+      );
+      this.#scheduleHeartbeat();
+    }, this.#settings.heartbeatIntervalSeconds * 1000);
+  }
+
+  #scheduleStatus(): void {
+    if (!this.#o.statusFile) return;
+    this.#writeStatus();
+    this.#statusTimer = this.#clock.setTimeout(() => {
+      this.#statusTimer = undefined;
+      if (this.#running) this.#scheduleStatus();
+    }, this.#o.statusIntervalMs ?? 5_000);
+  }
+
+  #writeStatus(): void {
+    if (!this.#o.statusFile) return;
+    try {
+      writeStatusFile(this.#o.statusFile, this.status());
+    } catch (err) {
+      this.logger.warn({ err }, 'status file not written');
+    }
+  }
+
+  #clearTimers(): void {
+    for (const t of [this.#heartbeatTimer, this.#statusTimer])
+      if (t !== undefined) this.#clock.clearTimeout(t);
+    this.#heartbeatTimer = undefined;
+    this.#statusTimer = undefined;
+  }
+
+  #statusPayload(state: DeviceStatus['state']): string {
+    const status: DeviceStatus = {
+      state,
+      at: new Date(this.#clock.now()).toISOString(),
+      agentVersion: this.#o.agentVersion ?? AGENT_VERSION,
+    };
+    return JSON.stringify(status);
+  }
+}

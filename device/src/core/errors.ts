@@ -1,0 +1,89 @@
+/**
+ * Errors of the agent core (state machine, events, outbox, transports, agent). One root,
+ * AgentError, and specific subclasses that carry their context and pass `{ cause }`.
+ */
+export class AgentError extends Error {
+  override name = 'AgentError';
+}
+
+/** The durable outbox could not be opened, read or written. */
+export class OutboxError extends AgentError {
+  override name = 'OutboxError';
+  constructor(
+    message: string,
+    /** Where the outbox lives (file or database path), or `memory`. */
+    readonly location: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} (outbox ${location})`, options);
+  }
+}
+
+/** The outbox is full of events that must not be dropped: the new event was refused. */
+export class OutboxFullError extends OutboxError {
+  override name = 'OutboxFullError';
+  constructor(
+    location: string,
+    readonly maxEvents: number,
+    readonly eventType: string,
+  ) {
+    super(`outbox full: ${maxEvents} events waiting, none of them droppable; refused ${eventType}`, location);
+  }
+}
+
+/** The outbox's files hold something the agent did not write (not a torn tail). */
+export class OutboxCorruptError extends OutboxError {
+  override name = 'OutboxCorruptError';
+}
+
+/** A transport failed to connect, publish or subscribe. */
+export class TransportError extends AgentError {
+  override name = 'TransportError';
+}
+
+/** The connection dropped while a publish waited for its PUBACK; the outbox resends it. */
+export class ConnectionLostError extends TransportError {
+  override name = 'ConnectionLostError';
+  constructor(readonly topic: string) {
+    super(`connection lost before PUBACK for ${topic}`);
+  }
+}
+
+/** The transport is not connected; publish later. */
+export class NotConnectedError extends TransportError {
+  override name = 'NotConnectedError';
+  constructor(readonly topic: string) {
+    super(`not connected: cannot publish to ${topic}`);
+  }
+}
+
+/** The broker refused a publish (MQTT 5 PUBACK reason code >= 0x80, e.g. not authorized). */
+export class PublishRefusedError extends TransportError {
+  override name = 'PublishRefusedError';
+  constructor(
+    readonly topic: string,
+    readonly reasonCode: number,
+    readonly reason?: string,
+  ) {
+    super(
+      `broker refused publish to ${topic}: reason code 0x${reasonCode.toString(16)}${reason ? ` (${reason})` : ''}`,
+    );
+  }
+}
+
+/** A payload over IoT Core's 128 KB publish limit. */
+export class PayloadTooLargeError extends TransportError {
+  override name = 'PayloadTooLargeError';
+  constructor(
+    readonly topic: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`payload for ${topic} is ${bytes} bytes, over the limit of ${limit}`);
+  }
+}
+
+/** The aws-iot-device-sdk-v2 / aws-crt transport is not available on this machine. */
+export class TransportUnavailableError extends TransportError {
+  override name = 'TransportUnavailableError';
+}

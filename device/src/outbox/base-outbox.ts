@@ -1,0 +1,140 @@
+import type { DeviceEvent } from '@smartdoor/shared';
+import { OutboxError, OutboxFullError } from '../core/errors.js';
+import type {
+  AppendResult,
+  Outbox,
+  OutboxEntry,
+  OutboxOptions,
+  OutboxStats,
+  OutboxWrite,
+  RecoveredOutbox,
+} from './types.js';
+
+const HEARTBEAT = 'device.heartbeat';
+export const DEFAULT_OUTBOX_MAX_EVENTS = 100_000;
+
+/**
+ * The outbox's logic (seq assignment, the full policy, stats) over minimal storage
+ * primitives that each adapter implements: open/recover, one atomic durable write,
+ * remove, read. (Same split as Powertools' BasePersistenceLayer.)
+ */
+export abstract class BaseOutbox implements Outbox {
+  readonly maxEvents: number;
+  /** Live seq -> createdAt and whether droppable, in seq order (Map keeps insertion order). */
+  #live = new Map<number, { createdAt: number; heartbeat: boolean }>();
+  /** Heartbeat seqs, oldest first; may hold acked seqs, skipped lazily. */
+  #heartbeats: number[] = [];
+  #nextSeq = 1;
+  #evicted = 0;
+  #refused = 0;
+  #open = false;
+
+  constructor(
+    protected readonly location: string,
+    options: OutboxOptions = {},
+  ) {
+    this.maxEvents = options.maxEvents ?? DEFAULT_OUTBOX_MAX_EVENTS;
+  }
+
+  protected abstract _open(): Promise<RecoveredOutbox>;
+  protected abstract _close(): Promise<void>;
+  /** Durable (fsync'd) and atomic: all of it or none of it survives a crash. */
+  protected abstract _write(write: OutboxWrite): void;
+  /** Need not be durable at once: a lost removal only resends an event under the same key. */
+  protected abstract _remove(seq: number): void;
+  protected abstract _read(afterSeq: number, limit: number): OutboxEntry[];
+
+  async start(): Promise<void> {
+    if (this.#open) return;
+    const recovered = await this._open();
+    this.#live.clear();
+    this.#heartbeats = [];
+    for (const e of recovered.entries) {
+      const heartbeat = e.type === HEARTBEAT;
+      this.#live.set(e.seq, { createdAt: e.createdAt, heartbeat });
+      if (heartbeat) this.#heartbeats.push(e.seq);
+    }
+    this.#nextSeq = recovered.nextSeq;
+    this.#open = true;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#open) return;
+    this.#open = false;
+    await this._close();
+  }
+
+  get depth(): number {
+    return this.#live.size;
+  }
+
+  append(build: (seq: number) => DeviceEvent, now: number): AppendResult {
+    this.#assertOpen();
+    const seq = this.#nextSeq;
+    const event = build(seq);
+    const evict: number[] = [];
+    if (this.#live.size >= this.maxEvents) {
+      const victim = this.#oldestHeartbeat();
+      if (victim === undefined) {
+        this.#refused++;
+        throw new OutboxFullError(this.location, this.maxEvents, event.type);
+      }
+      evict.push(victim);
+    }
+    const entry: OutboxEntry = {
+      seq,
+      idempotencyKey: event.idempotencyKey,
+      type: event.type,
+      payload: JSON.stringify(event),
+      createdAt: now,
+    };
+    this._write({ insert: entry, evict, nextSeq: seq + 1 });
+    this.#nextSeq = seq + 1;
+    for (const v of evict) {
+      this.#live.delete(v);
+      this.#heartbeats.shift();
+      this.#evicted++;
+    }
+    const heartbeat = event.type === HEARTBEAT;
+    this.#live.set(seq, { createdAt: now, heartbeat });
+    if (heartbeat) this.#heartbeats.push(seq);
+    return { entry, evicted: evict };
+  }
+
+  read(afterSeq: number, limit: number): OutboxEntry[] {
+    this.#assertOpen();
+    if (limit <= 0 || this.#live.size === 0) return [];
+    return this._read(afterSeq, limit);
+  }
+
+  ack(seq: number): void {
+    this.#assertOpen();
+    const live = this.#live.get(seq);
+    if (!live) return;
+    this.#live.delete(seq);
+    this._remove(seq);
+    if (live.heartbeat) this.#oldestHeartbeat();
+  }
+
+  stats(): OutboxStats {
+    const first = this.#live.entries().next();
+    return {
+      depth: this.#live.size,
+      nextSeq: this.#nextSeq,
+      oldestSeq: first.done ? undefined : first.value[0],
+      oldestCreatedAt: first.done ? undefined : first.value[1].createdAt,
+      evictedHeartbeats: this.#evicted,
+      refused: this.#refused,
+    };
+  }
+
+  /** The oldest live heartbeat, dropping acked ones from the queue's head. */
+  #oldestHeartbeat(): number | undefined {
+    while (this.#heartbeats.length > 0 && !this.#live.has(this.#heartbeats[0]!)) this.#heartbeats.shift();
+    return this.#heartbeats[0];
+  }
+
+  #assertOpen(): void {
+    if (!this.#open) throw new OutboxError('outbox is not started', this.location);
+  }
+}

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import type { AgentConfig } from '@smartdoor/shared';
+import type { AgentStatus } from './agent.js';
+import { DEFAULT_OUTBOX_KIND, type OutboxKind, outboxPath } from './agent-factory.js';
+import { inspectOutbox, type OutboxSnapshot } from './outbox/inspect-outbox.js';
+import { readStatusFile, statusFilePath } from './status-file.js';
+
+/** What `smartdoor-agent status` shows: the status file plus a fresh look at the outbox. */
+export interface StatusReport {
+  thingName: string;
+  /** The agent process from the status file is alive. */
+  running: boolean;
+  pid: number | undefined;
+  connection: string;
+  transport: string | undefined;
+  statusUpdatedAt: string | undefined;
+  lastPubackAt: string | undefined;
+  outbox: OutboxSnapshot | undefined;
+  oldestPendingAgeSeconds: number | undefined;
+  counters: AgentStatus['counters'] | undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function buildStatusReport(config: AgentConfig, now = Date.now()): StatusReport {
+  const status = readStatusFile(statusFilePath(config.dataDir));
+  const kinds: OutboxKind[] = [DEFAULT_OUTBOX_KIND, DEFAULT_OUTBOX_KIND === 'sqlite' ? 'log' : 'sqlite'];
+  const kind = kinds.find((k) => existsSync(outboxPath(config.dataDir, k)));
+  const outbox = kind ? inspectOutbox(outboxPath(config.dataDir, kind), kind) : undefined;
+  const running = status?.running === true && alive(status.pid);
+  return {
+    thingName: config.thingName,
+    running,
+    pid: status?.pid,
+    connection: running ? (status?.connection ?? 'unknown') : 'disconnected (agent not running)',
+    transport: status?.transport,
+    statusUpdatedAt: status?.updatedAt,
+    lastPubackAt: status?.lastPubackAt,
+    outbox,
+    oldestPendingAgeSeconds:
+      outbox?.oldestCreatedAt === undefined
+        ? undefined
+        : Math.max(0, Math.round((now - outbox.oldestCreatedAt) / 1000)),
+    counters: status?.counters,
+  };
+}
+
+export function formatStatusReport(r: StatusReport): string {
+  const rows: Array<[string, string]> = [
+    ['thing', r.thingName],
+    ['agent', r.running ? `running (pid ${r.pid})` : 'not running'],
+    ['connection', r.running && r.transport ? `${r.connection} (${r.transport})` : r.connection],
+    [
+      'outbox',
+      r.outbox
+        ? `${r.outbox.depth} waiting, next seq ${r.outbox.nextSeq} (${r.outbox.kind}: ${r.outbox.path})`
+        : 'none yet',
+    ],
+    [
+      'oldest pending',
+      r.outbox?.oldestSeq === undefined
+        ? '-'
+        : `seq ${r.outbox.oldestSeq}, ${r.oldestPendingAgeSeconds} s old (${new Date(r.outbox.oldestCreatedAt!).toISOString()})`,
+    ],
+    ['last PUBACK', r.lastPubackAt ?? 'never'],
+    ['status file', r.statusUpdatedAt ? `updated ${r.statusUpdatedAt}` : 'none (agent never ran here)'],
+  ];
+  if (r.counters) {
+    rows.push([
+      'counters',
+      Object.entries(r.counters)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ]);
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}

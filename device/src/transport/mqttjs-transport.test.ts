@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../../../test/support/aedes-broker.js';
+import { waitUntil } from '../../../test/support/wait.js';
+import { ConnectionLostError, NotConnectedError, PayloadTooLargeError } from '../core/errors.js';
+import { MqttJsTransport } from './mqttjs-transport.js';
+import type { ConnectionState } from './types.js';
+
+describe('Class: MqttJsTransport', () => {
+  let broker: TestBroker;
+  let transport: MqttJsTransport;
+  let states: ConnectionState[];
+
+  beforeEach(async () => {
+    broker = await startTestBroker();
+    transport = new MqttJsTransport({ url: broker.url, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    states = [];
+    transport.onConnectionChange((s) => states.push(s));
+  });
+
+  afterEach(async () => {
+    await transport.disconnect();
+    await broker.close();
+  });
+
+  const connect = async () => {
+    await transport.connect({
+      clientId: 'door-001',
+      will: { topic: 'smartdoor/door-001/status', payload: '{"state":"offline"}', qos: 1, retain: true },
+    });
+    await waitUntil(() => transport.state === 'connected', 'connected');
+  };
+
+  describe('Method: publish', () => {
+    it('resolves once the broker has the message (PUBACK)', async () => {
+      // Prepare
+      await connect();
+      // Act
+      await transport.publish('smartdoor/door-001/events', '{"n":1}', { qos: 1 });
+      // Assess
+      expect(broker.json('smartdoor/door-001/events')).toEqual([{ n: 1 }]);
+    });
+
+    it('rejects with NotConnectedError before connecting', async () => {
+      // Act / Assess
+      await expect(transport.publish('smartdoor/door-001/events', '{}')).rejects.toBeInstanceOf(
+        NotConnectedError,
+      );
+    });
+
+    it('rejects a payload over 128 KB with PayloadTooLargeError', async () => {
+      // Prepare
+      await connect();
+      // Act / Assess
+      await expect(
+        transport.publish('smartdoor/door-001/events', 'x'.repeat(128 * 1024 + 1)),
+      ).rejects.toBeInstanceOf(PayloadTooLargeError);
+    });
+
+    it('rejects with ConnectionLostError when the connection drops before the PUBACK', async () => {
+      // Prepare: the broker holds the publish (no PUBACK) until the connection is gone.
+      await broker.close();
+      broker = await startTestBroker({ authorizePublish: () => {} });
+      transport = new MqttJsTransport({
+        url: broker.url,
+        reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+      });
+      await connect();
+      const publish = transport.publish('smartdoor/door-001/events', '{}');
+      await new Promise((r) => setTimeout(r, 50));
+      // Act
+      await broker.pause();
+      // Assess
+      await expect(publish).rejects.toBeInstanceOf(ConnectionLostError);
+    });
+  });
+
+  describe('Method: connect', () => {
+    it('reconnects after the broker comes back and renews its subscriptions', async () => {
+      // Prepare
+      const got: string[] = [];
+      transport.onMessage((topic, payload) => got.push(`${topic} ${payload}`));
+      await transport.subscribe(['smartdoor/door-001/commands']);
+      await connect();
+      await broker.pause();
+      await waitUntil(() => transport.state !== 'connected', 'disconnected');
+      // Act
+      await broker.resume();
+      await waitUntil(() => transport.state === 'connected', 'reconnected');
+      await waitUntil(() => broker.aedes.connectedClients === 1, 'client known to the broker');
+      await new Promise((r) => setTimeout(r, 50));
+      await broker.publish('smartdoor/door-001/commands', 'beep');
+      // Assess
+      await waitUntil(() => got.length === 1, 'message');
+      expect(got).toEqual(['smartdoor/door-001/commands beep']);
+      expect(states.filter((s) => s === 'connected')).toHaveLength(2);
+    });
+
+    it('leaves the will (retained offline) when the connection dies uncleanly', async () => {
+      // Prepare
+      await connect();
+      // Act: the broker loses the socket without a DISCONNECT packet.
+      for (const client of Object.values(
+        (broker.aedes as unknown as { clients: Record<string, { conn: { destroy(): void } }> }).clients,
+      )) {
+        client.conn.destroy();
+      }
+      // Assess
+      const will = await waitUntil(() => broker.retained('smartdoor/door-001/status'), 'will');
+      expect(JSON.parse(will.toString())).toEqual({ state: 'offline' });
+    });
+  });
+
+  describe('Method: disconnect', () => {
+    it('disconnects cleanly, so the broker does not publish the will', async () => {
+      // Prepare
+      await connect();
+      // Act
+      await transport.disconnect();
+      await waitUntil(() => broker.aedes.connectedClients === 0, 'client gone');
+      // Assess
+      expect(await broker.retained('smartdoor/door-001/status')).toBeUndefined();
+      expect(transport.state).toBe('disconnected');
+    });
+  });
+});
