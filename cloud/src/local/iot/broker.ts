@@ -1,0 +1,380 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { topicMatchesFilter } from '@smartdoor/shared';
+import aedesModule, { type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
+
+type Aedes = ReturnType<typeof aedesModule.createBroker>;
+
+import {
+  connectedEvent,
+  DisconnectReason,
+  disconnectedEvent,
+  hasLifecycleEvents,
+  type LifecycleVersionStore,
+  MemoryLifecycleVersionStore,
+  normalizeIp,
+  type SessionFacts,
+} from './lifecycle.js';
+import { checkInboundPublish } from './limits.js';
+import { evaluateThingPolicy, type IotPolicyAction } from './policy.js';
+
+/** What the listener knows about a connection before MQTT starts: set by server.ts. */
+export interface ConnectionInfo {
+  transport: 'mqtt' | 'mqtts';
+  /** The CN of the client certificate (mTLS only). */
+  certificateThingName?: string;
+  /** IoT Core certificate id of the client certificate (mTLS only). */
+  certificateId?: string;
+  remoteAddress?: string;
+}
+
+/** A message the broker accepted, as topic handlers and the rules engine see it. */
+export interface BrokerMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  /** Undefined for messages the cloud itself published (lifecycle events, data plane). */
+  clientId?: string;
+  /** The certificate id (mTLS) or `tcp/{clientId}` of the sender. */
+  principal?: string;
+}
+
+export type TopicHandler = (message: BrokerMessage) => void;
+
+/** A refused connect, publish or subscribe, as logged and counted. */
+export interface Refusal {
+  action: IotPolicyAction | 'limit';
+  clientId: string;
+  topic?: string;
+  reason: string;
+}
+
+type LogFn = (obj: object, msg?: string) => void;
+export interface BrokerLogger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+export interface IotBrokerOptions {
+  logger: BrokerLogger;
+  /** @default Date.now */
+  now?: () => number;
+  /** Session identifiers of lifecycle events. @default random UUID without dashes */
+  newSessionId?: () => string;
+  /** Where lifecycle version numbers are kept. @default in memory */
+  versions?: LifecycleVersionStore;
+  /**
+   * Extra check at connect, after the policy (e.g. the provisioning registry: is this
+   * certificate ACTIVE?). Return a reason to refuse.
+   */
+  authorizeConnection?: (info: ConnectionInfo & { clientId: string }) => Promise<string | undefined>;
+}
+
+interface Session extends SessionFacts {
+  info: ConnectionInfo;
+  reason?: DisconnectReason;
+}
+
+/** aedes' per-client flag, set when the client sent DISCONNECT ([MQTT-3.14.4-3]). */
+type AedesClient = Client & { _disconnected?: boolean };
+
+/**
+ * IoT Core's message broker on one machine: aedes with the per-thing policy, IoT Core's
+ * limits and lifecycle events. It takes streams (`handle`); listeners live in server.ts.
+ * Events: 'refused' (Refusal), 'connected' / 'disconnected' (lifecycle event objects).
+ */
+export class IotBroker extends EventEmitter {
+  readonly #opts: IotBrokerOptions;
+  readonly #now: () => number;
+  readonly #newSessionId: () => string;
+  readonly #versions: LifecycleVersionStore;
+  readonly #infos = new WeakMap<Duplex, ConnectionInfo>();
+  readonly #sessions = new WeakMap<Client, Session>();
+  readonly #handlers = new Set<{ filter: string; handler: TopicHandler }>();
+  readonly #refusals: Record<Refusal['action'], number> = {
+    connect: 0,
+    publish: 0,
+    subscribe: 0,
+    receive: 0,
+    limit: 0,
+  };
+  #aedes: Aedes | undefined;
+  #stopping = false;
+
+  constructor(options: IotBrokerOptions) {
+    super();
+    this.#opts = options;
+    this.#now = options.now ?? Date.now;
+    this.#newSessionId = options.newSessionId ?? (() => randomUUID().replaceAll('-', ''));
+    this.#versions = options.versions ?? new MemoryLifecycleVersionStore();
+  }
+
+  /** Refusals so far, by kind. */
+  get refusals(): Readonly<Record<Refusal['action'], number>> {
+    return { ...this.#refusals };
+  }
+
+  /** Client ids connected right now. */
+  get connectedClientIds(): string[] {
+    return this.#aedes ? Object.keys((this.#aedes as unknown as { clients: object }).clients) : [];
+  }
+
+  async start(): Promise<void> {
+    if (this.#aedes) return;
+    this.#stopping = false;
+    const aedes = aedesModule.createBroker({
+      authenticate: (client, _u, _p, done) => this.#authenticate(client, done),
+      authorizePublish: (client, packet, done) => done(this.#authorizePublish(client, packet)),
+      authorizeSubscribe: (client, sub, done) =>
+        done(null, this.#authorizeSubscribe(client, sub.topic) ? sub : null),
+      authorizeForward: (client, packet) => this.#authorizeForward(client, packet),
+      published: (packet, client, done) => {
+        this.#dispatch(packet, client);
+        done();
+      },
+    });
+    // 'connackSent', not 'clientReady': a client may publish (and be refused) before clientReady fires.
+    aedes.on('connackSent', (packet, client) => {
+      if (packet.returnCode === 0) this.#onReady(client);
+    });
+    aedes.on('clientDisconnect', (client) => this.#onDisconnect(client));
+    aedes.on('keepaliveTimeout', (client) => this.#mark(client, DisconnectReason.MqttKeepAliveTimeout));
+    aedes.on('clientError', (client, err) =>
+      this.#opts.logger.debug({ clientId: client.id, err }, 'client error'),
+    );
+    aedes.on('connectionError', (client, err) =>
+      this.#opts.logger.debug({ clientId: client?.id, err }, 'connection error'),
+    );
+    this.#aedes = aedes;
+  }
+
+  /** Disconnects every client (SERVER_INITIATED_DISCONNECT) and closes the broker. */
+  async stop(): Promise<void> {
+    const aedes = this.#aedes;
+    if (!aedes) return;
+    this.#stopping = true;
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    this.#aedes = undefined;
+    this.removeAllListeners('refused');
+  }
+
+  /** Serve one MQTT connection over any stream. */
+  handle(stream: Duplex, info: ConnectionInfo): void {
+    const aedes = this.#aedes;
+    if (!aedes) {
+      stream.destroy();
+      return;
+    }
+    this.#infos.set(stream, info);
+    aedes.handle(stream);
+  }
+
+  /**
+   * Every accepted message on topics matching `filter` (MQTT wildcards; Basic Ingest topics
+   * included, which no subscriber receives). The extension point for the rules engine and
+   * the shadow service. Returns a function that removes the handler.
+   */
+  onMessage(filter: string, handler: TopicHandler): () => void {
+    const entry = { filter, handler };
+    this.#handlers.add(entry);
+    return () => this.#handlers.delete(entry);
+  }
+
+  /** Publish as the cloud (lifecycle events, IoT Data Plane Publish, commands). */
+  publish(message: {
+    topic: string;
+    payload: Buffer | string;
+    qos?: 0 | 1;
+    retain?: boolean;
+  }): Promise<void> {
+    const aedes = this.#aedes;
+    if (!aedes || this.#stopping) return Promise.resolve();
+    const packet = {
+      cmd: 'publish',
+      topic: message.topic,
+      payload: Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(message.payload),
+      qos: message.qos ?? 0,
+      retain: message.retain ?? false,
+      dup: false,
+    } as PublishPacket;
+    return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Close a client's connection (IoT Data Plane DeleteConnection). False when not connected. */
+  disconnect(clientId: string, reason: DisconnectReason = DisconnectReason.ApiInitiatedDisconnect): boolean {
+    const client = (this.#aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[
+      clientId
+    ];
+    if (!client) return false;
+    this.#mark(client, reason);
+    client.close();
+    return true;
+  }
+
+  #authenticate(
+    client: Client,
+    done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
+  ) {
+    const info = this.#infos.get(client.conn as Duplex) ?? { transport: 'mqtt' };
+    const decision = evaluateThingPolicy({
+      action: 'connect',
+      clientId: client.id,
+      ...(info.certificateThingName === undefined ? {} : { certificateThingName: info.certificateThingName }),
+    });
+    const refuse = (reason: string) => {
+      this.#refuse({ action: 'connect', clientId: client.id, reason });
+      // CONNACK 5, not authorized: what IoT Core answers a CONNECT its policy denies.
+      done(Object.assign(new Error(reason), { returnCode: 5 }), null);
+    };
+    if (!decision.allow) return refuse(decision.reason);
+    const extra =
+      this.#opts.authorizeConnection?.({ ...info, clientId: client.id }) ?? Promise.resolve(undefined);
+    extra.then(
+      (reason) => {
+        if (reason !== undefined) return refuse(reason);
+        // IoT Core: "the broker closes the existing connection" of a duplicate client id
+        // (https://docs.aws.amazon.com/iot/latest/developerguide/policy-actions.html, iot:Connect).
+        const existing = (this.#aedes as unknown as { clients: Record<string, Client> }).clients[client.id];
+        if (existing && existing !== client) this.#mark(existing, DisconnectReason.DuplicateClientId);
+        this.#sessions.set(client, {
+          info,
+          clientId: client.id,
+          sessionIdentifier: this.#newSessionId(),
+          principalIdentifier: info.certificateId ?? `tcp/${client.id}`,
+          ...(info.remoteAddress === undefined ? {} : { ipAddress: normalizeIp(info.remoteAddress)! }),
+          versionNumber: 0,
+        });
+        done(null, true);
+      },
+      (err: unknown) => refuse(`connection check failed: ${(err as Error).message}`),
+    );
+  }
+
+  /**
+   * MQTT 3.1.1 has no negative PUBACK, so IoT Core closes the connection of a client that
+   * publishes where its policy does not allow it, or over the limits (CLIENT_ERROR for an
+   * oversize payload, https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html).
+   * MQTT 5 would get PUBACK 0x87 instead; aedes speaks 3.1.1 only, so that branch cannot occur here.
+   */
+  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
+    if (!client) return null;
+    const limit = checkInboundPublish(packet.topic, packet.payload);
+    if (limit !== undefined) {
+      this.#mark(client, DisconnectReason.ClientError);
+      this.#refuse({ action: 'limit', clientId: client.id, topic: packet.topic, reason: limit });
+      return new Error(limit);
+    }
+    const session = this.#sessions.get(client);
+    const decision = evaluateThingPolicy({
+      action: 'publish',
+      clientId: client.id,
+      topic: packet.topic,
+      ...(session?.info.certificateThingName === undefined
+        ? {}
+        : { certificateThingName: session.info.certificateThingName }),
+    });
+    if (decision.allow) return null;
+    this.#mark(client, DisconnectReason.AuthError);
+    this.#refuse({ action: 'publish', clientId: client.id, topic: packet.topic, reason: decision.reason });
+    return new Error(decision.reason);
+  }
+
+  /** A denied subscription gets SUBACK 0x80 (failure) for that filter; the connection stays. */
+  #authorizeSubscribe(client: Client, filter: string): boolean {
+    const decision = this.#decide(client, 'subscribe', filter);
+    if (!decision.allow)
+      this.#refuse({ action: 'subscribe', clientId: client.id, topic: filter, reason: decision.reason });
+    return decision.allow;
+  }
+
+  #authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
+    // Basic Ingest messages go to their rule only, never to subscribers.
+    if (packet.topic.startsWith('$aws/rules/')) return null;
+    const decision = this.#decide(client, 'receive', packet.topic);
+    if (decision.allow) return packet;
+    this.#refuse({ action: 'receive', clientId: client.id, topic: packet.topic, reason: decision.reason });
+    return null;
+  }
+
+  #decide(client: Client, action: IotPolicyAction, topic: string) {
+    const thing = this.#sessions.get(client)?.info.certificateThingName;
+    return evaluateThingPolicy({
+      action,
+      clientId: client.id,
+      topic,
+      ...(thing === undefined ? {} : { certificateThingName: thing }),
+    });
+  }
+
+  #dispatch(packet: AedesPublishPacket, client: Client | null): void {
+    if (packet.topic.startsWith('$SYS/')) return;
+    const session = client ? this.#sessions.get(client) : undefined;
+    const message: BrokerMessage = {
+      topic: packet.topic,
+      payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+      qos: packet.qos,
+      retain: packet.retain,
+      ...(client ? { clientId: client.id } : {}),
+      ...(session ? { principal: session.principalIdentifier } : {}),
+    };
+    for (const { filter, handler } of this.#handlers) {
+      if (!topicMatchesFilter(filter, message.topic)) continue;
+      try {
+        handler(message);
+      } catch (err) {
+        this.#opts.logger.error({ err, topic: message.topic, filter }, 'topic handler failed');
+      }
+    }
+  }
+
+  #onReady(client: Client): void {
+    const session = this.#sessions.get(client);
+    if (!session) return;
+    session.versionNumber = this.#versions.next(client.id);
+    this.#opts.logger.debug({ clientId: client.id, transport: session.info.transport }, 'client connected');
+    if (!hasLifecycleEvents(client.id)) return;
+    const { topic, event } = connectedEvent(session, this.#now());
+    this.emit('connected', event);
+    this.#publishLifecycle(topic, event);
+  }
+
+  #onDisconnect(client: Client): void {
+    const session = this.#sessions.get(client);
+    if (!session) return;
+    this.#sessions.delete(client);
+    const reason =
+      session.reason ??
+      ((client as AedesClient)._disconnected
+        ? DisconnectReason.ClientInitiatedDisconnect
+        : this.#stopping
+          ? DisconnectReason.ServerInitiatedDisconnect
+          : DisconnectReason.ConnectionLost);
+    this.#opts.logger.debug({ clientId: client.id, reason }, 'client disconnected');
+    if (!hasLifecycleEvents(client.id)) return;
+    const { topic, event } = disconnectedEvent(session, this.#now(), reason);
+    this.emit('disconnected', event);
+    this.#publishLifecycle(topic, event);
+  }
+
+  #publishLifecycle(topic: string, event: object): void {
+    // QoS 1, as IoT Core publishes lifecycle messages.
+    this.publish({ topic, payload: JSON.stringify(event), qos: 1 }).catch((err: unknown) =>
+      this.#opts.logger.warn({ err, topic }, 'lifecycle event not published'),
+    );
+  }
+
+  #mark(client: Client, reason: DisconnectReason): void {
+    const session = this.#sessions.get(client);
+    if (session && session.reason === undefined) session.reason = reason;
+  }
+
+  #refuse(refusal: Refusal): void {
+    this.#refusals[refusal.action]++;
+    this.#opts.logger.warn({ ...refusal }, `refused ${refusal.action}: ${refusal.reason}`);
+    this.emit('refused', refusal);
+  }
+}

@@ -1,0 +1,87 @@
+import type { RuleAction, RuleActionInput } from './rules-engine.js';
+
+/** A Lambda-style function: `(event, context) => result`. */
+export type LocalFunction = (event: unknown, context: LocalFunctionContext) => Promise<unknown>;
+
+export interface LocalFunctionContext {
+  awsRequestId: string;
+  functionName: string;
+  invokedFunctionArn: string;
+  getRemainingTimeInMillis(): number;
+}
+
+export interface LambdaActionOptions {
+  functionName: string;
+  functionArn: string;
+  fn: LocalFunction;
+  /**
+   * Rule outputs gathered into one invocation (the function takes an array), so that one
+   * PutEvents carries several events. Only what arrives in the same tick is batched: no
+   * message waits for a timer.
+   * @default 10
+   */
+  maxBatch?: number;
+  /** @default 30000 */
+  timeoutMs?: number;
+  newId: () => string;
+  now: () => number;
+}
+
+/**
+ * IoT Core's Lambda rule action, locally: the rule's JSON output is the function's event.
+ * With batching, an invocation failure fails every message of the batch (each then goes
+ * to its rule's error action), as a failed Lambda invocation fails its whole event.
+ */
+export function lambdaAction(options: LambdaActionOptions): RuleAction & { flush(): Promise<void> } {
+  const maxBatch = options.maxBatch ?? 1;
+  let pending: Array<{ input: RuleActionInput; resolve: () => void; reject: (e: unknown) => void }> = [];
+  let scheduled = false;
+  const inFlight = new Set<Promise<void>>();
+
+  const invoke = async (batch: typeof pending): Promise<void> => {
+    const started = options.now();
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const event = maxBatch === 1 ? batch[0]!.input.json : batch.map((b) => b.input.json);
+    try {
+      await options.fn(event, {
+        awsRequestId: options.newId(),
+        functionName: options.functionName,
+        invokedFunctionArn: options.functionArn,
+        getRemainingTimeInMillis: () => Math.max(0, started + timeoutMs - options.now()),
+      });
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  };
+
+  const run = () => {
+    scheduled = false;
+    while (pending.length > 0) {
+      const batch = pending.slice(0, maxBatch);
+      pending = pending.slice(maxBatch);
+      const p = invoke(batch);
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+  };
+
+  return {
+    type: 'LambdaAction',
+    resource: options.functionArn,
+    run(input) {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ input, resolve, reject });
+        if (pending.length >= maxBatch) run();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(run);
+        }
+      });
+    },
+    async flush() {
+      run();
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DeadLetterView } from '../dashboard/types.js';
+import type { EventBusService } from '../events/index.js';
+import { type LocalQueues, queueArn, type ReceivedMessage } from '../queues/index.js';
+
+/** The SQS event a subscriber receives, as Lambda's SQS event source builds it (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). */
+export interface LocalSqsEvent {
+  Records: Array<{
+    messageId: string;
+    receiptHandle: string;
+    body: string;
+    attributes: { ApproximateReceiveCount: string; SentTimestamp: string; [name: string]: string };
+    messageAttributes: Record<string, { stringValue?: string; dataType: string }>;
+    md5OfBody: string;
+    eventSource: 'aws:sqs';
+    eventSourceARN: string;
+    awsRegion: string;
+  }>;
+}
+
+export interface LocalSqsContext {
+  awsRequestId: string;
+  functionName: string;
+  getRemainingTimeInMillis(): number;
+}
+
+/** A subscriber as Lambda runs it: an SQS batch in, the failed items (ReportBatchItemFailures) out. */
+export type LocalSqsHandler = (
+  event: LocalSqsEvent,
+  context: LocalSqsContext,
+) => Promise<{ batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined | unknown>;
+
+export interface SubscriberQueuesOptions {
+  queues: LocalQueues;
+  bus: EventBusService;
+  logger: Logger;
+  region: string;
+  accountId: string;
+  /** Receives before a message moves to the DLQ (SQS maxReceiveCount). @default 5 */
+  maxReceiveCount?: number;
+  /** Seconds a failed message stays hidden before its retry. @default 30 */
+  visibilityTimeoutSeconds?: number;
+  /** Extra queues whose messages the dashboard lists as dead letters (rule errors, ingest errors). */
+  errorQueues?: readonly string[];
+}
+
+/**
+ * Bus rule -> queue (with DLQ and max receive count) -> subscriber, as on AWS: each
+ * subscriber's rule targets `smartdoor-{name}`, which an SQS event source mapping drains
+ * into the subscriber's function. Messages wait in SQLite until a handler is registered.
+ */
+export class SubscriberQueues {
+  readonly #o: SubscriberQueuesOptions;
+  readonly #subscriptions = new Map<string, () => void>();
+
+  constructor(options: SubscriberQueuesOptions) {
+    this.#o = options;
+  }
+
+  static queueName(subscriber: string): string {
+    return `smartdoor-${subscriber}`;
+  }
+
+  /** Creates the subscriber's queue and DLQ (idempotent); returns the queue name. */
+  ensureQueue(subscriber: string): string {
+    const name = SubscriberQueues.queueName(subscriber);
+    this.#o.queues.createQueue(`${name}-dlq`);
+    this.#o.queues.createQueue(name, {
+      visibilityTimeoutSeconds: this.#o.visibilityTimeoutSeconds ?? 30,
+      maxReceiveCount: this.#o.maxReceiveCount ?? 5,
+      deadLetterQueue: `${name}-dlq`,
+    });
+    return name;
+  }
+
+  register(subscriber: string, handler: LocalSqsHandler): void {
+    const queue = this.ensureQueue(subscriber);
+    this.#subscriptions.get(subscriber)?.();
+    const arn = queueArn(this.#o.region, this.#o.accountId, queue);
+    const off = this.#o.queues.subscribe(
+      queue,
+      async (message) => {
+        const record = toRecord(message, arn, this.#o.region);
+        const started = Date.now();
+        const result = (await handler(
+          { Records: [record] },
+          {
+            awsRequestId: randomUUID(),
+            functionName: `smartdoor-${subscriber}`,
+            getRemainingTimeInMillis: () => Math.max(0, started + 30_000 - Date.now()),
+          },
+        )) as { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
+        if (result?.batchItemFailures?.some((f) => f.itemIdentifier === record.messageId)) {
+          // Thrown, so the message comes back after the visibility timeout and, at the
+          // maximum receive count, moves to the DLQ.
+          throw new Error(`${subscriber} reported ${record.messageId} as failed`);
+        }
+      },
+      { pollIntervalMs: 250 },
+    );
+    this.#subscriptions.set(subscriber, off);
+  }
+
+  stop(): void {
+    for (const off of this.#subscriptions.values()) off();
+    this.#subscriptions.clear();
+  }
+
+  /** Every dead letter and error-queue message, for the dashboard. */
+  deadLetters(): DeadLetterView[] {
+    const out: DeadLetterView[] = [];
+    for (const queue of this.#deadLetterQueues()) {
+      for (const m of this.#o.queues.peek(queue, 100)) {
+        out.push({ id: m.messageId, queue, attempts: m.receiveCount, at: m.sentAt, ...describeBody(m.body) });
+      }
+    }
+    return out;
+  }
+
+  /** Moves dead letters back to their subscriber queue (all when `ids` is empty). */
+  redrive(ids: readonly string[]): number {
+    let moved = 0;
+    for (const queue of this.#subscriberDlqs()) {
+      const source = queue.slice(0, -'-dlq'.length);
+      if (ids.length === 0) {
+        moved += this.#o.queues.redrive(queue, source);
+        continue;
+      }
+      for (const m of this.#o.queues.peek(queue, 1000)) {
+        if (!ids.includes(m.messageId)) continue;
+        this.#o.queues.send(source, m.body, m.attributes);
+        this.#o.queues.deleteById(queue, m.messageId);
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  backlog(): { queues: number; deadLetters: number } {
+    let queues = 0;
+    let deadLetters = 0;
+    const dlqs = new Set(this.#deadLetterQueues());
+    for (const { name } of this.#o.queues.listQueues()) {
+      const d = this.#o.queues.depth(name);
+      if (dlqs.has(name)) deadLetters += d.visible + d.inFlight;
+      else queues += d.visible + d.inFlight;
+    }
+    return { queues, deadLetters };
+  }
+
+  #subscriberDlqs(): string[] {
+    return this.#o.queues
+      .listQueues()
+      .map((q) => q.name)
+      .filter((n) => n.startsWith('smartdoor-') && n.endsWith('-dlq'));
+  }
+
+  #deadLetterQueues(): string[] {
+    return [...this.#subscriberDlqs(), ...(this.#o.errorQueues ?? [])].filter((q) =>
+      this.#o.queues.hasQueue(q),
+    );
+  }
+}
+
+function toRecord(message: ReceivedMessage, arn: string, region: string): LocalSqsEvent['Records'][number] {
+  return {
+    messageId: message.messageId,
+    receiptHandle: message.receiptHandle,
+    body: message.body,
+    attributes: {
+      ApproximateReceiveCount: String(message.receiveCount),
+      SentTimestamp: String(message.sentAt),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.attributes).map(([k, v]) => [k, { stringValue: v, dataType: 'String' }]),
+    ),
+    md5OfBody: createHash('md5').update(message.body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: arn,
+    awsRegion: region,
+  };
+}
+
+/** What the dashboard shows of a message: the bus event's detail-type and door, or an error reason. */
+function describeBody(body: string): Pick<DeadLetterView, 'reason' | 'detailType' | 'thingName'> {
+  try {
+    const v = JSON.parse(body) as Record<string, unknown>;
+    const detail = (v.detail ?? {}) as { metadata?: { thingName?: unknown } };
+    const out: Pick<DeadLetterView, 'reason' | 'detailType' | 'thingName'> = {};
+    if (typeof v['detail-type'] === 'string') out.detailType = v['detail-type'];
+    if (typeof detail.metadata?.thingName === 'string') out.thingName = detail.metadata.thingName;
+    if (typeof v.reason === 'string') out.reason = v.reason;
+    if (Array.isArray(v.failures))
+      out.reason = `rule ${String(v.ruleName)}: ${JSON.stringify(v.failures[0])}`;
+    return out;
+  } catch {
+    return { reason: 'not JSON' };
+  }
+}
