@@ -70,8 +70,8 @@ describe('Class: Dashboard (in chromium)', () => {
           return () => bus.off('event', l);
         },
         deadLetters: () => deadLetters,
-        redrive: async (ids) => {
-          redriven.push(ids);
+        redrive: async (queues) => {
+          redriven.push(queues);
           const n = deadLetters.length;
           deadLetters = [];
           return n;

@@ -13,13 +13,13 @@ export type DoorAction =
   /** Every publish goes out this many extra times (as when PUBACKs are lost); 0 ends it. */
   | { kind: 'duplicate'; copies: number };
 
-export type MalformedVariant = 'not-json' | 'wrong-thing' | 'unknown-type' | 'missing-key' | 'oversize';
+export type MalformedVariant = 'not-json' | 'wrong-thing' | 'unknown-type' | 'missing-key' | 'bad-timestamp';
 export const MALFORMED_VARIANTS: readonly MalformedVariant[] = [
   'not-json',
   'wrong-thing',
   'unknown-type',
   'missing-key',
-  'oversize',
+  'bad-timestamp',
 ];
 
 /** Something that happens to the whole fleet's network or broker. */

@@ -149,36 +149,47 @@ function renderDeadLetters(list) {
   $('dlq-count').textContent = list.length;
   $('dlq-empty').hidden = list.length > 0;
   $('redrive-all').disabled = list.length === 0;
-  const body = $('dlq');
-  body.replaceChildren(
+  const perQueue = new Map();
+  for (const m of list) perQueue.set(m.queue, (perQueue.get(m.queue) ?? 0) + 1);
+  $('redrive-queues').replaceChildren(
+    ...[...perQueue].map(([queue, n]) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = `Redrive ${queue} (${n})`;
+      button.addEventListener('click', () => redrive([queue]));
+      return button;
+    }),
+  );
+  $('dlq').replaceChildren(
     ...list.slice(0, 200).map((m) => {
       const tr = document.createElement('tr');
-      for (const v of [m.queue, m.detailType ?? '', m.thingName ?? '', m.reason ?? '', m.attempts ?? '']) {
+      const when = m.at ? new Date(m.at).toLocaleTimeString([], { hour12: false }) : '';
+      for (const v of [
+        m.queue,
+        m.detailType ?? '',
+        m.thingName ?? '',
+        m.reason ?? '',
+        m.attempts ?? '',
+        when,
+      ]) {
         const td = document.createElement('td');
         td.textContent = String(v);
         tr.appendChild(td);
       }
-      const td = document.createElement('td');
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = 'Redrive';
-      button.setAttribute('aria-label', `Redrive ${m.detailType ?? 'message'} ${m.id}`);
-      button.addEventListener('click', () => redrive([m.id]));
-      td.appendChild(button);
-      tr.appendChild(td);
       return tr;
     }),
   );
 }
 
-async function redrive(ids) {
+async function redrive(queues) {
   const out = $('redrive-result');
   out.textContent = 'redriving…';
   try {
     const res = await fetch('/api/dlq/redrive', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ids }),
+      body: JSON.stringify({ queues }),
     });
     const body = await res.json();
     out.textContent = res.ok ? `${body.redriven} redriven` : `redrive failed: ${body.message}`;

@@ -1,0 +1,119 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BusEvent } from '@smartdoor/shared';
+import { EventSource } from '@smartdoor/shared';
+import { knownBadges, type SimBadge, writeBadgeSeed } from './badges.js';
+import { MissingPartError } from './errors.js';
+import type { DoorCredentials } from './fleet/virtual-door.js';
+import type { SimCloud } from './sim-cloud.js';
+
+const LOCAL_CLOUD_MODULE = '@smartdoor/cloud/local/local-cloud';
+
+/** The LocalCloud surface the simulator relies on (local-iot brief), typed loosely on purpose. */
+interface LocalCloudLike {
+  start(): Promise<{ mqtts: string; mqtt?: string; dashboard?: string; aws?: string }>;
+  stop(): Promise<void>;
+  bus: import('node:events').EventEmitter & { stats?(): { pendingDeliveries: number } };
+  broker?: import('node:events').EventEmitter;
+  ca: {
+    issueThingCertificate(
+      thing: string,
+      o?: { sharedKey?: boolean },
+    ): Promise<{ certificatePem: string; privateKeyPem?: string }>;
+    caCertPem: string;
+  };
+  restartBroker?(downMs?: number): Promise<{ mqtts: string } | undefined>;
+}
+
+export interface InProcessCloudOptions {
+  /** Data folder; a temp folder (removed at stop) when not given. */
+  dataDir?: string;
+  /** Extra CloudConfig fields (ports, webhook...). Ports default to 0 (free ports). */
+  config?: Record<string, unknown>;
+  /** Badges to seed the directory with. @default knownBadges() */
+  badges?: readonly SimBadge[];
+  /**
+   * One key pair for every simulated door certificate (signing only): for thousands of doors.
+   * @default true
+   */
+  sharedKey?: boolean;
+}
+
+/** Start the project's LocalCloud in this process (ports 0) and adapt it for the simulator. */
+export async function startInProcessCloud(
+  options: InProcessCloudOptions = {},
+): Promise<SimCloud & { cloud: LocalCloudLike }> {
+  let mod: { LocalCloud: new (config: unknown) => LocalCloudLike };
+  try {
+    mod = (await import(LOCAL_CLOUD_MODULE)) as typeof mod;
+  } catch (error) {
+    throw new MissingPartError('the local cloud (LocalCloud)', 'cloud/src/local/local-cloud.ts', {
+      cause: error,
+    });
+  }
+  const temp = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'smartdoor-sim-'));
+  mkdirSync(dataDir, { recursive: true });
+  const badgesFile = join(dataDir, 'badges.json');
+  writeBadgeSeed(badgesFile, options.badges ?? knownBadges());
+  const { parseCloudConfig } = await import('@smartdoor/shared');
+  const config = parseCloudConfig({
+    dataDir,
+    mqttPort: null,
+    mqttsPort: 0,
+    awsPort: 0,
+    httpPort: 0,
+    badgesFile,
+    ...options.config,
+  });
+  const cloud = new mod.LocalCloud(config);
+  let endpoints: Awaited<ReturnType<LocalCloudLike['start']>>;
+  try {
+    endpoints = await cloud.start();
+  } catch (error) {
+    if (temp) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  let port = Number(new URL(endpoints.mqtts).port);
+  const sharedKey = options.sharedKey ?? true;
+  const deliveries = new Set<string>(['smartdoor-identification', 'smartdoor-notification']);
+  return {
+    cloud,
+    broker: { scheme: 'mqtts', host: '127.0.0.1', port },
+    dashboardUrl: endpoints.dashboard,
+    async credentials(thingName): Promise<DoorCredentials> {
+      const issued = await cloud.ca.issueThingCertificate(thingName, { sharedKey });
+      return { ca: cloud.ca.caCertPem, cert: issued.certificatePem, key: issued.privateKeyPem };
+    },
+    subscribeBus(listener) {
+      const on = ({ event }: { event: BusEvent }) => listener(event, Date.now());
+      cloud.bus.on('event-put', on);
+      return () => cloud.bus.off('event-put', on);
+    },
+    subscribeDeliveries(listener) {
+      const on = ({ delivery }: { delivery: { ruleName: string; event: BusEvent } }) => {
+        if (!deliveries.has(delivery.ruleName) || delivery.event.source !== EventSource.Device) return;
+        const key = (delivery.event.detail as { metadata?: { 'idempotency-key'?: string } }).metadata?.[
+          'idempotency-key'
+        ];
+        if (key) listener(key, delivery.ruleName);
+      };
+      cloud.bus.on('delivered', on);
+      return () => cloud.bus.off('delivered', on);
+    },
+    ...(cloud.restartBroker
+      ? {
+          async restartBroker(downMs: number) {
+            const next = await cloud.restartBroker!(downMs);
+            if (next?.mqtts) port = Number(new URL(next.mqtts).port);
+            return { port };
+          },
+        }
+      : {}),
+    async stop() {
+      await cloud.stop();
+      if (temp) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { BusEvent } from '@smartdoor/shared';
+import { describe, expect, it } from 'vitest';
+import { RunLedger } from './ledger.js';
+
+const K1 = '0193a1b2-0000-7000-8000-000000000001';
+const K2 = '0193a1b2-0000-7000-8000-000000000002';
+const R1 = '0193a1b2-0000-5000-8000-0000000000a1';
+
+function ev(source: string, key: string, causedBy?: string[]): BusEvent {
+  return {
+    version: '0',
+    id: 'x',
+    'detail-type': 'Door State Changed',
+    source,
+    account: '000000000000',
+    time: '2026-11-22T12:00:00.000Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      metadata: { 'idempotency-key': key, thingName: 'door-001', ...(causedBy ? { causedBy } : {}) },
+    },
+  };
+}
+
+describe('Class: RunLedger', () => {
+  describe('Method: summary', () => {
+    it('counts created, acknowledged, ingested and lost events', () => {
+      // Prepare
+      const l = new RunLedger();
+      l.created(K1, 'door-001', 1_000);
+      l.created(K2, 'door-001', 1_100);
+      l.acked(K1);
+      l.acked(K2);
+      // Act
+      l.busEvent(ev('smartdoor.device', K1), 1_010);
+      const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+      // Assess
+      expect(s).toMatchObject({ created: 2, acknowledged: 2, ingested: 1, lost: 1, lostAfterAck: 1 });
+      expect(s.ingestLatencyMs).toEqual({ p50: 10, p95: 10, p99: 10, samples: 1 });
+    });
+
+    it('counts a repeated device event as suppressed and a repeated result as a duplicate effect', () => {
+      // Prepare
+      const l = new RunLedger();
+      l.created(K1, 'door-001', 1_000);
+      // Act
+      l.busEvent(ev('smartdoor.device', K1), 1_005);
+      l.busEvent(ev('smartdoor.device', K1), 1_006);
+      l.busEvent(ev('smartdoor.identification', R1, [K1]), 1_050);
+      l.busEvent(ev('smartdoor.identification', R1, [K1]), 1_060);
+      const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+      // Assess
+      expect(s.duplicatesSuppressed).toBe(1);
+      expect(s.duplicateEffects).toBe(1);
+      expect(s.subscriberResults).toBe(1);
+      expect(s.latencyMs.p50).toBe(50);
+    });
+
+    it('ignores bus events it did not create (another door, another run)', () => {
+      // Prepare
+      const l = new RunLedger();
+      // Act
+      l.busEvent(ev('smartdoor.device', K1), 1);
+      l.delivered(K1);
+      // Assess
+      expect(l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 })).toMatchObject({
+        created: 0,
+        ingested: 0,
+        deliveredToSubscribers: 0,
+      });
+    });
+  });
+});

@@ -1,0 +1,158 @@
+import { type BusEvent, EventSource } from '@smartdoor/shared';
+
+/** The run's result, printed at the end (one JSON line with --json). */
+export interface RunSummary {
+  scenario: string;
+  seed: number | string;
+  doors: number;
+  durationMs: number;
+  /** Events the agents accepted into their outboxes. */
+  created: number;
+  /** Events the broker acknowledged (PUBACK). */
+  acknowledged: number;
+  /** Distinct device events that reached the bus. */
+  ingested: number;
+  /** Distinct device events delivered to a subscriber (identification or notification). */
+  deliveredToSubscribers: number;
+  /** Results the subscribers emitted (Entry Identified/Unidentified, Notification Sent, ...). */
+  subscriberResults: number;
+  /** Created events that never reached the bus (after the drain). */
+  lost: number;
+  /** Of those, events the broker had acknowledged: these must be 0. */
+  lostAfterAck: number;
+  /** Extra copies the storm sent. */
+  duplicatesSent: number;
+  /** Repeated device events that reached the bus, counted once. */
+  duplicatesSuppressed: number;
+  /** Subscriber results emitted more than once for the same cause: these must be 0. */
+  duplicateEffects: number;
+  /** Malformed payloads published (they must end in the error queue, not on the bus). */
+  malformedSent: number;
+  /** Door edge to subscriber result, ms. */
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; samples: number };
+  /** Door edge to the event on the bus, ms. */
+  ingestLatencyMs: { p50: number | null; p95: number | null; p99: number | null; samples: number };
+  /** Connections the doors made (first connects and reconnects). */
+  connects: number;
+}
+
+interface Created {
+  thingName: string;
+  edgeAt: number;
+  acked: boolean;
+  ingested: number;
+  delivered: boolean;
+}
+
+/**
+ * Keeps the books of a run: what the doors created, what the broker acknowledged, what
+ * reached the bus and the subscribers, and when. Pure: the caller passes times.
+ */
+export class RunLedger {
+  private readonly events = new Map<string, Created>();
+  private readonly resultKeys = new Set<string>();
+  private readonly resultLatency: number[] = [];
+  private readonly ingestLatency: number[] = [];
+  acknowledged = 0;
+  duplicatesSent = 0;
+  duplicatesSuppressed = 0;
+  duplicateEffects = 0;
+  malformedSent = 0;
+  subscriberResults = 0;
+  connects = 0;
+
+  get createdCount(): number {
+    return this.events.size;
+  }
+
+  created(key: string, thingName: string, edgeAt: number): void {
+    if (!this.events.has(key))
+      this.events.set(key, { thingName, edgeAt, acked: false, ingested: 0, delivered: false });
+  }
+
+  acked(key: string): void {
+    const e = this.events.get(key);
+    if (e && !e.acked) {
+      e.acked = true;
+      this.acknowledged++;
+    }
+  }
+
+  /** An event was seen on the bus at `at`. */
+  busEvent(event: BusEvent, at: number): void {
+    const meta = (event.detail as { metadata?: { 'idempotency-key'?: string; causedBy?: string[] } })
+      .metadata;
+    const key = meta?.['idempotency-key'];
+    if (!key) return;
+    if (event.source === EventSource.Device) {
+      const e = this.events.get(key);
+      if (!e) return;
+      e.ingested++;
+      if (e.ingested === 1) this.ingestLatency.push(at - e.edgeAt);
+      else this.duplicatesSuppressed++;
+      return;
+    }
+    if (event.source === EventSource.Identification || event.source === EventSource.Notification) {
+      if (this.resultKeys.has(key)) {
+        this.duplicateEffects++;
+        return;
+      }
+      this.resultKeys.add(key);
+      this.subscriberResults++;
+      const edges = (meta?.causedBy ?? [])
+        .map((k) => this.events.get(k)?.edgeAt)
+        .filter((t) => t !== undefined);
+      if (edges.length > 0) this.resultLatency.push(at - Math.max(...edges));
+    }
+  }
+
+  /** A subscriber's handler received the device event with this key. */
+  delivered(key: string): void {
+    const e = this.events.get(key);
+    if (e) e.delivered = true;
+  }
+
+  /** Created events not yet on the bus. */
+  outstanding(): number {
+    let n = 0;
+    for (const e of this.events.values()) if (e.ingested === 0) n++;
+    return n;
+  }
+
+  summary(run: Pick<RunSummary, 'scenario' | 'seed' | 'doors' | 'durationMs'>): RunSummary {
+    let ingested = 0;
+    let delivered = 0;
+    let lostAfterAck = 0;
+    for (const e of this.events.values()) {
+      if (e.ingested > 0) ingested++;
+      else if (e.acked) lostAfterAck++;
+      if (e.delivered) delivered++;
+    }
+    return {
+      ...run,
+      created: this.events.size,
+      acknowledged: this.acknowledged,
+      ingested,
+      deliveredToSubscribers: delivered,
+      subscriberResults: this.subscriberResults,
+      lost: this.events.size - ingested,
+      lostAfterAck,
+      duplicatesSent: this.duplicatesSent,
+      duplicatesSuppressed: this.duplicatesSuppressed,
+      duplicateEffects: this.duplicateEffects,
+      malformedSent: this.malformedSent,
+      latencyMs: percentiles(this.resultLatency),
+      ingestLatencyMs: percentiles(this.ingestLatency),
+      connects: this.connects,
+    };
+  }
+}
+
+export function percentiles(values: number[]): RunSummary['latencyMs'] {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p: number) =>
+    s.length === 0
+      ? null
+      : Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! * 10) / 10;
+  return { p50: at(50), p95: at(95), p99: at(99), samples: s.length };
+}

@@ -1,0 +1,139 @@
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { SimulatorOptionError } from './errors.js';
+import { externalCloud } from './external-cloud.js';
+import type { RunSummary } from './ledger.js';
+import { ProgressDisplay } from './progress.js';
+import { SCENARIOS } from './scenarios/catalog.js';
+import { parseDuration } from './scenarios/plan.js';
+import type { SimCloud } from './sim-cloud.js';
+import { Simulation } from './simulation.js';
+
+export interface SimulateOptions {
+  doors: number;
+  rate?: number;
+  duration: string;
+  scenario: string;
+  seed: string;
+  endpoint?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  outbox: 'memory' | 'sqlite';
+  drain: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0`);
+  return n;
+};
+
+export function simulateCommand(): Command {
+  return new Command('simulate')
+    .description(
+      'Run virtual doors (the real agent code, simulated inputs) through a scenario, then print a summary',
+    )
+    .option('-n, --doors <n>', 'number of doors, each its own MQTT connection', int('--doors'), 10)
+    .option(
+      '-r, --rate <n>',
+      'door openings per second across the fleet (default: one per door every 10 s)',
+      num('--rate'),
+    )
+    .option('-d, --duration <time>', 'how long to play the scenario: 30s, 2m, 1h', '30s')
+    .option('-s, --scenario <name>', `one of: ${SCENARIOS.map((s) => s.name).join(', ')}`, 'office-day')
+    .option('--seed <seed>', 'seed of the plan: the same seed plays the same steps', '1')
+    .option('--endpoint <url>', 'a running broker (mqtt:// or mqtts://); default: an in-process local cloud')
+    .option('--ca <file>', 'CA certificate for --endpoint mqtts://')
+    .option('--cert <file>', 'client certificate for --endpoint mqtts://')
+    .option('--key <file>', 'client key for --endpoint mqtts://')
+    .option(
+      '--outbox <kind>',
+      'memory (load runs) or sqlite (one file per door, as on a real door)',
+      'memory',
+    )
+    .option('--drain <time>', 'how long to wait after the run for backlogs to reach the bus', '15s')
+    .option('--json', 'print the summary as one JSON line on stdout')
+    .option('--no-progress', 'no progress bar')
+    .action(async (options: SimulateOptions) => {
+      const summary = await runSimulate(options);
+      process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+      if (summary.lostAfterAck > 0 || summary.duplicateEffects > 0) process.exitCode = 1;
+    });
+}
+
+/** Parse the options, run the simulation against its cloud, and return the summary. */
+export async function runSimulate(options: SimulateOptions): Promise<RunSummary> {
+  if (options.outbox !== 'memory' && options.outbox !== 'sqlite') {
+    throw new SimulatorOptionError('--outbox', `expected memory or sqlite, received "${options.outbox}"`);
+  }
+  const durationMs = parseDuration(options.duration);
+  const drainMs = parseDuration(options.drain);
+  const cloud: SimCloud = options.endpoint
+    ? externalCloud({
+        endpoint: options.endpoint,
+        caFile: options.ca,
+        certFile: options.cert,
+        keyFile: options.key,
+      })
+    : await (await import('./in-process-cloud.js')).startInProcessCloud({
+        config: { logLevel: 'warn' },
+      });
+  const progress = new ProgressDisplay({
+    enabled: options.progress && !options.json && process.stderr.isTTY === true,
+  });
+  const sim = new Simulation({
+    cloud,
+    scenario: options.scenario,
+    doors: options.doors,
+    rate: options.rate ?? options.doors / 10,
+    durationMs,
+    drainMs,
+    seed: /^\d+$/.test(options.seed) ? Number(options.seed) : options.seed,
+    outbox: options.outbox,
+    logger: pino({ level: 'silent' }),
+    onProgress: (p) => progress.update(p),
+  });
+  const stopOnSignal = () => void sim.stop();
+  process.once('SIGINT', stopOnSignal);
+  try {
+    await sim.start();
+    return await sim.run();
+  } finally {
+    process.off('SIGINT', stopOnSignal);
+    progress.stop();
+    await sim.stop();
+    await cloud.stop();
+  }
+}
+
+export function formatSummary(s: RunSummary): string {
+  const ms = (l: RunSummary['latencyMs']) =>
+    l.samples === 0
+      ? 'no samples'
+      : `p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms (${l.samples} samples)`;
+  const rows: Array<[string, string | number]> = [
+    ['scenario', `${s.scenario} (seed ${s.seed}, ${s.doors} doors, ${s.durationMs / 1000} s)`],
+    ['events created', s.created],
+    ['acknowledged (PUBACK)', s.acknowledged],
+    ['reached the bus', s.ingested],
+    ['delivered to subscribers', s.deliveredToSubscribers],
+    ['subscriber results', s.subscriberResults],
+    ['lost', `${s.lost}${s.lostAfterAck ? ` (${s.lostAfterAck} after PUBACK!)` : ''}`],
+    ['duplicates sent / suppressed', `${s.duplicatesSent} / ${s.duplicatesSuppressed}`],
+    ['duplicate effects', s.duplicateEffects],
+    ['malformed payloads sent', s.malformedSent],
+    ['connections', s.connects],
+    ['latency edge → result', ms(s.latencyMs)],
+    ['latency edge → bus', ms(s.ingestLatencyMs)],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+}

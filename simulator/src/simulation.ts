@@ -1,0 +1,278 @@
+import { mkdirSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import { knownBadges, SIM_BADGE_SECRET } from './badges.js';
+import { SimulatorError } from './errors.js';
+import { TcpProxy } from './fleet/tcp-proxy.js';
+import { VirtualDoor } from './fleet/virtual-door.js';
+import { RunLedger, type RunSummary } from './ledger.js';
+import { Random } from './random.js';
+import { planRun } from './scenarios/plan.js';
+import type { FleetAction, Step } from './scenarios/types.js';
+import type { SimCloud } from './sim-cloud.js';
+
+export interface SimulationOptions {
+  cloud: SimCloud;
+  scenario: string;
+  doors: number;
+  /** Door openings per second across the fleet. */
+  rate: number;
+  durationMs: number;
+  seed: number | string;
+  /** @default 'memory' (see VirtualDoor) */
+  outbox?: 'memory' | 'sqlite';
+  dataDir?: string;
+  /** How long to wait after the run for the backlog to reach the bus. @default 15000 */
+  drainMs?: number;
+  /** Doors connecting at once while the fleet starts. @default 100 */
+  connectConcurrency?: number;
+  /** Thing name prefix. @default 'door-' */
+  prefix?: string;
+  logger?: Logger;
+  onProgress?: (p: SimulationProgress) => void;
+}
+
+export interface SimulationProgress {
+  phase: 'connecting' | 'running' | 'draining' | 'done';
+  /** 0..total in the phase's unit (doors connected, ms elapsed, events outstanding). */
+  value: number;
+  total: number;
+  created: number;
+  acknowledged: number;
+}
+
+/**
+ * A run: start the doors behind a TCP proxy (the network we can cut), wait until they
+ * are connected, play the planned steps at their times, let the backlog drain, and keep
+ * the books in a RunLedger.
+ */
+export class Simulation {
+  readonly ledger = new RunLedger();
+  readonly doors: VirtualDoor[] = [];
+  private proxy: TcpProxy | undefined;
+  private unsubscribe: Array<() => void> = [];
+  private stepTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: SimulationOptions) {
+    this.logger = options.logger ?? pino({ level: 'silent' });
+  }
+
+  get proxyPort(): number | undefined {
+    return this.proxy?.port;
+  }
+
+  /** Start the proxy and the fleet; resolves once every door is connected (or the timeout). */
+  async start(): Promise<void> {
+    const { cloud } = this.options;
+    const random = new Random(this.options.seed);
+    this.proxy = new TcpProxy({ upstream: { host: cloud.broker.host, port: cloud.broker.port } });
+    await this.proxy.start();
+    if (cloud.subscribeBus) this.unsubscribe.push(cloud.subscribeBus((e, at) => this.ledger.busEvent(e, at)));
+    if (cloud.subscribeDeliveries)
+      this.unsubscribe.push(cloud.subscribeDeliveries((k) => this.ledger.delivered(k)));
+    if (this.options.outbox === 'sqlite') {
+      if (!this.options.dataDir) throw new SimulatorError('a SQLite outbox needs a data folder');
+      mkdirSync(this.options.dataDir, { recursive: true });
+    }
+    const url = `${cloud.broker.scheme}://127.0.0.1:${this.proxy.port}`;
+    const prefix = this.options.prefix ?? 'door-';
+    const width = Math.max(3, String(this.options.doors).length);
+    const total = this.options.doors;
+    let connected = 0;
+    const connectedOnce = new Set<number>();
+    const progress = () =>
+      this.options.onProgress?.({ phase: 'connecting', value: connected, total, ...this.counts() });
+    const starters: Array<() => Promise<void>> = [];
+    for (let i = 0; i < total; i++) {
+      const thingName = `${prefix}${String(i + 1).padStart(width, '0')}`;
+      starters.push(async () => {
+        const door = new VirtualDoor({
+          thingName,
+          url,
+          credentials: await cloud.credentials(thingName),
+          outbox: this.options.outbox ?? 'memory',
+          dataDir: this.options.dataDir,
+          badgeSecret: SIM_BADGE_SECRET,
+          settings: this.scenarioSettings(),
+          random: random.fork(thingName),
+          logger: this.logger,
+          onCreated: (key, thing) => this.ledger.created(key, thing, Date.now()),
+          onAcked: (key) => this.ledger.acked(key),
+          onConnected: () => {
+            this.ledger.connects++;
+            if (!connectedOnce.has(i)) {
+              connectedOnce.add(i);
+              connected++;
+              progress();
+            }
+          },
+        });
+        this.doors[i] = door;
+        await door.start();
+      });
+    }
+    await runLimited(starters, this.options.connectConcurrency ?? 100);
+    const deadline = Date.now() + Math.max(30_000, total * 10);
+    while (connected < total && Date.now() < deadline && !this.stopped) await sleep(50);
+    if (connected < total) this.logger.warn({ connected, total }, 'not every door connected');
+  }
+
+  /** Play the scenario and drain; resolves with the summary. */
+  async run(): Promise<RunSummary> {
+    const { durationMs } = this.options;
+    const plan = planRun({
+      scenario: this.options.scenario,
+      doors: this.options.doors,
+      rate: this.options.rate,
+      durationMs,
+      seed: this.options.seed,
+      knownBadges: knownBadges().map((b) => b.badgeId),
+    });
+    if (plan.scenario.needsLocalBroker && !this.options.cloud.restartBroker) {
+      throw new SimulatorError(
+        `scenario ${plan.scenario.name} restarts the broker: it needs the in-process cloud`,
+      );
+    }
+    const started = Date.now();
+    const ticker = setInterval(
+      () =>
+        this.options.onProgress?.({
+          phase: 'running',
+          value: Math.min(Date.now() - started, durationMs),
+          total: durationMs,
+          ...this.counts(),
+        }),
+      250,
+    );
+    try {
+      await this.play(plan.steps, started);
+      await this.drain();
+    } finally {
+      clearInterval(ticker);
+    }
+    return this.ledger.summary({
+      scenario: plan.scenario.name,
+      seed: this.options.seed,
+      doors: this.options.doors,
+      durationMs,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.stepTimer) clearTimeout(this.stepTimer);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    await runLimited(
+      this.doors.filter(Boolean).map((d) => () => d.stop().catch(() => {})),
+      200,
+    );
+    await this.proxy?.stop();
+  }
+
+  private counts() {
+    return { created: this.ledger.createdCount, acknowledged: this.ledger.acknowledged };
+  }
+
+  private scenarioSettings() {
+    try {
+      return planRun({
+        scenario: this.options.scenario,
+        doors: 1,
+        rate: 0,
+        durationMs: 1,
+        seed: 0,
+        knownBadges: [],
+      }).scenario.doorSettings;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Walk the sorted steps with one timer: each tick runs every step that is due. */
+  private play(steps: Step[], started: number): Promise<void> {
+    let next = 0;
+    const end = started + this.options.durationMs;
+    return new Promise<void>((resolve) => {
+      const tick = () => {
+        if (this.stopped) return resolve();
+        const now = Date.now() - started;
+        while (next < steps.length && steps[next]!.atMs <= now) this.perform(steps[next++]!);
+        if (next >= steps.length && Date.now() >= end) return resolve();
+        const wait = next < steps.length ? steps[next]!.atMs - (Date.now() - started) : end - Date.now();
+        this.stepTimer = setTimeout(tick, Math.max(0, Math.min(wait, 250)));
+      };
+      tick();
+    });
+  }
+
+  private perform(step: Step): void {
+    if (step.door === undefined) {
+      void this.fleet(step.action);
+      return;
+    }
+    const door = this.doors[step.door];
+    if (door?.apply(step.action)) this.ledger.malformedSent++;
+  }
+
+  private async fleet(action: FleetAction): Promise<void> {
+    const proxy = this.proxy!;
+    switch (action.kind) {
+      case 'partition':
+        proxy.cut();
+        break;
+      case 'heal':
+        proxy.heal();
+        break;
+      case 'broker-restart': {
+        const { port } = await this.options.cloud.restartBroker!(action.downMs);
+        proxy.setUpstream({ host: this.options.cloud.broker.host, port });
+        break;
+      }
+    }
+  }
+
+  /** Wait until every created event reached the bus, or the drain time is up. */
+  private async drain(): Promise<void> {
+    this.proxy?.heal();
+    for (const d of this.doors) if (d) d.transport.copies = 0;
+    if (!this.options.cloud.subscribeBus) {
+      await this.waitFor(
+        () => this.ledger.acknowledged >= this.counts().created,
+        this.options.drainMs ?? 15_000,
+      );
+      return;
+    }
+    await this.waitFor(() => this.ledger.outstanding() === 0, this.options.drainMs ?? 15_000);
+    // Subscriber results trail the device events by a little: give them a moment.
+    await sleep(Math.min(2_000, this.options.drainMs ?? 2_000));
+  }
+
+  private async waitFor(done: () => boolean, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    const total = this.ledger.outstanding();
+    while (!done() && Date.now() < deadline && !this.stopped) {
+      this.options.onProgress?.({
+        phase: 'draining',
+        value: total - this.ledger.outstanding(),
+        total,
+        ...this.counts(),
+      });
+      await sleep(100);
+    }
+  }
+}
+
+/** Run async tasks with at most `limit` at once. */
+export async function runLimited(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
