@@ -1,0 +1,121 @@
+import { DetailType, EventSource } from '@smartdoor/shared';
+import type { KeyedBusEvent } from '../../idempotency/sqs-batch.js';
+
+/** Internal check messages: they go to the notification queue, never on the bus. */
+export const OFFLINE_CHECK_DUE = 'Offline Check Due';
+export const COLLAPSE_WINDOW_CLOSED = 'Collapse Window Closed';
+
+/** Something someone should hear about, before collapsing and delivery. */
+export interface Alert {
+  thingName: string;
+  /** Collapse key with the door, e.g. `entry-unidentified:no-badge`, `device-offline`. */
+  reason: string;
+  /** The detail-type that raised it. */
+  subject: string;
+  /** The idempotency key of the event that raised it. */
+  sourceKey: string;
+  occurredAt: string;
+  /** One line for a human. */
+  summary: string;
+  details: Record<string, unknown>;
+}
+
+/** What an incoming message means to the notification subscriber. Pure. */
+export type Classified =
+  | { kind: 'alert'; alert: Alert }
+  | { kind: 'disconnected'; thingName: string; atMs: number; key: string; event: KeyedBusEvent }
+  | { kind: 'connected'; thingName: string; atMs: number }
+  | { kind: 'offline-check'; thingName: string; disconnectKey: string; disconnectedAt: string }
+  | { kind: 'window-closed'; windowId: string; thingName: string }
+  | { kind: 'ignored'; why: string };
+
+export function classify(event: KeyedBusEvent): Classified {
+  const { source, detail } = event;
+  const type = event['detail-type'];
+  const thingName = detail.metadata.thingName;
+  const sourceKey = detail.metadata['idempotency-key'];
+  const base = { thingName, subject: type, sourceKey, occurredAt: event.time };
+  const { metadata: _m, ...details } = detail;
+  if (source === EventSource.Identification && type === DetailType.EntryUnidentified) {
+    const why = String(detail.reason);
+    return {
+      kind: 'alert',
+      alert: {
+        ...base,
+        reason: `entry-unidentified:${why}`,
+        summary: `${thingName}: entry not identified (${why})`,
+        details,
+      },
+    };
+  }
+  if (source === EventSource.Identification && type === DetailType.IdentificationFailed) {
+    return {
+      kind: 'alert',
+      alert: {
+        ...base,
+        reason: 'identification-failed',
+        summary: `${thingName}: identification failed (${String(detail.error)})`,
+        details,
+      },
+    };
+  }
+  if (source === EventSource.Device && type === DetailType.DoorHeldOpen) {
+    return {
+      kind: 'alert',
+      alert: {
+        ...base,
+        reason: 'door-held-open',
+        summary: `${thingName}: door held open longer than ${String(detail.limitSeconds)} s`,
+        details,
+      },
+    };
+  }
+  if (source === EventSource.Device && type === DetailType.DeviceFault) {
+    if (detail.active !== true) return { kind: 'ignored', why: 'fault cleared' };
+    return {
+      kind: 'alert',
+      alert: {
+        ...base,
+        reason: `device-fault:${String(detail.fault)}`,
+        summary: `${thingName}: device fault ${String(detail.fault)}${detail.message ? ` (${String(detail.message)})` : ''}`,
+        details,
+      },
+    };
+  }
+  if (source === EventSource.Presence && type === DetailType.DeviceDisconnected) {
+    return { kind: 'disconnected', thingName, atMs: Date.parse(event.time), key: sourceKey, event };
+  }
+  if (source === EventSource.Presence && type === DetailType.DeviceConnected) {
+    return { kind: 'connected', thingName, atMs: Date.parse(event.time) };
+  }
+  if (source === EventSource.Notification && type === OFFLINE_CHECK_DUE) {
+    return {
+      kind: 'offline-check',
+      thingName,
+      disconnectKey: String(detail.disconnectKey),
+      disconnectedAt: String(detail.disconnectedAt),
+    };
+  }
+  if (source === EventSource.Notification && type === COLLAPSE_WINDOW_CLOSED) {
+    return { kind: 'window-closed', windowId: String(detail.windowId), thingName };
+  }
+  return { kind: 'ignored', why: `not for notification: ${source} / ${type}` };
+}
+
+/** The offline alert raised once the grace period passed without a reconnect. */
+export function offlineAlert(
+  thingName: string,
+  disconnectKey: string,
+  disconnectedAt: string,
+  graceSeconds: number,
+): Alert {
+  return {
+    thingName,
+    reason: 'device-offline',
+    subject: DetailType.DeviceDisconnected,
+    sourceKey: disconnectKey,
+    occurredAt: disconnectedAt,
+    summary: `${thingName}: offline since ${disconnectedAt} (no reconnect within ${graceSeconds} s)`,
+    details: { disconnectedAt, graceSeconds },
+  };
+}

@@ -1,0 +1,287 @@
+import { DetailType, EventSource, UnidentifiedReason } from '@smartdoor/shared';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqlitePersistenceLayer } from '../../idempotency/sqlite-persistence-layer.js';
+import { SILENT_LOG } from '../../idempotency/sqs-types.js';
+import { deviceEvent, HeldDelayQueue, lambdaContext, sqsOf } from '../../idempotency/testing/bus-events.js';
+import { type RecordingAws, startRecordingAws } from '../../idempotency/testing/recording-aws.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../idempotency/testing/webhook-receiver.js';
+import { DashboardChannel, LogChannel } from './channels.js';
+import { createNotificationHandler } from './handler.js';
+import type { Notification } from './notification.js';
+import { SqliteNotificationStore } from './sqlite-notification-store.js';
+import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER, verifyWebhook, WebhookChannel } from './webhook.js';
+
+// Roles: `hook` is a real HTTP server receiving the webhook; `aws` records the events the
+// handler puts through the real EventBridge SDK client; `delays` holds check messages.
+const SECRET = 'webhook-secret-for-tests';
+const T0 = Date.parse('2026-11-23T12:00:00.000Z');
+
+let aws: RecordingAws;
+let hook: WebhookReceiver;
+let db: Database.Database;
+let delays: HeldDelayQueue;
+let dashboard: Notification[];
+let now: number;
+let sleeps: number[];
+
+beforeEach(async () => {
+  aws = await startRecordingAws();
+  hook = await startWebhookReceiver();
+  db = new Database(':memory:');
+  delays = new HeldDelayQueue();
+  dashboard = [];
+  now = T0;
+  sleeps = [];
+});
+afterEach(async () => {
+  await aws.close();
+  await hook.close();
+  db.close();
+});
+
+function makeHandler(settings: { collapseSeconds?: number; offlineGraceSeconds?: number } = {}) {
+  return createNotificationHandler({
+    ports: {
+      store: new SqliteNotificationStore(db),
+      channels: [
+        new WebhookChannel({
+          url: hook.url,
+          secret: SECRET,
+          attempts: 3,
+          backoffBaseMs: 100,
+          random: () => 1,
+          sleep: async (ms) => {
+            sleeps.push(ms);
+          },
+          now: () => now,
+        }),
+        new DashboardChannel((n) => {
+          dashboard.push(n);
+        }),
+        new LogChannel(SILENT_LOG),
+      ],
+      eventBridge: aws.eventBridge,
+      delayQueue: delays,
+      now: () => now,
+      log: SILENT_LOG,
+    },
+    settings: { eventBusName: 'smartdoor', collapseSeconds: 60, offlineGraceSeconds: 30, ...settings },
+    persistenceStore: new SqlitePersistenceLayer({ db }),
+  });
+}
+
+const unidentified = (thing = 'door-1', reason: string = UnidentifiedReason.NoBadge) => ({
+  ...deviceEvent(DetailType.EntryUnidentified, thing, new Date(now).toISOString(), {
+    reason,
+    openedAt: new Date(now).toISOString(),
+  }),
+  source: EventSource.Identification,
+});
+const presence = (type: string, thing: string, atMs: number) => ({
+  ...deviceEvent(type, thing, new Date(atMs).toISOString(), { clientId: thing }),
+  source: EventSource.Presence,
+});
+
+describe('Function: createNotificationHandler', () => {
+  it('posts one signed webhook call and emits Notification Sent per channel for an unidentified entry', async () => {
+    // Prepare
+    const handler = makeHandler();
+    const event = unidentified();
+    // Act
+    const res = await handler(sqsOf(event), lambdaContext());
+    // Assess
+    expect(res.batchItemFailures).toEqual([]);
+    expect(hook.calls).toHaveLength(1);
+    const call = hook.calls[0]!;
+    const verdict = verifyWebhook(
+      SECRET,
+      {
+        timestamp: call.headers[TIMESTAMP_HEADER.toLowerCase()] as string,
+        signature: call.headers[SIGNATURE_HEADER.toLowerCase()] as string,
+      },
+      call.body,
+      { now: () => now },
+    );
+    expect(verdict).toBeUndefined();
+    expect(JSON.parse(call.body)).toMatchObject({
+      thingName: 'door-1',
+      reason: 'entry-unidentified:no-badge',
+      subject: DetailType.EntryUnidentified,
+      count: 1,
+      sourceKey: event.detail.metadata['idempotency-key'],
+    });
+    expect(dashboard).toHaveLength(1);
+    expect(aws.entries.map((e) => [e.Source, e.DetailType, e.Detail.channel])).toEqual([
+      ['smartdoor.notification', DetailType.NotificationSent, 'webhook'],
+      ['smartdoor.notification', DetailType.NotificationSent, 'dashboard'],
+      ['smartdoor.notification', DetailType.NotificationSent, 'log'],
+    ]);
+  });
+
+  it('notifies once when the same event is delivered 5 times, also concurrently', async () => {
+    // Prepare
+    const handler = makeHandler({ collapseSeconds: 0 });
+    const event = unidentified();
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => handler(sqsOf(event), lambdaContext())),
+    );
+    const retries = results.filter((r) => r.batchItemFailures.length > 0).length;
+    for (let i = 0; i < retries + 2; i++) await handler(sqsOf(event), lambdaContext());
+    // Assess
+    expect(hook.calls).toHaveLength(1);
+    expect(dashboard).toHaveLength(1);
+  });
+
+  it('collapses repeats at one door and reason into one notification, then a summary with the count', async () => {
+    // Prepare
+    const handler = makeHandler({ collapseSeconds: 60 });
+    // Act
+    await handler(sqsOf(unidentified('door-1')), lambdaContext());
+    now += 5_000;
+    await handler(
+      sqsOf(unidentified('door-1'), unidentified('door-1'), unidentified('door-2')),
+      lambdaContext(),
+    );
+    const immediate = hook.calls.length;
+    now += 60_000;
+    const closing = delays.take();
+    await handler(sqsOf(...closing), lambdaContext());
+    // Assess
+    expect(immediate).toBe(2);
+    expect(closing).toHaveLength(2);
+    const bodies = hook.calls.map((c) => JSON.parse(c.body) as Notification);
+    expect(bodies.map((b) => [b.thingName, b.count])).toEqual([
+      ['door-1', 1],
+      ['door-2', 1],
+      ['door-1', 2],
+    ]);
+    expect(bodies[2]!.summary).toMatch(/2 more times/);
+  });
+
+  it('raises nothing when a door reconnects within the grace period', async () => {
+    // Prepare
+    const handler = makeHandler();
+    // Act
+    await handler(sqsOf(presence(DetailType.DeviceDisconnected, 'door-1', T0)), lambdaContext());
+    await handler(sqsOf(presence(DetailType.DeviceConnected, 'door-1', T0 + 3_000)), lambdaContext());
+    now += 30_000;
+    const checks = delays.take();
+    const res = await handler(sqsOf(...checks), lambdaContext());
+    // Assess
+    expect(checks).toHaveLength(1);
+    expect(res.batchItemFailures).toEqual([]);
+    expect(hook.calls).toEqual([]);
+  });
+
+  it('notifies device-offline when no reconnect came within the grace period', async () => {
+    // Prepare
+    const handler = makeHandler();
+    // Act
+    await handler(sqsOf(presence(DetailType.DeviceDisconnected, 'door-1', T0)), lambdaContext());
+    const before = hook.calls.length;
+    now += 30_000;
+    const checks = delays.take();
+    await handler(sqsOf(...checks), lambdaContext());
+    // Assess
+    expect(before).toBe(0);
+    expect(checks).toHaveLength(1);
+    expect(JSON.parse(hook.calls[0]!.body)).toMatchObject({ reason: 'device-offline', thingName: 'door-1' });
+  });
+
+  it('ignores a disconnect older than a known connect', async () => {
+    // Prepare
+    const handler = makeHandler();
+    // Act
+    await handler(sqsOf(presence(DetailType.DeviceConnected, 'door-1', T0 + 5_000)), lambdaContext());
+    const res = await handler(sqsOf(presence(DetailType.DeviceDisconnected, 'door-1', T0)), lambdaContext());
+    // Assess
+    expect(res.batchItemFailures).toEqual([]);
+    expect(delays.held).toEqual([]);
+  });
+
+  it('retries the webhook with backoff, fails the message with the reason, and delivers once when the endpoint is back', async () => {
+    // Prepare
+    const handler = makeHandler();
+    const event = unidentified();
+    hook.status = 503;
+    // Act
+    const first = await handler(sqsOf(event), lambdaContext());
+    const callsWhileDown = hook.calls.length;
+    hook.status = 200;
+    const retry = await handler(sqsOf(event), lambdaContext());
+    // Assess
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(callsWhileDown).toBe(3);
+    expect(sleeps).toEqual([100, 200]);
+    const failed = aws.entries.find((e) => e.DetailType === DetailType.NotificationFailed);
+    expect(failed?.Detail).toMatchObject({ channel: 'webhook', attempts: 3 });
+    expect(String(failed?.Detail.error)).toMatch(/webhook unreachable: HTTP 503/);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(hook.calls).toHaveLength(4);
+    expect(dashboard).toHaveLength(1);
+  });
+
+  it('does not retry a webhook that refuses the request with a 4xx', async () => {
+    // Prepare
+    const handler = makeHandler();
+    hook.status = 400;
+    // Act
+    const res = await handler(sqsOf(unidentified()), lambdaContext());
+    // Assess
+    expect(res.batchItemFailures).toHaveLength(1);
+    expect(hook.calls).toHaveLength(1);
+  });
+
+  it('treats a dropped connection as retryable', async () => {
+    // Prepare
+    const handler = makeHandler();
+    hook.status = 0;
+    // Act
+    const res = await handler(sqsOf(unidentified()), lambdaContext());
+    // Assess
+    expect(res.batchItemFailures).toHaveLength(1);
+    expect(hook.calls).toHaveLength(3);
+  });
+
+  it('ignores events it does not handle and a cleared fault', async () => {
+    // Prepare
+    const handler = makeHandler();
+    const cleared = deviceEvent(DetailType.DeviceFault, 'door-1', new Date(now).toISOString(), {
+      fault: 'tamper',
+      active: false,
+    });
+    // Act
+    await handler(
+      sqsOf(cleared, deviceEvent(DetailType.DeviceHeartbeat, 'door-1', new Date(now).toISOString())),
+      lambdaContext(),
+    );
+    // Assess
+    expect(hook.calls).toEqual([]);
+  });
+});
+
+describe('Function: verifyWebhook', () => {
+  it('accepts a good signature and says why it refuses the others', () => {
+    // Prepare
+    const ts = String(Math.floor(T0 / 1000));
+    const sig = signWebhook(SECRET, ts, '{"a":1}');
+    const opts = { now: () => T0 };
+    // Act / Assess
+    expect(sig).toMatch(/^v1=[0-9a-f]{64}$/);
+    expect(verifyWebhook(SECRET, { timestamp: ts, signature: sig }, '{"a":1}', opts)).toBeUndefined();
+    expect(verifyWebhook(SECRET, { timestamp: ts, signature: sig }, '{"a":2}', opts)).toBe(
+      'signature does not match',
+    );
+    expect(verifyWebhook('other', { timestamp: ts, signature: sig }, '{"a":1}', opts)).toBe(
+      'signature does not match',
+    );
+    expect(
+      verifyWebhook(SECRET, { timestamp: ts, signature: sig }, '{"a":1}', { now: () => T0 + 600_000 }),
+    ).toBe('timestamp outside the tolerance');
+    expect(verifyWebhook(SECRET, { timestamp: undefined, signature: sig }, '{}', opts)).toMatch(
+      /X-Smartdoor-Timestamp/,
+    );
+  });
+});

@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NotificationStore } from './notification-store.js';
+
+/** The behaviour every notification store shows (STYLE rule 9). */
+export function describeNotificationStoreContract(
+  name: string,
+  factory: () => Promise<{ store: NotificationStore; close(): Promise<void> | void }>,
+) {
+  describe(`Contract: notification store (${name})`, () => {
+    let store: NotificationStore;
+    let close: () => Promise<void> | void;
+    beforeEach(async () => {
+      ({ store, close } = await factory());
+    });
+    afterEach(async () => {
+      await close();
+    });
+
+    const join = (key: string, nowMs: number, thingName = 'door-1', reason = 'door-held-open') =>
+      store.joinWindow({
+        thingName,
+        reason,
+        subject: 'Door Held Open',
+        key,
+        windowId: `w-${key}`,
+        nowMs,
+        windowMs: 60_000,
+      });
+
+    it('opens a window for the first alert and counts each other key once', async () => {
+      // Prepare
+      const first = await join('a', 0);
+      // Act
+      const again = await join('a', 1_000);
+      await join('b', 2_000);
+      const dup = await join('b', 3_000);
+      const c = await join('c', 4_000);
+      // Assess
+      expect(first).toMatchObject({
+        role: 'leader',
+        window: { windowId: 'w-a', leaderKey: 'a', startedAtMs: 0, endsAtMs: 60_000 },
+      });
+      expect(again.role).toBe('leader');
+      expect(dup).toMatchObject({ role: 'member', repeats: 1 });
+      expect(c).toMatchObject({ role: 'member', repeats: 2 });
+      expect(await store.getWindow('w-a')).toMatchObject({
+        repeats: 2,
+        window: { reason: 'door-held-open' },
+      });
+    });
+
+    it('keeps doors and reasons apart, and opens a new window once one has ended', async () => {
+      // Prepare
+      await join('a', 0);
+      // Act
+      const otherDoor = await join('b', 1_000, 'door-2');
+      const otherReason = await join('c', 1_000, 'door-1', 'device-offline');
+      const later = await join('d', 60_000);
+      // Assess
+      expect([otherDoor.role, otherReason.role, later.role]).toEqual(['leader', 'leader', 'leader']);
+      expect(await store.getWindow('nope')).toBeUndefined();
+    });
+
+    it('remembers delivered channels per notification', async () => {
+      // Prepare
+      await store.markDelivered('n1', 'webhook');
+      await store.markDelivered('n1', 'log');
+      await store.markDelivered('n1', 'log');
+      // Act
+      const channels = await store.deliveredChannels('n1');
+      // Assess
+      expect(channels).toEqual(['log', 'webhook']);
+      expect(await store.deliveredChannels('n2')).toEqual([]);
+    });
+
+    it('keeps a door offline until a later connect', async () => {
+      // Prepare
+      expect(await store.recordDisconnected('door-1', 1_000, 'k1')).toBe(true);
+      // Act
+      const offline = await store.isStillOffline('door-1', 'k1');
+      await store.recordConnected('door-1', 2_000);
+      const afterConnect = await store.isStillOffline('door-1', 'k1');
+      const stale = await store.recordDisconnected('door-1', 1_500, 'k0');
+      // Assess
+      expect(offline).toBe(true);
+      expect(afterConnect).toBe(false);
+      expect(stale).toBe(false);
+      expect(await store.isStillOffline('door-9', 'k1')).toBe(false);
+    });
+
+    it('follows only the latest disconnect', async () => {
+      // Prepare
+      await store.recordDisconnected('door-1', 1_000, 'k1');
+      // Act
+      await store.recordDisconnected('door-1', 3_000, 'k2');
+      // Assess
+      expect(await store.isStillOffline('door-1', 'k1')).toBe(false);
+      expect(await store.isStillOffline('door-1', 'k2')).toBe(true);
+    });
+  });
+}
