@@ -1,8 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   CreateArchiveCommand,
+  CreateEventBusCommand,
   DeleteRuleCommand,
+  DescribeArchiveCommand,
   DescribeReplayCommand,
   DescribeRuleCommand,
+  DisableRuleCommand,
   EventBridgeClient,
   EventBridgeServiceException,
   InvalidEventPatternException,
@@ -340,5 +345,113 @@ describe('EventBridge API over the local endpoint', () => {
     ).toEqual([1, 2]);
     expect(second).toHaveLength(2);
     expect(described.State).toBe('COMPLETED');
+  });
+
+  it('POSTs JSON to an HTTP target, forwards to another bus, and skips a disabled rule', async () => {
+    // Prepare
+    const { client, bus } = await startStack();
+    const posted: unknown[] = [];
+    const http = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        posted.push({ type: req.headers['content-type'], body: JSON.parse(body) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => http.close(() => r())));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/hook`;
+    bus.http.registerApiDestination('hook', { url, headers: { 'x-api-key': 'k' } });
+    const onOther: unknown[] = [];
+    bus.functions.register('other', async (e) => void onOther.push(e));
+    await client.send(new CreateEventBusCommand({ Name: 'other' }));
+    await client.send(
+      new PutRuleCommand({ Name: 'all', EventBusName: 'other', EventPattern: '{"source":[{"prefix":""}]}' }),
+    );
+    await client.send(
+      new PutTargetsCommand({
+        Rule: 'all',
+        EventBusName: 'other',
+        Targets: [{ Id: 'f', Arn: fnArn('other') }],
+      }),
+    );
+    await client.send(
+      new PutRuleCommand({
+        Name: 'fan',
+        EventBusName: 'smartdoor',
+        EventPattern: '{"source":["smartdoor.device"]}',
+      }),
+    );
+    await client.send(
+      new PutTargetsCommand({
+        Rule: 'fan',
+        EventBusName: 'smartdoor',
+        Targets: [
+          {
+            Id: 'http',
+            Arn: `arn:aws:events:${REGION}:${ACCOUNT}:api-destination/hook/0000`,
+            InputTransformer: {
+              InputPathsMap: { state: '$.detail.state' },
+              InputTemplate: '{"door": <state>}',
+            },
+          },
+          { Id: 'url', Arn: url },
+          { Id: 'bus', Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/other` },
+        ],
+      }),
+    );
+    await client.send(
+      new PutRuleCommand({
+        Name: 'off',
+        EventBusName: 'smartdoor',
+        EventPattern: '{"source":["smartdoor.device"]}',
+      }),
+    );
+    await client.send(
+      new PutTargetsCommand({
+        Rule: 'off',
+        EventBusName: 'smartdoor',
+        Targets: [{ Id: 'f', Arn: fnArn('other') }],
+      }),
+    );
+    await client.send(new DisableRuleCommand({ Name: 'off', EventBusName: 'smartdoor' }));
+    // Act
+    const out = await client.send(new PutEventsCommand({ Entries: [entry({ state: 'open' })] }));
+    await waitFor(() => (posted.length === 2 && onOther.length === 1 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 50));
+    // Assess
+    expect(posted).toContainEqual({ type: 'application/json; charset=utf-8', body: { door: 'open' } });
+    expect(posted).toContainEqual({
+      type: 'application/json; charset=utf-8',
+      body: expect.objectContaining({ id: out.Entries?.[0]?.EventId }),
+    });
+    expect(onOther).toHaveLength(1);
+    expect(onOther[0]).toMatchObject({ id: out.Entries?.[0]?.EventId, detail: { state: 'open' } });
+  });
+
+  it('archives only the events an archive pattern matches', async () => {
+    // Prepare
+    const { client } = await startStack();
+    await client.send(
+      new CreateArchiveCommand({
+        ArchiveName: 'opens',
+        EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`,
+        EventPattern: '{"detail":{"state":["open"]}}',
+      }),
+    );
+    // Act
+    await client.send(
+      new PutEventsCommand({
+        Entries: [entry({ state: 'open' }), entry({ state: 'closed' }), entry({ state: 'open' })],
+      }),
+    );
+    const opens = await client.send(new DescribeArchiveCommand({ ArchiveName: 'opens' }));
+    const all = await client.send(new DescribeArchiveCommand({ ArchiveName: 'smartdoor-all' }));
+    // Assess
+    expect(opens.EventCount).toBe(2);
+    expect(all.EventCount).toBe(3);
   });
 });

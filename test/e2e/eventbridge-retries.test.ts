@@ -156,4 +156,53 @@ describe('Class: EventBusService', () => {
       expect(queues.depth('dlq').visible).toBe(1);
     });
   });
+
+  describe('Method: stop', () => {
+    it('stops after the grace period with a handler hanging, and the next start delivers again', async () => {
+      // Prepare
+      const calls: string[] = [];
+      let hang = true;
+      bus.functions.register('flaky', async () => {
+        calls.push(hang ? 'hung' : 'ok');
+        if (hang) await new Promise(() => {});
+      });
+      bus.putRule({ name: 'r', eventPattern: '{"source":["smartdoor.device"]}' });
+      bus.putTargets('r', 'default', [{ id: 't', arn: FN }]);
+      put();
+      await vi.advanceTimersByTimeAsync(10);
+      // Act
+      const stopped = bus.stop();
+      await vi.advanceTimersByTimeAsync(5000);
+      await stopped;
+      hang = false;
+      const again = new EventBusService({ db, queues, region: REGION, accountId: ACCOUNT });
+      again.functions.register('flaky', async () => void calls.push('ok'));
+      again.start();
+      await vi.advanceTimersByTimeAsync(10);
+      await again.stop();
+      // Assess
+      expect(calls).toEqual(['hung', 'ok']);
+      expect(again.stats().pendingDeliveries).toBe(0);
+    });
+  });
+
+  describe('Method: putTargets', () => {
+    it('refuses a sixth target on a rule with LimitExceededException', () => {
+      // Prepare
+      bus.functions.register('flaky', async () => {});
+      bus.putRule({ name: 'r', eventPattern: '{"source":["a"]}' });
+      const five = Array.from({ length: 5 }, (_, i) => ({ id: `t${i}`, arn: FN }));
+      bus.putTargets('r', 'default', five);
+      // Act
+      const err = (() => {
+        try {
+          bus.putTargets('r', 'default', [{ id: 't5', arn: FN }]);
+        } catch (e) {
+          return e;
+        }
+      })();
+      // Assess
+      expect(err).toMatchObject({ code: 'LimitExceededException' });
+    });
+  });
 });

@@ -24,6 +24,13 @@ export interface DeliveryWorkerOptions {
    * so the dead letter and the removal happen together.
    */
   exhausted(delivery: Delivery, error: TargetInvocationError, condition: ExhaustedCondition): void;
+  /** A failure of the worker itself (store, listener): reported, never thrown. */
+  onError?(err: unknown): void;
+  /**
+   * How long stop() waits for attempts in flight before leaving them to the next start.
+   * @default 5000
+   */
+  stopGraceMs?: number;
 }
 
 /**
@@ -54,9 +61,18 @@ export class DeliveryWorker {
 
   /** Stops scheduling and waits for attempts in flight to settle. */
   async stop(): Promise<void> {
+    if (!this.#started) return;
     this.#started = false;
     this.#clearTimer();
-    await Promise.allSettled([...this.#inFlight.values()]);
+    if (this.#inFlight.size === 0) return;
+    let grace: unknown;
+    await Promise.race([
+      Promise.allSettled([...this.#inFlight.values()]),
+      new Promise<void>((resolve) => {
+        grace = this.#o.clock.setTimeout(resolve, this.#o.stopGraceMs ?? 5000);
+      }),
+    ]);
+    this.#o.clock.clearTimeout(grace);
   }
 
   /** New deliveries were written: look now. */
@@ -86,6 +102,14 @@ export class DeliveryWorker {
 
   #pump(): void {
     if (!this.#started) return;
+    try {
+      this.#fill();
+    } catch (err) {
+      this.#o.onError?.(err);
+    }
+  }
+
+  #fill(): void {
     const room = this.#o.concurrency - this.#inFlight.size;
     if (room > 0) {
       const exclude = new Set(this.#inFlight.keys());
@@ -104,14 +128,23 @@ export class DeliveryWorker {
   }
 
   async #run(d: Delivery): Promise<void> {
+    let error: TargetInvocationError | undefined;
     try {
       await this.#o.attempt(d);
     } catch (err) {
-      this.#failed(d, asInvocationError(err));
-      return;
+      error = asInvocationError(err);
     }
-    this.#o.store.deleteDelivery(d.id);
-    this.#o.delivered(d);
+    // Stopped meanwhile: leave the row as it is; the next start() delivers it again (at-least-once).
+    if (!this.#started) return;
+    try {
+      if (error) this.#failed(d, error);
+      else {
+        this.#o.store.deleteDelivery(d.id);
+        this.#o.delivered(d);
+      }
+    } catch (err) {
+      this.#o.onError?.(err);
+    }
   }
 
   #failed(d: Delivery, error: TargetInvocationError): void {

@@ -14,6 +14,7 @@ import type { BackoffOptions } from './backoff.js';
 import { DeadLetters } from './dead-letters.js';
 import { DeliveryWorker, type ExhaustedCondition } from './delivery-worker.js';
 import {
+  EventsError,
   EventsInvalidPatternError,
   EventsResourceAlreadyExistsError,
   EventsResourceNotFoundError,
@@ -68,6 +69,8 @@ export interface EventBusServiceOptions {
    * @default 16
    */
   concurrency?: number;
+  /** Internal failures of the delivery loop (a closed database, a throwing listener). */
+  onError?: (err: unknown) => void;
   /**
    * Timeout of HTTP targets.
    * @default 5000
@@ -156,6 +159,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
         this.emit('delivery-failed', { delivery, error: `${error.code}: ${error.message}`, nextAttemptAt });
       },
       exhausted: (delivery, error, condition) => this.#exhausted(delivery, error, condition),
+      onError: opts.onError ?? ((err) => console.error('local eventbridge: delivery loop failure', err)),
     });
   }
 
@@ -281,6 +285,14 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
   ): Array<{ targetId: string; errorCode: string; errorMessage: string }> {
     const rule = this.getRule(ruleName, busName);
     const normalized = targets.map(normalizeTarget);
+    // Quota: 5 targets per rule (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+    const ids = new Set([
+      ...this.store.listTargets(rule.busName, rule.name).map((t) => t.id),
+      ...normalized.map((t) => t.id),
+    ]);
+    if (ids.size > 5) {
+      throw new EventsError('LimitExceededException', `Rule ${rule.name} can have at most 5 targets.`, 400);
+    }
     const failed: Array<{ targetId: string; errorCode: string; errorMessage: string }> = [];
     for (const target of normalized) {
       const kind = this.#kinds.find((k) => k.accepts(target.arn));

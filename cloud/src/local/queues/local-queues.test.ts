@@ -107,3 +107,20 @@ describe('Class: LocalQueues', () => {
     });
   });
 });
+
+describe('Class: LocalQueues (delays)', () => {
+  describe('Method: send', () => {
+    it('keeps a delayed message invisible for DelaySeconds and refuses more than 900', async () => {
+      // Prepare
+      queues.send('work', 'later', {}, { delaySeconds: 60 });
+      // Act
+      const early = queues.receive('work');
+      await vi.advanceTimersByTimeAsync(60_000);
+      const due = queues.receive('work');
+      // Assess
+      expect(early).toEqual([]);
+      expect(due.map((m) => m.body)).toEqual(['later']);
+      expect(() => queues.send('work', 'x', {}, { delaySeconds: 901 })).toThrow(/DelaySeconds/);
+    });
+  });
+});

@@ -43,6 +43,7 @@ interface Subscription {
   handler: QueueHandler;
   opts: Required<SubscribeOptions>;
   timer?: unknown;
+  timerAt?: number | undefined;
   running: boolean;
   stopped: boolean;
 }
@@ -97,13 +98,30 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     return this.#store.listQueues();
   }
 
-  send(queue: string, body: string, attributes: Record<string, string> = {}): string {
+  /**
+   * Sends a message; `delaySeconds` (0-900, SQS DelaySeconds) keeps it invisible that long.
+   */
+  send(
+    queue: string,
+    body: string,
+    attributes: Record<string, string> = {},
+    opts: { delaySeconds?: number } = {},
+  ): string {
     this.#attrs(queue);
+    const delay = opts.delaySeconds ?? 0;
+    if (!Number.isInteger(delay) || delay < 0 || delay > 900) {
+      throw new QueueValidationError(`DelaySeconds must be an integer from 0 to 900, received ${delay}.`);
+    }
     const messageId = this.#newId();
     const now = this.#clock.now();
-    this.#store.insert(queue, { messageId, body, attributes, sentAt: now, receiveCount: 0 }, now);
+    this.#store.insert(
+      queue,
+      { messageId, body, attributes, sentAt: now, receiveCount: 0 },
+      now + delay * 1000,
+    );
     this.emit('message-sent', { queue, messageId });
-    for (const sub of this.#subs) if (sub.queue === queue) this.#schedule(sub, 0);
+    // Delayed messages are found by the regular polls once visible.
+    if (delay === 0) for (const sub of this.#subs) if (sub.queue === queue) this.#schedule(sub, 0);
     return messageId;
   }
 
@@ -223,11 +241,18 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     this.#subs.delete(sub);
   }
 
+  /** Schedules the next poll, keeping an earlier one already planned. */
   #schedule(sub: Subscription, ms: number): void {
     if (sub.stopped || sub.running) return;
-    if (sub.timer !== undefined) this.#clock.clearTimeout(sub.timer);
+    const at = this.#clock.now() + ms;
+    if (sub.timer !== undefined) {
+      if ((sub.timerAt ?? Number.POSITIVE_INFINITY) <= at) return;
+      this.#clock.clearTimeout(sub.timer);
+    }
+    sub.timerAt = at;
     sub.timer = this.#clock.setTimeout(() => {
       sub.timer = undefined;
+      sub.timerAt = undefined;
       void this.#poll(sub);
     }, ms);
   }
