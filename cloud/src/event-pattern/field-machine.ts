@@ -161,31 +161,74 @@ interface Bound<T> {
   target: T;
 }
 
+interface Range<T> {
+  lo: number;
+  loOpen: boolean;
+  hi: number;
+  hiOpen: boolean;
+  target: T;
+}
+
+/** Above this many (segment, range) entries the stabbing table is not built and ranges are scanned. */
+const MAX_TABLE_ENTRIES = 1_000_000;
+
 /**
  * Numeric ranges. One-sided ranges sit in arrays sorted by their bound, so a value finds all
- * that contain it with one binary search and a walk over exactly those; two-sided ranges are
- * sorted by their lower bound and checked against the upper one.
+ * that contain it with a walk over exactly those. Two-sided ranges are cut into elementary
+ * segments (each bound is a point segment, the gaps between bounds open segments) and each
+ * segment lists the ranges covering it: a value costs one binary search plus its matches.
  */
 class NumericIndex<T> {
   private readonly above: Bound<T>[] = []; // v > at (or >=): sorted by at, ascending
   private readonly below: Bound<T>[] = []; // v < at (or <=): sorted by at, descending
-  private readonly ranges: { lo: number; loOpen: boolean; hi: number; hiOpen: boolean; target: T }[] = [];
-  private sorted = true;
+  private readonly ranges: Range<T>[] = [];
+  private bounds: number[] = [];
+  /** segments[2k+1]: the point bounds[k]; segments[2k]: the gap below it; the last, above all. */
+  private segments: T[][] | null = null;
+  private built = true;
 
   add(m: { lo: number; loOpen: boolean; hi: number; hiOpen: boolean }, target: T): void {
-    this.sorted = false;
+    this.built = false;
     if (m.hi === Number.POSITIVE_INFINITY) this.above.push({ at: m.lo, open: m.loOpen, target });
     else if (m.lo === Number.NEGATIVE_INFINITY) this.below.push({ at: m.hi, open: m.hiOpen, target });
     else this.ranges.push({ ...m, target });
   }
 
-  collect(v: number, out: T[]): void {
-    if (!this.sorted) {
-      this.above.sort((a, b) => a.at - b.at);
-      this.below.sort((a, b) => b.at - a.at);
-      this.ranges.sort((a, b) => a.lo - b.lo);
-      this.sorted = true;
+  private build(): void {
+    this.above.sort((a, b) => a.at - b.at);
+    this.below.sort((a, b) => b.at - a.at);
+    this.ranges.sort((a, b) => a.lo - b.lo);
+    this.bounds = [...new Set(this.ranges.flatMap((r) => [r.lo, r.hi]))].sort((a, b) => a - b);
+    const segments: T[][] = Array.from({ length: 2 * this.bounds.length + 1 }, () => []);
+    let entries = 0;
+    for (const r of this.ranges) {
+      const first = 2 * this.indexOf(r.lo) + (r.loOpen ? 2 : 1);
+      const last = 2 * this.indexOf(r.hi) + (r.hiOpen ? 0 : 1);
+      entries += last - first + 1;
+      if (entries > MAX_TABLE_ENTRIES) {
+        this.segments = null;
+        this.built = true;
+        return;
+      }
+      for (let k = first; k <= last; k++) segments[k]!.push(r.target);
     }
+    this.segments = segments;
+    this.built = true;
+  }
+
+  private indexOf(v: number): number {
+    let lo = 0;
+    let hi = this.bounds.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.bounds[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  collect(v: number, out: T[]): void {
+    if (!this.built) this.build();
     for (const b of this.above) {
       if (b.at > v) break;
       if (b.at < v || !b.open) out.push(b.target);
@@ -193,6 +236,12 @@ class NumericIndex<T> {
     for (const b of this.below) {
       if (b.at < v) break;
       if (b.at > v || !b.open) out.push(b.target);
+    }
+    if (this.ranges.length === 0) return;
+    if (this.segments !== null) {
+      const k = this.indexOf(v);
+      append(this.segments[this.bounds[k] === v ? 2 * k + 1 : 2 * k], out);
+      return;
     }
     for (const r of this.ranges) {
       if (r.lo > v) break;

@@ -73,6 +73,10 @@ class Scanner {
   }
 
   value(node: PathTree | null, trail: Trail | null): void {
+    if (node === null) {
+      this.skipValue();
+      return;
+    }
     const t = this.text;
     const c = t.charCodeAt(this.pos);
     if (c === 123) {
@@ -143,6 +147,40 @@ class Scanner {
     }
   }
 
+  /**
+   * Skip one value no pattern looks into: track bracket depth and jump over strings, nothing
+   * else (the structural check the class comment describes).
+   */
+  skipValue(): void {
+    const t = this.text;
+    const n = t.length;
+    let p = this.pos;
+    let depth = 0;
+    for (; p < n; p++) {
+      const c = t.charCodeAt(p);
+      if (c === 34) {
+        p = this.stringEnd(p + 1);
+        if (depth === 0) {
+          p++;
+          break;
+        }
+      } else if (c === 123 || c === 91) depth++;
+      else if (c === 125 || c === 93) {
+        if (depth === 0) break; // the end of the enclosing container: a missing value
+        if (--depth === 0) {
+          p++;
+          break;
+        }
+      } else if (depth === 0 && (c === 44 || c === 32 || c === 10 || c === 13 || c === 9)) break;
+    }
+    if (depth !== 0) {
+      this.pos = p;
+      this.fail('unterminated object or array');
+    }
+    if (p === this.pos) this.fail('expected a value');
+    this.pos = p;
+  }
+
   skipString(): void {
     this.pos = this.stringEnd(this.pos + 1) + 1;
   }
@@ -166,30 +204,28 @@ class Scanner {
 
   skipNumber(): void {
     const t = this.text;
-    const start = this.pos;
     let p = this.pos;
     if (t.charCodeAt(p) === 45) p++;
-    const digits = (): void => {
-      const from = p;
-      while (t.charCodeAt(p) >= 48 && t.charCodeAt(p) <= 57) p++;
-      if (p === from) {
-        this.pos = p;
-        this.fail('bad number');
-      }
-    };
-    digits();
+    let from = p;
+    while (isDigit(t.charCodeAt(p))) p++;
+    let ok = p > from;
     if (t.charCodeAt(p) === 46) {
-      p++;
-      digits();
+      from = ++p;
+      while (isDigit(t.charCodeAt(p))) p++;
+      ok &&= p > from;
     }
     const e = t.charCodeAt(p);
     if (e === 101 || e === 69) {
       p++;
       const sign = t.charCodeAt(p);
       if (sign === 43 || sign === 45) p++;
-      digits();
+      from = p;
+      while (isDigit(t.charCodeAt(p))) p++;
+      ok &&= p > from;
     }
-    if (p === start) this.fail('bad number');
     this.pos = p;
+    if (!ok) this.fail('bad number');
   }
 }
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
