@@ -31,6 +31,7 @@ export class Replayer {
   readonly #compiled = new Map<string, CompiledEventPattern>();
   readonly #timers = new Map<string, unknown>();
   #started = false;
+  #pruneTimer: unknown;
 
   constructor(
     private readonly store: EventsStore,
@@ -40,6 +41,7 @@ export class Replayer {
 
   start(): void {
     this.#started = true;
+    this.#prune();
     for (const r of this.store.listReplays()) {
       if (r.state === 'STARTING' || r.state === 'RUNNING') this.#schedule(r.name);
     }
@@ -47,6 +49,8 @@ export class Replayer {
 
   stop(): void {
     this.#started = false;
+    if (this.#pruneTimer !== undefined) this.clock.clearTimeout(this.#pruneTimer);
+    this.#pruneTimer = undefined;
     for (const t of this.#timers.values()) this.clock.clearTimeout(t);
     this.#timers.clear();
   }
@@ -172,6 +176,15 @@ export class Replayer {
 
   listReplays(): Replay[] {
     return this.store.listReplays();
+  }
+
+  /** Applies each archive's RetentionDays now and every hour (0 keeps events forever). */
+  #prune(): void {
+    const now = this.clock.now();
+    for (const a of this.store.listArchives()) {
+      if (a.retentionDays > 0) this.store.pruneArchive(a.name, now - a.retentionDays * 86_400_000);
+    }
+    this.#pruneTimer = this.clock.setTimeout(() => this.#prune(), 3_600_000);
   }
 
   #schedule(name: string): void {

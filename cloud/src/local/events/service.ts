@@ -101,6 +101,8 @@ export interface EventBusStats {
   pendingDeliveries: number;
   inFlight: number;
   eventsStored: number;
+  /** Depth of every local queue (targets and dead-letter queues among them). */
+  queueDepths: Record<string, { visible: number; inFlight: number }>;
 }
 
 /**
@@ -456,6 +458,9 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
       pendingDeliveries: this.store.countPendingDeliveries(),
       inFlight: this.#worker.inFlight,
       eventsStored: this.store.countEvents(),
+      queueDepths: Object.fromEntries(
+        this.#o.queues.listQueues().map((q) => [q.name, this.#o.queues.depth(q.name)]),
+      ),
     };
   }
 

@@ -178,6 +178,15 @@ export class SqliteEventsStore implements EventsStore {
     return { eventCount: row.n, sizeBytes: row.size };
   }
 
+  pruneArchive(archiveName: string, before: number): number {
+    return this.db
+      .prepare(
+        `DELETE FROM eb_archive_events WHERE archive = ? AND seq IN
+         (SELECT seq FROM eb_events WHERE ingested_at < ?)`,
+      )
+      .run(archiveName, before).changes;
+  }
+
   insertDelivery(d: Delivery): void {
     this.db
       .prepare('INSERT INTO eb_deliveries (id, next_at, attempts, last_error, doc) VALUES (?, ?, ?, ?, ?)')

@@ -44,6 +44,8 @@ export interface EventsStore {
     afterSeq: number,
   ): StoredEvent[];
   archiveStats(archiveName: string): { eventCount: number; sizeBytes: number };
+  /** Drops an archive's events ingested before `before`; returns how many. */
+  pruneArchive(archiveName: string, before: number): number;
 
   insertDelivery(delivery: Delivery): void;
   /** Deliveries due at `now`, soonest first. */
