@@ -39,6 +39,11 @@ export { SqliteOutbox } from './outbox/sqlite-outbox.js';
 export type * from './outbox/types.js';
 export { readStatusFile, STATUS_FILE_NAME, statusFilePath, writeStatusFile } from './status-file.js';
 export { buildStatusReport, formatStatusReport, type StatusReport } from './status-report.js';
+export {
+  AwsIotTransport,
+  type AwsIotTransportOptions,
+  loadAwsIotSdk,
+} from './transport/aws-iot-transport.js';
 export { fullJitterDelay } from './transport/backoff.js';
 export { BaseTransport, type BaseTransportOptions } from './transport/base-transport.js';
 export { createTransport, parseEndpoint, wantsAwsIot } from './transport/create-transport.js';

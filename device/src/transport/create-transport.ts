@@ -1,6 +1,8 @@
 import type { AgentConfig } from '@smartdoor/shared';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
+import { TransportError, TransportUnavailableError } from '../core/errors.js';
+import { AwsIotTransport, loadAwsIotSdk } from './aws-iot-transport.js';
 import { MqttJsTransport } from './mqttjs-transport.js';
 import type { Transport } from './types.js';
 
@@ -8,6 +10,8 @@ export interface CreateTransportOptions {
   logger: Logger;
   clock?: Clock;
   readFile: (path: string) => Buffer;
+  /** Loads the SDK; tests inject a failing one. @default loadAwsIotSdk */
+  loadSdk?: () => Promise<unknown>;
 }
 
 export interface BrokerEndpoint {
@@ -36,9 +40,45 @@ export function wantsAwsIot(config: AgentConfig): boolean {
   return parseEndpoint(config.mqtt.endpoint).host.endsWith('.amazonaws.com');
 }
 
+/**
+ * The transport for the config: aws-iot-device-sdk-v2 (MQTT 5, mutual TLS) when asked
+ * for or for *.amazonaws.com endpoints, MQTT.js otherwise. When the SDK cannot load
+ * (aws-crt has no 32-bit ARM binary), MQTT.js takes over, with one clear log line.
+ */
 export async function createTransport(config: AgentConfig, o: CreateTransportOptions): Promise<Transport> {
   const m = config.mqtt;
   const endpoint = parseEndpoint(m.endpoint);
+  if (wantsAwsIot(config)) {
+    if (!m.certFile || !m.keyFile) {
+      throw new TransportError(
+        'the aws-iot transport needs mqtt.certFile and mqtt.keyFile (mutual TLS); provision the device first',
+      );
+    }
+    try {
+      await (o.loadSdk ?? loadAwsIotSdk)();
+      o.logger.info(
+        { host: endpoint.host, port: endpoint.port },
+        'transport: aws-iot-device-sdk-v2 (MQTT 5)',
+      );
+      return new AwsIotTransport({
+        host: endpoint.host,
+        port: endpoint.port,
+        cert: o.readFile(m.certFile).toString('utf8'),
+        key: o.readFile(m.keyFile).toString('utf8'),
+        ...(m.caFile ? { ca: o.readFile(m.caFile).toString('utf8') } : {}),
+        keepaliveSeconds: m.keepaliveSeconds,
+        reconnect: m.reconnect,
+        ...(o.clock ? { clock: o.clock } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof TransportUnavailableError)) throw err;
+      o.logger.warn(
+        { reason: err.message },
+        'aws-iot-device-sdk-v2 is not available on this machine; falling back to MQTT.js (same broker, same certificates)',
+      );
+    }
+  }
+  o.logger.info({ url: endpoint.url }, 'transport: MQTT.js');
   return new MqttJsTransport({
     url: endpoint.url,
     ...(m.caFile ? { ca: o.readFile(m.caFile) } : {}),
