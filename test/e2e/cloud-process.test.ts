@@ -1,0 +1,184 @@
+/**
+ * `smartdoor cloud` as a child process, the way a developer and the simulator run it: the
+ * ready line on stdout, a clean stop on SIGTERM, and state that survives kill -9.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { EventBridgeClient, ListRulesCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../simulator/bin/smartdoor.js');
+
+interface Ready {
+  ready: true;
+  mqtt?: string;
+  mqtts: string;
+  aws: string;
+  dashboard: string;
+  dataDir: string;
+}
+
+interface Started {
+  child: ChildProcess;
+  ready: Ready;
+  stdoutLines: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startCloud(dataDir: string, extra: string[] = []): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'cloud',
+      '--data-dir',
+      dataDir,
+      '--mqtt-port',
+      '0',
+      '--mqtts-port',
+      '0',
+      '--aws-port',
+      '0',
+      '--http-port',
+      '0',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const stdoutLines: string[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line in 25 s; stderr: ${stderr}`)), 25_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      stdoutLines.push(line);
+      if (stdoutLines.length === 1) {
+        clearTimeout(timer);
+        resolve({ child, ready: JSON.parse(line) as Ready, stdoutLines, exited });
+      }
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before ready; stderr: ${stderr}`));
+    });
+  });
+}
+
+function eventBridge(aws: string): EventBridgeClient {
+  return new EventBridgeClient({
+    endpoint: aws,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+}
+
+async function queueBacklog(dashboard: string): Promise<number> {
+  const text = await (await fetch(`${dashboard}/metrics`)).text();
+  const m = /^smartdoor_queue_backlog_messages\s+(\d+)/m.exec(text);
+  return m ? Number(m[1]) : -1;
+}
+
+async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Command: smartdoor cloud', () => {
+  let dir: string;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cloud-process-'));
+  });
+
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints the ready line, serves the dashboard port, and stops cleanly on SIGTERM', async () => {
+    // Prepare
+    const started = await startCloud(join(dir, 'a'), ['--no-mqtt']);
+    children.push(started.child);
+
+    // Act
+    const page = await fetch(started.ready.dashboard);
+    started.child.kill('SIGTERM');
+    const exit = await started.exited;
+
+    // Assess
+    expect(started.ready).toMatchObject({ ready: true, dataDir: join(dir, 'a') });
+    expect(started.ready.mqtts).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    expect(started.ready.aws).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(started.ready).not.toHaveProperty('mqtt');
+    expect(page.status).toBe(200);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(started.stdoutLines).toHaveLength(1);
+  });
+
+  it('keeps rules, queued events and the CA across kill -9 and a restart', async () => {
+    // Prepare
+    const dataDir = join(dir, 'b');
+    const first = await startCloud(dataDir);
+    children.push(first.child);
+    const ca = await readFile(join(dataDir, 'ca', 'ca.crt'), 'utf8');
+    const events = eventBridge(first.ready.aws);
+    await events.send(new PutRuleCommand({ Name: 'kept-rule', EventPattern: '{"source":["x"]}' }));
+    events.destroy();
+    const open = {
+      schemaVersion: 1,
+      type: 'door.state.changed',
+      thingName: 'door-001',
+      seq: 1,
+      occurredAt: '2026-11-22T12:00:00.123Z',
+      idempotencyKey: '0193a1b2-0000-7000-8000-000000000001',
+      state: 'open',
+    };
+    const port = new URL(first.ready.mqtt!).port;
+    await run('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-i',
+      'door-001',
+      '-t',
+      'smartdoor/door-001/events',
+      '-m',
+      JSON.stringify(open),
+      '-q',
+      '1',
+    ]);
+    // No identification handler runs in the bare cloud: the opening waits in its queue.
+    await eventually(async () => (await queueBacklog(first.ready.dashboard)) >= 1);
+
+    // Act
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = await startCloud(dataDir);
+    children.push(second.child);
+
+    // Assess
+    const again = eventBridge(second.ready.aws);
+    const rules = await again.send(new ListRulesCommand({ NamePrefix: 'kept-' }));
+    again.destroy();
+    expect(rules.Rules?.map((r) => r.Name)).toEqual(['kept-rule']);
+    expect(await queueBacklog(second.ready.dashboard)).toBeGreaterThanOrEqual(1);
+    expect(await readFile(join(dataDir, 'ca', 'ca.crt'), 'utf8')).toBe(ca);
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  });
+});
