@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BusEvent } from '@smartdoor/shared';
-import { EventSource } from '@smartdoor/shared';
+import { type BusEvent, EventSource, parseCloudConfig } from '@smartdoor/shared';
+import pino, { type Logger } from 'pino';
 import { knownBadges, type SimBadge, writeBadgeSeed } from './badges.js';
 import { MissingPartError } from './errors.js';
 import type { DoorCredentials } from './fleet/virtual-door.js';
@@ -10,21 +10,8 @@ import type { SimCloud } from './sim-cloud.js';
 
 const LOCAL_CLOUD_MODULE = '@smartdoor/cloud/local/local-cloud';
 
-/** The LocalCloud surface the simulator relies on (local-iot brief), typed loosely on purpose. */
-interface LocalCloudLike {
-  start(): Promise<{ mqtts: string; mqtt?: string; dashboard?: string; aws?: string }>;
-  stop(): Promise<void>;
-  bus: import('node:events').EventEmitter & { stats?(): { pendingDeliveries: number } };
-  broker?: import('node:events').EventEmitter;
-  ca: {
-    issueThingCertificate(
-      thing: string,
-      o?: { sharedKey?: boolean },
-    ): Promise<{ certificatePem: string; privateKeyPem?: string }>;
-    caCertPem: string;
-  };
-  restartBroker?(downMs?: number): Promise<{ mqtts: string } | undefined>;
-}
+type LocalCloudModule = typeof import('@smartdoor/cloud/local/local-cloud');
+type LocalCloud = InstanceType<LocalCloudModule['LocalCloud']>;
 
 export interface InProcessCloudOptions {
   /** Data folder; a temp folder (removed at stop) when not given. */
@@ -33,6 +20,8 @@ export interface InProcessCloudOptions {
   config?: Record<string, unknown>;
   /** Badges to seed the directory with. @default knownBadges() */
   badges?: readonly SimBadge[];
+  /** @default pino at LOG_LEVEL or 'warn', to stderr */
+  logger?: Logger;
   /**
    * One key pair for every simulated door certificate (signing only): for thousands of doors.
    * @default true
@@ -43,10 +32,10 @@ export interface InProcessCloudOptions {
 /** Start the project's LocalCloud in this process (ports 0) and adapt it for the simulator. */
 export async function startInProcessCloud(
   options: InProcessCloudOptions = {},
-): Promise<SimCloud & { cloud: LocalCloudLike }> {
-  let mod: { LocalCloud: new (config: unknown) => LocalCloudLike };
+): Promise<SimCloud & { cloud: LocalCloud }> {
+  let mod: LocalCloudModule;
   try {
-    mod = (await import(LOCAL_CLOUD_MODULE)) as typeof mod;
+    mod = (await import(LOCAL_CLOUD_MODULE)) as LocalCloudModule;
   } catch (error) {
     throw new MissingPartError('the local cloud (LocalCloud)', 'cloud/src/local/local-cloud.ts', {
       cause: error,
@@ -57,7 +46,6 @@ export async function startInProcessCloud(
   mkdirSync(dataDir, { recursive: true });
   const badgesFile = join(dataDir, 'badges.json');
   writeBadgeSeed(badgesFile, options.badges ?? knownBadges());
-  const { parseCloudConfig } = await import('@smartdoor/shared');
   const config = parseCloudConfig({
     dataDir,
     mqttPort: null,
@@ -67,15 +55,17 @@ export async function startInProcessCloud(
     badgesFile,
     ...options.config,
   });
-  const cloud = new mod.LocalCloud(config);
-  let endpoints: Awaited<ReturnType<LocalCloudLike['start']>>;
+  const cloud = new mod.LocalCloud(config, {
+    logger: options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)),
+  });
+  let endpoints: Awaited<ReturnType<LocalCloud['start']>>;
   try {
     endpoints = await cloud.start();
   } catch (error) {
     if (temp) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  let port = Number(new URL(endpoints.mqtts).port);
+  const port = Number(new URL(endpoints.mqtts).port);
   const sharedKey = options.sharedKey ?? true;
   const deliveries = new Set<string>(['smartdoor-identification', 'smartdoor-notification']);
   return {
@@ -102,15 +92,14 @@ export async function startInProcessCloud(
       cloud.bus.on('delivered', on);
       return () => cloud.bus.off('delivered', on);
     },
-    ...(cloud.restartBroker
-      ? {
-          async restartBroker(downMs: number) {
-            const next = await cloud.restartBroker!(downMs);
-            if (next?.mqtts) port = Number(new URL(next.mqtts).port);
-            return { port };
-          },
-        }
-      : {}),
+    async restartBroker(downMs: number) {
+      // The broker process goes away: every client is disconnected, new connections are
+      // refused until it is back; the listeners (and so the port) stay.
+      await cloud.broker.stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      await cloud.broker.start();
+      return { port };
+    },
     async stop() {
       await cloud.stop();
       if (temp) rmSync(dataDir, { recursive: true, force: true });

@@ -70,8 +70,8 @@ describe('Class: Dashboard (in chromium)', () => {
           return () => bus.off('event', l);
         },
         deadLetters: () => deadLetters,
-        redrive: async (queues) => {
-          redriven.push(queues);
+        redrive: async (ids) => {
+          redriven.push(ids);
           const n = deadLetters.length;
           deadLetters = [];
           return n;

@@ -1,14 +1,7 @@
 export { Dashboard, type DashboardClock, type DashboardOptions } from './dashboard.js';
 export { DashboardState, type DoorTile, type StreamItem } from './dashboard-state.js';
 export { type FigurePoint, FiguresTracker } from './figures.js';
-export {
-  type BusLike,
-  type LocalSourcesOptions,
-  localDashboardSources,
-  type QueuesLike,
-} from './local-sources.js';
 export { CloudMetrics } from './metrics.js';
-export { type MountableCloud, mountDashboard } from './mount-dashboard.js';
 export type {
   DashboardRoute,
   DashboardSignal,

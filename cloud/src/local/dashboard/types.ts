@@ -28,11 +28,8 @@ export interface DashboardSources {
   subscribeBus(listener: (event: BusEvent) => void): () => void;
   subscribeSignals?(listener: (signal: DashboardSignal) => void): () => void;
   deadLetters?(): Promise<DeadLetterView[]> | DeadLetterView[];
-  /**
-   * Redrive the given dead-letter queues (every one when `queues` is empty) back to where
-   * their messages failed; resolves to how many messages moved.
-   */
-  redrive?(queues: string[]): Promise<number>;
+  /** Redrive the given dead letters (every one when `ids` is empty); resolves to how many moved. */
+  redrive?(ids: string[]): Promise<number> | number;
   /** Messages waiting in queues and on the bus, and in DLQs. */
   backlog?(): { queues: number; deadLetters: number };
 }

@@ -149,18 +149,6 @@ function renderDeadLetters(list) {
   $('dlq-count').textContent = list.length;
   $('dlq-empty').hidden = list.length > 0;
   $('redrive-all').disabled = list.length === 0;
-  const perQueue = new Map();
-  for (const m of list) perQueue.set(m.queue, (perQueue.get(m.queue) ?? 0) + 1);
-  $('redrive-queues').replaceChildren(
-    ...[...perQueue].map(([queue, n]) => {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'secondary';
-      button.textContent = `Redrive ${queue} (${n})`;
-      button.addEventListener('click', () => redrive([queue]));
-      return button;
-    }),
-  );
   $('dlq').replaceChildren(
     ...list.slice(0, 200).map((m) => {
       const tr = document.createElement('tr');
@@ -177,19 +165,28 @@ function renderDeadLetters(list) {
         td.textContent = String(v);
         tr.appendChild(td);
       }
+      const td = document.createElement('td');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = 'Redrive';
+      button.setAttribute('aria-label', `Redrive ${m.detailType ?? 'message'} ${m.id} from ${m.queue}`);
+      button.addEventListener('click', () => redrive([m.id]));
+      td.appendChild(button);
+      tr.appendChild(td);
       return tr;
     }),
   );
 }
 
-async function redrive(queues) {
+async function redrive(ids) {
   const out = $('redrive-result');
   out.textContent = 'redriving…';
   try {
     const res = await fetch('/api/dlq/redrive', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ queues }),
+      body: JSON.stringify({ ids }),
     });
     const body = await res.json();
     out.textContent = res.ok ? `${body.redriven} redriven` : `redrive failed: ${body.message}`;
