@@ -10,6 +10,7 @@ import {
   PublishCommand,
   ResourceNotFoundException as ShadowNotFound,
 } from '@aws-sdk/client-iot-data-plane';
+import { NotFoundException, SNSClient, PublishCommand as SnsPublish } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsEndpoint, type AwsEndpointOptions } from './aws-endpoint.js';
 import { AwsServiceError } from './errors.js';
@@ -61,6 +62,23 @@ function iotDataService(seen: AwsRequest[]): AwsServiceDefinition {
   return { signingName: 'iotdata', protocol: 'restJson1', handle: (req) => router.handle(req) };
 }
 
+// A throwaway awsQuery service (SNS speaks the query protocol: form body in, XML out).
+function snsService(seen: AwsRequest[]): AwsServiceDefinition {
+  return {
+    signingName: 'sns',
+    protocol: 'awsQuery',
+    async handle(req) {
+      seen.push(req);
+      const form = new URLSearchParams(req.body.toString());
+      if (form.get('TopicArn')?.endsWith(':missing'))
+        throw new AwsServiceError('NotFound', 'Topic does not exist', 404);
+      return {
+        body: '<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>',
+      };
+    },
+  };
+}
+
 let closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(closers.map((c) => c()));
@@ -72,16 +90,19 @@ async function start(opts: Partial<AwsEndpointOptions> = {}) {
   const endpoint = new AwsEndpoint({ accountId: '123456789012', region: 'us-east-1', ...opts });
   endpoint.register(eventsService(seen));
   endpoint.register(iotDataService(seen));
+  endpoint.register(snsService(seen));
   const server = await listenAwsEndpoint(endpoint, { port: 0 });
   const clientOpts = { endpoint: server.url, region: 'eu-west-1', credentials: CREDS };
   const events = new EventBridgeClient(clientOpts);
   const iotData = new IoTDataPlaneClient(clientOpts);
+  const sns = new SNSClient(clientOpts);
   closers.push(async () => {
+    sns.destroy();
     events.destroy();
     iotData.destroy();
     await server.close();
   });
-  return { seen, url: server.url, events, iotData };
+  return { seen, url: server.url, events, iotData, sns };
 }
 
 describe('Class: AwsEndpoint', () => {
@@ -261,6 +282,25 @@ describe('Class: AwsEndpoint', () => {
       const err = await events.send(new ListEventBusesCommand({})).catch((e: unknown) => e);
       // Assess
       expect((err as Error).message).toMatch(/Signature expired/);
+    });
+  });
+
+  describe('Protocol: awsQuery', () => {
+    it('takes the operation from the form Action and maps errors to the XML ErrorResponse', async () => {
+      // Prepare
+      const { sns, seen } = await start({ checkSignatures: true, credentials: CREDS });
+      // Act
+      const ok = await sns.send(
+        new SnsPublish({ TopicArn: 'arn:aws:sns:eu-west-1:123456789012:t', Message: 'hi' }),
+      );
+      const err = await sns
+        .send(new SnsPublish({ TopicArn: 'arn:aws:sns:eu-west-1:123456789012:missing', Message: 'hi' }))
+        .catch((e: unknown) => e);
+      // Assess
+      expect(ok.MessageId).toBe('m-1');
+      expect(seen[0]).toMatchObject({ service: 'sns', operation: 'Publish' });
+      expect(err).toBeInstanceOf(NotFoundException);
+      expect((err as Error).message).toBe('Topic does not exist');
     });
   });
 });

@@ -117,11 +117,21 @@ export class AwsEndpoint {
         requestId,
       };
       if (route.operation !== undefined) awsReq.operation = route.operation;
+      if (protocol === 'awsQuery') {
+        // The query protocol names the operation in the form body (or the query string).
+        const action =
+          new URLSearchParams(body.toString('utf8')).get('Action') ?? url.searchParams.get('Action');
+        if (action) awsReq.operation = action;
+      }
       if (this.#opts.checkSignatures) {
         await verifySignature(awsReq, auth, this.#opts.credentials!, this.#now());
       }
       if (protocol !== 'restJson1' && awsReq.operation === undefined) {
-        throw new UnknownOperationError('Missing X-Amz-Target header naming the operation');
+        throw new UnknownOperationError(
+          protocol === 'awsQuery'
+            ? 'Missing Action parameter naming the operation'
+            : 'Missing X-Amz-Target header naming the operation (query-protocol services such as SNS register as awsQuery)',
+        );
       }
       send(await route.service.handle(awsReq));
     } catch (err) {
@@ -133,7 +143,7 @@ export class AwsEndpoint {
       } else {
         this.#log.debug({ requestId, code: err.code, message: err.message }, 'aws endpoint: error response');
       }
-      const wire = toWireError(protocol, err);
+      const wire = toWireError(protocol, err, requestId);
       send({ status: wire.status, headers: wire.headers, body: wire.body });
     }
   }
@@ -142,7 +152,7 @@ export class AwsEndpoint {
     const { body } = response;
     let payload: Buffer | string;
     if (Buffer.isBuffer(body) || typeof body === 'string') payload = body;
-    else if (body === undefined) payload = protocol === 'restJson1' ? '' : '{}';
+    else if (body === undefined) payload = protocol === 'restJson1' || protocol === 'awsQuery' ? '' : '{}';
     else payload = JSON.stringify(body);
     const headers: Record<string, string | number> = {
       'content-type': contentTypeFor(protocol),

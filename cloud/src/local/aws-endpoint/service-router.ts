@@ -41,7 +41,9 @@ export function routeService(
 }
 
 function withOperation(service: AwsServiceDefinition, operation: string | undefined): RouteResult {
-  return service.protocol === 'restJson1' || operation === undefined ? { service } : { service, operation };
+  return service.protocol === 'restJson1' || service.protocol === 'awsQuery' || operation === undefined
+    ? { service }
+    : { service, operation };
 }
 
 /** `AWSEvents.PutEvents` -> prefix `AWSEvents`, operation `PutEvents`. */

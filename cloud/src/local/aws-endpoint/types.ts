@@ -1,11 +1,14 @@
 /** The AWS wire protocols the local endpoint speaks (Smithy protocol traits). */
-export type AwsProtocol = 'awsJson1_0' | 'awsJson1_1' | 'restJson1';
+export type AwsProtocol = 'awsJson1_0' | 'awsJson1_1' | 'restJson1' | 'awsQuery';
 
 /** One AWS API call, decoded from HTTP but not yet from the service's own body format. */
 export interface AwsRequest {
   /** Signing name: 'events', 'iotdata', 'iot', ... */
   service: string;
-  /** From X-Amz-Target for JSON protocols ('PutEvents'); set by the route table for REST. */
+  /**
+   * From X-Amz-Target for JSON protocols ('PutEvents'), from the form's `Action` for awsQuery
+   * (SNS); set by the route table for REST.
+   */
   operation?: string;
   method: string;
   /** The raw (still percent-encoded) path, without the query string. */

@@ -17,6 +17,8 @@ export function contentTypeFor(protocol: AwsProtocol): string {
       return 'application/x-amz-json-1.1';
     case 'restJson1':
       return 'application/json';
+    case 'awsQuery':
+      return 'text/xml';
   }
 }
 
@@ -26,17 +28,30 @@ export function contentTypeFor(protocol: AwsProtocol): string {
  *   (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html#operation-error-serialization).
  * - restJson1: header x-amzn-ErrorType, body `{"message": ...}`, status per error
  *   (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization).
+ * - awsQuery (SNS): an XML ErrorResponse with Type (Sender/Receiver), Code and Message
+ *   (https://smithy.io/2.0/aws/protocols/aws-query-protocol.html#operation-error-serialization).
  * Anything that is not an AwsServiceError is an internal failure: its text stays in the log,
  * not on the wire.
  */
-export function toWireError(protocol: AwsProtocol, err: unknown): WireError {
+export function toWireError(protocol: AwsProtocol, err: unknown, requestId?: string): WireError {
   const known =
     err instanceof AwsServiceError
       ? err
       : new AwsServiceError('InternalFailure', 'The server encountered an internal error', 500);
   const status = statusFor(protocol, known);
   const headers = { 'content-type': contentTypeFor(protocol), 'x-amzn-errortype': known.code };
+  if (protocol === 'awsQuery') {
+    const type = status >= 500 ? 'Receiver' : 'Sender';
+    const xml =
+      `<ErrorResponse><Error><Type>${type}</Type><Code>${escapeXml(known.code)}</Code>` +
+      `<Message>${escapeXml(known.message)}</Message></Error><RequestId>${escapeXml(requestId ?? '')}</RequestId></ErrorResponse>`;
+    return { status, headers, body: xml };
+  }
   const body =
     protocol === 'restJson1' ? { message: known.message } : { __type: known.code, message: known.message };
   return { status, headers, body: JSON.stringify(body) };
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
