@@ -69,6 +69,7 @@ describe('Function: runDoctor', () => {
       'ok config',
       'ok certificate',
       'ok private key',
+      'ok key pair',
       'ok ca',
       'ok gpio',
       'ok serial',
@@ -77,7 +78,7 @@ describe('Function: runDoctor', () => {
       'ok clock',
     ]);
     expect(doctorFailed(results)).toBe(false);
-    expect(formatDoctor(results).split('\n')[4]).toMatch(/^ok {4}gpio {9}sysfs: .*GPIO17 is sysfs 529/);
+    expect(formatDoctor(results).split('\n')[5]).toMatch(/^ok {4}gpio {9}sysfs: .*GPIO17 is sysfs 529/);
   });
 
   it('stops after a broken config, still checking the clock', async () => {

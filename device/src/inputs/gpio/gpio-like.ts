@@ -1,3 +1,5 @@
+import { GpioDriverUnavailableError } from '../errors.js';
+
 /**
  * The part of onoff's `Gpio` the drivers use, so tests pass a stand-in (FakeGpio) and
  * onoff itself is imported only on a real device (it throws where there is no GPIO).
@@ -43,6 +45,14 @@ export type GpioFactory = (
  * GPIO (a laptop, CI) fails, and the agent must still run with simulated inputs there.
  */
 export async function loadOnoffGpioFactory(): Promise<GpioFactory> {
-  const { Gpio } = await import('onoff');
+  let Gpio: typeof import('onoff').Gpio;
+  try {
+    ({ Gpio } = await import('onoff'));
+  } catch (cause) {
+    throw new GpioDriverUnavailableError(
+      `cannot load onoff (sysfs GPIO): ${cause instanceof Error ? cause.message : String(cause)}; is this a Raspberry Pi with its native epoll module built?`,
+      { cause },
+    );
+  }
   return (sysfsNumber, direction, edge, options) => new Gpio(sysfsNumber, direction, edge, options);
 }

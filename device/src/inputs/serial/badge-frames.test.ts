@@ -36,16 +36,18 @@ describe('Class: Rdm6300Parser', () => {
       expect(results).toEqual([{ ok: false, reason: 'checksum FE does not match 01' }]);
     });
 
-    it('counts a run of garbage once, when the next frame starts', () => {
+    it('counts a run of garbage once per chunk, even when no frame follows', () => {
       // Prepare
       const parser = new Rdm6300Parser();
       // Act
-      const a = parser.push(Buffer.from('noise'));
-      const b = parser.push(Buffer.concat([Buffer.from('more'), encodeRdm6300('0102030405')]));
+      const a = parser.push(Buffer.from('noise\xff\x00', 'latin1'));
+      const b = parser.push(
+        Buffer.concat([Buffer.from('more'), encodeRdm6300('0102030405'), Buffer.from('\r\n')]),
+      );
       // Assess
-      expect(a).toEqual([]);
+      expect(a).toEqual([{ ok: false, reason: '7 bytes outside a frame' }]);
       expect(b).toEqual([
-        { ok: false, reason: '9 bytes outside a frame' },
+        { ok: false, reason: '4 bytes outside a frame' },
         { ok: true, badgeId: '0102030405' },
       ]);
       expect(parser.flush()).toEqual([]);

@@ -56,7 +56,9 @@ export class Rdm6300Parser implements BadgeFrameParser {
         this.skipping = true;
       }
     }
-    // Garbage at the end of a chunk stays open: the run may go on in the next chunk.
+    // Count garbage per chunk too: a reader at the wrong baud rate sends no STX at all,
+    // and its noise must still show in badFrames.
+    this.flushGarbage(out);
     return out;
   }
 

@@ -18,7 +18,8 @@ export const DEFAULT_BROKER_TIMEOUT_MS = 5_000;
 export function brokerAddress(endpoint: string): { host: string; port: number; tls: boolean } {
   const url = new URL(endpoint);
   const tls = usesTls(endpoint);
-  const port = url.port ? Number(url.port) : tls ? 8883 : 1883;
+  const ws = /^wss?:/i.test(endpoint);
+  const port = url.port ? Number(url.port) : ws ? (tls ? 443 : 80) : tls ? 8883 : 1883;
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port, tls };
 }
 
@@ -81,7 +82,8 @@ export async function checkBroker(
       // TLS 1.2: the server checks the client certificate inside the handshake, so a refused
       // certificate fails here (with 1.3 it fails only after the handshake completes).
       maxVersion: 'TLSv1.2',
-      ALPNProtocols: addr.port === 443 ? ['x-amzn-mqtt-ca'] : undefined,
+      ALPNProtocols:
+        addr.port === 443 && /^(mqtts|ssl|tls):/i.test(mqtt.endpoint) ? ['x-amzn-mqtt-ca'] : undefined,
     });
     let peer: PeerCertificate | undefined;
     const validity = () =>

@@ -62,6 +62,7 @@ describe('Function: checkCredentials', () => {
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ['certificate', 'ok'],
       ['private key', 'ok'],
+      ['key pair', 'ok'],
       ['ca', 'ok'],
     ]);
     expect(results[0]?.detail).toContain('CN=door-001');
@@ -101,6 +102,17 @@ describe('Function: checkCredentials', () => {
     expect(unset.map((r) => r.status)).toEqual(['fail', 'fail']);
     expect(soon?.status).toBe('warn');
     expect(expired).toMatchObject({ status: 'fail', detail: expect.stringContaining('expired') });
+  });
+
+  it("fails when the key is not the certificate's", () => {
+    // Prepare + Act
+    const results = checkCredentials(mqtt({ certFile: pki.clientCert, keyFile: pki.strangerKey }), NOW);
+    // Assess
+    expect(results[2]).toEqual({
+      name: 'key pair',
+      status: 'fail',
+      detail: `${pki.strangerKey} is not the key of ${pki.clientCert}`,
+    });
   });
 
   it('says credentials are not used for plain MQTT', () => {
@@ -210,6 +222,8 @@ describe('Function: checkBroker', () => {
       tls: true,
     });
     expect(brokerAddress('mqtt://127.0.0.1')).toEqual({ host: '127.0.0.1', port: 1883, tls: false });
+    expect(brokerAddress('wss://broker.example.com/mqtt').port).toBe(443);
+    expect(brokerAddress('mqtts://[::1]:8884')).toEqual({ host: '::1', port: 8884, tls: true });
   });
 });
 

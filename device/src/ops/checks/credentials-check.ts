@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { AgentConfig } from '@smartdoor/shared';
 import { type CheckResult, fail, messageOf, ok, warn } from './check-result.js';
@@ -36,6 +36,9 @@ export function checkCredentials(
   }
   results.push(checkCert(mqtt.certFile, tls, now, fs));
   results.push(checkKey(mqtt.keyFile, tls, fs));
+  if (mqtt.certFile && mqtt.keyFile && results.every((r) => r.status !== 'fail')) {
+    results.push(checkPair(mqtt.certFile, mqtt.keyFile, fs));
+  }
   if (mqtt.caFile) results.push(checkCa(mqtt.caFile, fs));
   return results;
 }
@@ -81,6 +84,19 @@ function checkKey(path: string | undefined, required: boolean, fs: CredentialFs)
   if (mode & 0o070)
     return warn(name, `${path} has mode ${shown}: the group can read it; run chmod 600 ${path}`);
   return ok(name, `${path} readable, mode ${shown}`);
+}
+
+/** A certificate paired with another device's key fails only at the broker, obscurely: say it here. */
+function checkPair(certFile: string, keyFile: string, fs: CredentialFs): CheckResult {
+  try {
+    const cert = new X509Certificate(fs.readFile(certFile));
+    if (cert.checkPrivateKey(createPrivateKey(fs.readFile(keyFile)))) {
+      return ok('key pair', 'the private key matches the certificate');
+    }
+    return fail('key pair', `${keyFile} is not the key of ${certFile}`);
+  } catch (cause) {
+    return fail('key pair', `cannot compare ${keyFile} with ${certFile}: ${messageOf(cause)}`);
+  }
 }
 
 function checkCa(path: string, fs: CredentialFs): CheckResult {
