@@ -93,16 +93,16 @@ export class FieldMachine<T> {
   }
 
   /** Append to `out` every target `v` leads to (a target may appear more than once). */
-  collect(v: unknown, out: T[]): void {
-    for (const t of this.exists) out.push(t);
-    for (const { m, target } of this.anythingBut) if (anythingButAccepts(m, v)) out.push(target);
+  collect(v: unknown, out: Sink<T>): void {
+    for (const t of this.exists) out.items[out.n++] = t;
+    for (const { m, target } of this.anythingBut) if (anythingButAccepts(m, v)) out.items[out.n++] = target;
     if (typeof v === 'string') {
       append(this.exact.get(v), out);
       if ((this.ip.size > 0 || this.cidrs.length > 0) && mayBeIp(v)) {
         const hex = ipToHex(v);
         if (hex !== undefined) {
           append(this.ip.get(hex), out);
-          for (const c of this.cidrs) if (inRange(hex, c.range)) out.push(c.target);
+          for (const c of this.cidrs) if (inRange(hex, c.range)) out.items[out.n++] = c.target;
         }
       }
       this.prefix?.collect(v, out);
@@ -129,8 +129,14 @@ function push<K, T>(map: Map<K, T[]>, key: K, target: T): void {
   else map.set(key, [target]);
 }
 
-function append<T>(list: T[] | undefined, out: T[]): void {
-  if (list) for (const t of list) out.push(t);
+/** A stack of targets written by index (`n` is its height), to avoid truncating arrays. */
+export interface Sink<T> {
+  items: T[];
+  n: number;
+}
+
+function append<T>(list: T[] | undefined, out: Sink<T>): void {
+  if (list) for (let i = 0; i < list.length; i++) out.items[out.n++] = list[i]!;
 }
 
 /** Prefixes (or suffixes) by text, probed once per distinct length present. */
@@ -146,7 +152,7 @@ class AffixIndex<T> {
     push(this.byText, text, target);
   }
 
-  collect(v: string, out: T[]): void {
+  collect(v: string, out: Sink<T>): void {
     for (const len of this.lengths) {
       if (len > v.length) return;
       const key = len === 0 ? '' : this.atStart ? v.slice(0, len) : v.slice(v.length - len);
@@ -227,15 +233,15 @@ class NumericIndex<T> {
     return lo;
   }
 
-  collect(v: number, out: T[]): void {
+  collect(v: number, out: Sink<T>): void {
     if (!this.built) this.build();
     for (const b of this.above) {
       if (b.at > v) break;
-      if (b.at < v || !b.open) out.push(b.target);
+      if (b.at < v || !b.open) out.items[out.n++] = b.target;
     }
     for (const b of this.below) {
       if (b.at < v) break;
-      if (b.at > v || !b.open) out.push(b.target);
+      if (b.at > v || !b.open) out.items[out.n++] = b.target;
     }
     if (this.ranges.length === 0) return;
     if (this.segments !== null) {
@@ -245,7 +251,7 @@ class NumericIndex<T> {
     }
     for (const r of this.ranges) {
       if (r.lo > v) break;
-      if ((r.loOpen ? v > r.lo : true) && (r.hiOpen ? v < r.hi : v <= r.hi)) out.push(r.target);
+      if ((r.loOpen ? v > r.lo : true) && (r.hiOpen ? v < r.hi : v <= r.hi)) out.items[out.n++] = r.target;
     }
   }
 }
@@ -263,11 +269,17 @@ class WildcardIndex<T> {
     else this.candidates.push(entry); // "*x*": no literal end to key on
   }
 
-  collect(v: string, out: T[]): void {
-    const found: { pieces: string[]; target: T }[] = [];
+  private readonly found: Sink<{ pieces: string[]; target: T }> = { items: [], n: 0 };
+
+  collect(v: string, out: Sink<T>): void {
+    const found = this.found;
+    found.n = 0;
     this.byStart.collect(v, found);
     this.byEnd.collect(v, found);
-    for (const e of found) if (wildcardMatches(e.pieces, v)) out.push(e.target);
-    for (const e of this.candidates) if (wildcardMatches(e.pieces, v)) out.push(e.target);
+    for (let i = 0; i < found.n; i++) {
+      const e = found.items[i]!;
+      if (wildcardMatches(e.pieces, v)) out.items[out.n++] = e.target;
+    }
+    for (const e of this.candidates) if (wildcardMatches(e.pieces, v)) out.items[out.n++] = e.target;
   }
 }

@@ -14,6 +14,8 @@ export type Trail = readonly number[];
 /** The field names some pattern uses, as a tree; `id` >= 0 where a pattern names the leaf. */
 export class PathTree {
   readonly children = new Map<string, PathTree>();
+  /** The same children as a list, for scanning JSON keys in place (json-scan.ts). */
+  readonly entries: [string, PathTree][] = [];
   id = -1;
 
   /** Add a dotted path; returns its node. */
@@ -24,6 +26,7 @@ export class PathTree {
       if (!next) {
         next = new PathTree();
         node.children.set(key, next);
+        node.entries.push([key, next]);
       }
       node = next;
     }
@@ -31,35 +34,39 @@ export class PathTree {
   }
 }
 
-/** Leaves per path id, reused across events: `values[id]` and `trails[id]` run in parallel. */
+/**
+ * Leaves per path id, reused across events: `values[id]` and `trails[id]` run in parallel,
+ * `counts[id]` long (the arrays are overwritten, never truncated: truncating is a slow path).
+ */
 export class LeafTable {
   readonly values: unknown[][] = [];
   readonly trails: (Trail | null)[][] = [];
-  /** Path ids that got leaves in this event (to reset them cheaply). */
+  readonly counts: number[] = [];
+  /** Path ids that got leaves in this event (to reset them cheaply), `touchedCount` long. */
   readonly touched: number[] = [];
+  touchedCount = 0;
   arrays = 0;
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
       this.values.push([]);
       this.trails.push([]);
+      this.counts.push(0);
     }
   }
 
   reset(): void {
-    for (const id of this.touched) {
-      this.values[id]!.length = 0;
-      this.trails[id]!.length = 0;
-    }
-    this.touched.length = 0;
+    for (let i = 0; i < this.touchedCount; i++) this.counts[this.touched[i]!] = 0;
+    this.touchedCount = 0;
     this.arrays = 0;
   }
 
   push(id: number, value: unknown, trail: Trail | null): void {
-    const values = this.values[id]!;
-    if (values.length === 0) this.touched.push(id);
-    values.push(value);
-    this.trails[id]!.push(trail);
+    const n = this.counts[id]!;
+    if (n === 0) this.touched[this.touchedCount++] = id;
+    this.values[id]![n] = value;
+    this.trails[id]![n] = trail;
+    this.counts[id] = n + 1;
   }
 }
 

@@ -54,9 +54,7 @@ class Scanner {
     for (;;) {
       this.ws();
       if (t.charCodeAt(this.pos) !== 34) this.fail('expected a field name');
-      let child: PathTree | null = null;
-      if (named !== null) child = named.children.get(this.string()) ?? null;
-      else this.skipString();
+      const child = named === null ? (this.skipString(), null) : this.key(named);
       this.ws();
       if (t.charCodeAt(this.pos) !== 58 /* : */) this.fail("expected ':'");
       this.pos++;
@@ -131,6 +129,28 @@ class Scanner {
     }
   }
 
+  /**
+   * At a key's '"': the child of `node` it names, or null. Keys are compared in place
+   * (no string is built) unless they contain escapes or the node has many children.
+   */
+  key(node: PathTree): PathTree | null {
+    const t = this.text;
+    const start = this.pos + 1;
+    const entries = node.entries;
+    if (entries.length > 8) return node.children.get(this.string()) ?? null;
+    const end = this.stringEnd(start);
+    for (let p = start; p < end; p++) {
+      if (t.charCodeAt(p) === 92) return node.children.get(this.string()) ?? null;
+    }
+    this.pos = end + 1;
+    const length = end - start;
+    for (let i = 0; i < entries.length; i++) {
+      const [name, child] = entries[i]!;
+      if (name.length === length && t.startsWith(name, start)) return child;
+    }
+    return null;
+  }
+
   /** At '"': the decoded string. */
   string(): string {
     const t = this.text;
@@ -157,9 +177,18 @@ class Scanner {
     let p = this.pos;
     let depth = 0;
     for (; p < n; p++) {
-      const c = t.charCodeAt(p);
+      let c = t.charCodeAt(p);
       if (c === 34) {
-        p = this.stringEnd(p + 1);
+        // Inline string skip: most strings here are short keys ("x", "y", "z").
+        for (p++; p < n; p++) {
+          c = t.charCodeAt(p);
+          if (c === 34) break;
+          if (c === 92) p++;
+        }
+        if (p >= n) {
+          this.pos = p;
+          this.fail('unterminated string');
+        }
         if (depth === 0) {
           p++;
           break;

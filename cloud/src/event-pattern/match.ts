@@ -29,8 +29,9 @@ function satisfies(
   const test = tests[i]!;
   const values = table.values[ids[i]!]!;
   const trails = table.trails[ids[i]!]!;
+  const count = table.counts[ids[i]!]!;
   let present = false;
-  for (let j = 0; j < values.length; j++) {
+  for (let j = 0; j < count; j++) {
     const trail = trails[j]!;
     if (trail !== null && !agreesWithAll(trail, chosen)) continue;
     present = true;

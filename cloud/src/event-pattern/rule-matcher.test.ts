@@ -188,15 +188,16 @@ describe('Class: RuleMatcher', () => {
       matcher.add('n', { n: [{ numeric: ['=', 300] }] });
       matcher.add('l', { l: [true, false, null] });
       matcher.add('deep', { a: { b: [2] } });
+      matcher.add('escaped-key', { k: { ab: ['v'] } });
       const json =
         ' { "skip" : [ {"x": "}]\\"" }, -1.5e-3, true, null ], "s" : "a\\"b\\\\c\\u00e9",' +
-        ' "n": 3.0e2, "l": [true], "a": [[{"b": 1}], [{"b": 2}]] } ';
+        ' "n": 3.0e2, "l": [true], "a": [[{"b": 1}], [{"b": 2}]], "k": {"x": 1, "a\\u0062": "v"} } ';
 
       // Act
       const got = matcher.matchesForJson(json);
 
       // Assess
-      expect(got.sort()).toEqual(['deep', 'l', 'n', 's']);
+      expect(got.sort()).toEqual(['deep', 'escaped-key', 'l', 'n', 's']);
     });
 
     it.each([

@@ -1,5 +1,5 @@
 import { CompiledEventPattern, compileEventPattern } from './compile.js';
-import { FieldMachine } from './field-machine.js';
+import { FieldMachine, type Sink } from './field-machine.js';
 import { agreesWithAll, type Chosen, flatten, LeafTable, PathTree } from './flatten.js';
 import { scanJson } from './json-scan.js';
 import type { Alternative } from './model.js';
@@ -55,7 +55,7 @@ export class RuleMatcher<K> {
   private stamp = 0;
   private ruleStamp: number[] = [];
   private found: K[] = [];
-  private readonly buffer: NameState[] = [];
+  private readonly sink: Sink<NameState> = { items: [], n: 0 };
 
   constructor(options: RuleMatcherOptions = {}) {
     this.limits = options.limits;
@@ -164,10 +164,11 @@ export class RuleMatcher<K> {
     }
     if (state.fields.size > 0) {
       const touched = this.table.touched;
-      if (state.fields.size <= touched.length) {
+      const touchedCount = this.table.touchedCount;
+      if (state.fields.size <= touchedCount) {
         for (const [pathId, machine] of state.fields) this.follow(pathId, machine, chosen);
       } else {
-        for (let i = 0; i < touched.length; i++) {
+        for (let i = 0; i < touchedCount; i++) {
           const pathId = touched[i]!;
           const machine = state.fields.get(pathId);
           if (machine) this.follow(pathId, machine, chosen);
@@ -180,20 +181,21 @@ export class RuleMatcher<K> {
   }
 
   private follow(pathId: number, machine: FieldMachine<NameState>, chosen: Chosen | null): void {
+    const count = this.table.counts[pathId]!;
+    if (count === 0) return;
     const values = this.table.values[pathId]!;
-    if (values.length === 0) return;
     const trails = this.table.trails[pathId]!;
-    const buffer = this.buffer;
-    for (let j = 0; j < values.length; j++) {
+    const sink = this.sink;
+    for (let j = 0; j < count; j++) {
       const trail = trails[j]!;
       if (trail !== null && chosen !== null && !agreesWithAll(trail, chosen)) continue;
-      const start = buffer.length;
-      machine.collect(values[j], buffer);
-      const end = buffer.length;
-      for (let k = start; k < end; k++) {
-        this.step(buffer[k]!, trail === null ? chosen : { trail, next: chosen });
-      }
-      buffer.length = start;
+      // Targets go on a shared stack: this call owns [start, end), deeper calls use above it.
+      const start = sink.n;
+      machine.collect(values[j], sink);
+      const end = sink.n;
+      const next = trail === null ? chosen : { trail, next: chosen };
+      for (let k = start; k < end; k++) this.step(sink.items[k]!, next);
+      sink.n = start;
     }
   }
 
@@ -209,7 +211,8 @@ export class RuleMatcher<K> {
 
   private hasAgreeingLeaf(pathId: number, chosen: Chosen | null): boolean {
     const trails = this.table.trails[pathId]!;
-    for (let j = 0; j < trails.length; j++) {
+    const count = this.table.counts[pathId]!;
+    for (let j = 0; j < count; j++) {
       const trail = trails[j]!;
       if (trail === null || agreesWithAll(trail, chosen)) return true;
     }
