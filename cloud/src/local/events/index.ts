@@ -13,8 +13,8 @@ export { checkTargetInput, renderTemplate, type TargetInput, transformInput } fr
 export { evaluateJsonPath, parseJsonPath } from './json-path.js';
 export * from './model.js';
 export { checkEntry, formatEventTime, type PutEventsEntryInput } from './put-events.js';
+export { busNameOf, type FailedTarget, RuleBook } from './rule-book.js';
 export {
-  busNameOf,
   EventBusService,
   type EventBusServiceEvents,
   type EventBusServiceOptions,

@@ -2,19 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { BusEvent } from '@smartdoor/shared';
 import type { Database } from 'better-sqlite3';
-import {
-  checkEventPattern,
-  compileEventPattern,
-  matchesEventPattern,
-  RuleMatcher,
-} from '../../event-pattern/index.js';
+import { checkEventPattern, compileEventPattern, matchesEventPattern } from '../../event-pattern/index.js';
 import { type Clock, SYSTEM_CLOCK } from '../queues/clock.js';
 import type { LocalQueues } from '../queues/local-queues.js';
 import type { BackoffOptions } from './backoff.js';
 import { DeadLetters } from './dead-letters.js';
 import { DeliveryWorker, type ExhaustedCondition } from './delivery-worker.js';
 import {
-  EventsError,
   EventsInvalidPatternError,
   EventsResourceAlreadyExistsError,
   EventsResourceNotFoundError,
@@ -31,9 +25,10 @@ import {
   ruleArn,
   type Target,
 } from './model.js';
-import { checkName, normalizeTarget } from './model-validation.js';
+import { checkName } from './model-validation.js';
 import { checkEntry, type PutEventsEntryInput } from './put-events.js';
 import { Replayer } from './replayer.js';
+import { busNameOf, type FailedTarget, RuleBook } from './rule-book.js';
 import { SqliteEventsStore } from './sqlite-store.js';
 import type { EventsStore } from './store.js';
 import { BusTarget } from './targets/bus-target.js';
@@ -120,7 +115,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
   readonly #clock: Clock;
   readonly #newId: () => string;
   readonly #kinds: TargetKind[];
-  readonly #matchers = new Map<string, RuleMatcher<string>>();
+  readonly #rules: RuleBook;
   readonly #worker: DeliveryWorker;
   readonly #deadLetters: DeadLetters;
   readonly #replayer: Replayer;
@@ -141,6 +136,13 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
       (name, event) => this.#ingest(name, { ...event }, this.#clock.now()),
     );
     this.#kinds = [this.functions, new QueueTarget(opts.queues), this.http, bus];
+    this.#rules = new RuleBook(
+      this.store,
+      this.region,
+      this.accountId,
+      (n) => this.getEventBus(n),
+      this.#kinds,
+    );
     this.#deadLetters = new DeadLetters(this.store, opts.queues, this.#newId, () => this.#clock.now());
     this.#replayer = new Replayer(this.store, this.#clock, (bus, event, filter) =>
       this.#ingest(bus, event, this.#clock.now(), filter),
@@ -170,7 +172,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     for (const name of ['default', ...(this.#o.busNames ?? [])]) {
       if (!this.store.getBus(name)) this.createEventBus(name);
     }
-    for (const rule of this.store.listRules()) this.#syncMatcher(rule);
+    this.#rules.load();
     this.#worker.start();
     this.#replayer.start();
   }
@@ -215,7 +217,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     return this.store.listBuses().filter((b) => b.name.startsWith(prefix));
   }
 
-  // Rules ------------------------------------------------------------------
+  // Rules and targets (RuleBook) --------------------------------------------
 
   putRule(input: {
     name: string;
@@ -224,100 +226,33 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     state?: RuleState;
     description?: string;
   }): Rule {
-    checkName('name', input.name);
-    const bus = this.getEventBus(input.busName ?? 'default');
-    if (input.eventPattern === undefined) {
-      throw new EventsValidationError(
-        'Parameter(s) EventPattern must be specified (schedule expressions are not supported locally).',
-      );
-    }
-    const problem = checkEventPattern(input.eventPattern);
-    if (problem !== undefined)
-      throw new EventsInvalidPatternError(`Event pattern is not valid. Reason: ${problem}`);
-    const rule: Rule = {
-      name: input.name,
-      busName: bus.name,
-      arn: ruleArn(this.region, this.accountId, bus.name, input.name),
-      eventPattern: input.eventPattern,
-      state: input.state ?? 'ENABLED',
-    };
-    if (input.description !== undefined) rule.description = input.description;
-    this.store.putRule(rule);
-    this.#syncMatcher(rule);
-    return rule;
+    return this.#rules.putRule(input);
   }
-
   getRule(name: string, busName = 'default'): Rule {
-    const bus = busNameOf(busName);
-    const rule = this.store.getRule(bus, name);
-    if (!rule) throw new EventsResourceNotFoundError(name, `Rule ${name} does not exist on EventBus ${bus}.`);
-    return rule;
+    return this.#rules.getRule(name, busName);
   }
-
   listRules(busName = 'default', prefix = ''): Rule[] {
-    const bus = this.getEventBus(busName);
-    return this.store.listRules(bus.name).filter((r) => r.name.startsWith(prefix));
+    return this.#rules.listRules(busName, prefix);
   }
-
   setRuleState(name: string, busName: string | undefined, state: RuleState): Rule {
-    const rule = { ...this.getRule(name, busName), state };
-    this.store.putRule(rule);
-    this.#syncMatcher(rule);
-    return rule;
+    return this.#rules.setRuleState(name, busName, state);
   }
-
   deleteRule(name: string, busName = 'default'): void {
-    const bus = busNameOf(busName);
-    const rule = this.store.getRule(bus, name);
-    if (!rule) return; // DeleteRule of a missing rule succeeds on AWS.
-    if (this.store.listTargets(bus, name).length > 0) {
-      throw new EventsValidationError("Rule can't be deleted since it has targets.");
-    }
-    this.store.deleteRule(bus, name);
-    this.#matchers.get(bus)?.remove(name);
+    this.#rules.deleteRule(name, busName);
   }
-
-  // Targets ----------------------------------------------------------------
-
   /** Adds or replaces targets; returns per-target failures as PutTargets does. */
   putTargets(
     ruleName: string,
     busName: string | undefined,
     targets: Array<Partial<Target> & { id: string; arn: string }>,
-  ): Array<{ targetId: string; errorCode: string; errorMessage: string }> {
-    const rule = this.getRule(ruleName, busName);
-    const normalized = targets.map(normalizeTarget);
-    // Quota: 5 targets per rule (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
-    const ids = new Set([
-      ...this.store.listTargets(rule.busName, rule.name).map((t) => t.id),
-      ...normalized.map((t) => t.id),
-    ]);
-    if (ids.size > 5) {
-      throw new EventsError('LimitExceededException', `Rule ${rule.name} can have at most 5 targets.`, 400);
-    }
-    const failed: Array<{ targetId: string; errorCode: string; errorMessage: string }> = [];
-    for (const target of normalized) {
-      const kind = this.#kinds.find((k) => k.accepts(target.arn));
-      const problem = kind
-        ? kind.check?.(target.arn)
-        : `Target ${target.arn} is not a supported local target.`;
-      if (problem !== undefined) {
-        failed.push({ targetId: target.id, errorCode: 'ValidationException', errorMessage: problem });
-        continue;
-      }
-      this.store.putTarget(rule.busName, rule.name, target);
-    }
-    return failed;
+  ): FailedTarget[] {
+    return this.#rules.putTargets(ruleName, busName, targets);
   }
-
   removeTargets(ruleName: string, busName: string | undefined, ids: string[]): string[] {
-    const rule = this.getRule(ruleName, busName);
-    return ids.filter((id) => !this.store.removeTarget(rule.busName, rule.name, id));
+    return this.#rules.removeTargets(ruleName, busName, ids);
   }
-
   listTargets(ruleName: string, busName?: string): Target[] {
-    const rule = this.getRule(ruleName, busName);
-    return this.store.listTargets(rule.busName, rule.name);
+    return this.#rules.listTargets(ruleName, busName);
   }
 
   // Events -----------------------------------------------------------------
@@ -386,8 +321,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
 
   /** Archives, then writes one delivery row per (matching enabled rule, target), in one transaction. */
   #ingest(busName: string, event: BusEvent, now: number, onlyRules?: ReadonlySet<string>): void {
-    const matcher = this.#matchers.get(busName);
-    let matched = matcher ? matcher.matchesFor(event) : [];
+    let matched = this.#rules.matches(busName, event);
     if (onlyRules)
       matched = matched.filter((name) => onlyRules.has(ruleArn(this.region, this.accountId, busName, name)));
     this.store.transaction(() => {
@@ -463,20 +397,4 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
       ),
     };
   }
-
-  #syncMatcher(rule: Rule): void {
-    let matcher = this.#matchers.get(rule.busName);
-    if (!matcher) {
-      matcher = new RuleMatcher<string>();
-      this.#matchers.set(rule.busName, matcher);
-    }
-    if (rule.state === 'ENABLED') matcher.add(rule.name, rule.eventPattern);
-    else matcher.remove(rule.name);
-  }
-}
-
-/** Bus names may be given as names or ARNs. */
-export function busNameOf(nameOrArn: string): string {
-  const m = /^arn:aws:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(nameOrArn);
-  return m ? m[1]! : nameOrArn;
 }
