@@ -73,7 +73,7 @@ export async function runHardwareCheck(opts: HardwareCheckOptions): Promise<Hard
   }
   if (opts.buzzer) {
     try {
-      buzzer = createBuzzer({ buzzer: { ...config.buzzer, enabled: true } }, opts.deps);
+      buzzer = createBuzzer({ ...config, buzzer: { ...config.buzzer, enabled: true } }, opts.deps);
       await buzzer?.start();
       await buzzer?.sound(200);
       print(`buzzer GPIO${config.buzzer.bcmPin}: beep 200 ms (you should hear it)`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseAgentConfig } from '@smartdoor/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GpioBuzzer } from '../outputs/gpio-buzzer.js';
+import { GpiodBuzzer } from '../outputs/gpiod-buzzer.js';
 import { createBadgeReader, createBuzzer, createDoorSensor } from './create-hardware.js';
 import { GpioDriverUnavailableError } from './errors.js';
 import { FakeGpioFactory } from './gpio/fake-gpio.js';
@@ -65,9 +66,30 @@ describe('Function: createBadgeReader', () => {
 });
 
 describe('Function: createBuzzer', () => {
-  it('builds a GPIO buzzer when enabled, nothing when disabled', () => {
-    // Prepare + Act + Assess
-    expect(createBuzzer(config({ buzzer: { enabled: true } }))).toBeInstanceOf(GpioBuzzer);
-    expect(createBuzzer(config())).toBeUndefined();
+  it('builds the buzzer on the reed switch GPIO driver when enabled, nothing when disabled', () => {
+    // Prepare
+    const sysfs = makeFakeSysfs([{ label: 'pinctrl-bcm2711', base: 512, ngpio: 58 }]);
+    const noSysfs = makeFakeSysfs([], { withExport: false });
+    const bin = mkdtempSync(join(tmpdir(), 'smartdoor-bin-'));
+    writeFileSync(join(bin, 'gpiomon'), '#!/bin/sh\n');
+    chmodSync(join(bin, 'gpiomon'), 0o755);
+    // Act
+    const onSysfs = createBuzzer(config({ buzzer: { enabled: true } }), { sysfsRoot: sysfs.root });
+    const onGpiod = createBuzzer(config({ buzzer: { enabled: true } }), {
+      sysfsRoot: noSysfs.root,
+      path: bin,
+    });
+    const simulated = createBuzzer(
+      config({ buzzer: { enabled: true }, reedSwitch: { driver: 'simulated' } }),
+    );
+    const disabled = createBuzzer(config());
+    sysfs.remove();
+    noSysfs.remove();
+    rmSync(bin, { recursive: true, force: true });
+    // Assess
+    expect(onSysfs).toBeInstanceOf(GpioBuzzer);
+    expect(onGpiod).toBeInstanceOf(GpiodBuzzer);
+    expect(simulated).toBeUndefined();
+    expect(disabled).toBeUndefined();
   });
 });

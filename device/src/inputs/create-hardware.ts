@@ -1,5 +1,6 @@
 import type { AgentConfig } from '@smartdoor/shared';
 import { GpioBuzzer } from '../outputs/gpio-buzzer.js';
+import { GpiodBuzzer } from '../outputs/gpiod-buzzer.js';
 import { GpioDriverUnavailableError } from './errors.js';
 import type { CommandRunner } from './gpio/command-runner.js';
 import type { GpioFactory } from './gpio/gpio-like.js';
@@ -25,6 +26,8 @@ export interface HardwareDeps {
   portFactory?: SerialPortFactory;
   /** Builds the sensor when the config asks for `simulated` (the core owns simulated inputs). */
   simulatedSensor?: () => DoorSensor;
+  /** Builds the buzzer when the config asks for `simulated` inputs. */
+  simulatedBuzzer?: () => Buzzer;
   now?: () => number;
   timers?: Timers;
   logger?: InputLogger;
@@ -85,16 +88,36 @@ export function createBadgeReader(
   });
 }
 
-/** The GPIO buzzer, or undefined when the config disables it. */
+/**
+ * The buzzer, or undefined when the config disables it. It uses the same GPIO driver as
+ * the reed switch (reedSwitch.driver and gpioChip): sysfs through onoff, or gpioset.
+ */
 export function createBuzzer(
-  config: Pick<AgentConfig, 'buzzer'>,
+  config: Pick<AgentConfig, 'buzzer' | 'reedSwitch'>,
   deps: HardwareDeps = {},
 ): Buzzer | undefined {
   if (!config.buzzer.enabled) return undefined;
-  return new GpioBuzzer({
-    bcmPin: config.buzzer.bcmPin,
+  const choice = selectGpioDriver({
+    requested: config.reedSwitch.driver,
     sysfsRoot: deps.sysfsRoot,
-    gpioFactory: deps.gpioFactory,
-    timers: deps.timers,
+    path: deps.path,
   });
+  switch (choice.driver) {
+    case 'sysfs':
+      return new GpioBuzzer({
+        bcmPin: config.buzzer.bcmPin,
+        sysfsRoot: deps.sysfsRoot,
+        gpioFactory: deps.gpioFactory,
+        timers: deps.timers,
+      });
+    case 'gpiod':
+      return new GpiodBuzzer({
+        bcmPin: config.buzzer.bcmPin,
+        gpioChip: config.reedSwitch.gpioChip,
+        runner: deps.runner,
+        timers: deps.timers,
+      });
+    default:
+      return deps.simulatedBuzzer?.();
+  }
 }

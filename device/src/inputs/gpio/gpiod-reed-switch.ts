@@ -1,22 +1,19 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { GpiodToolError, GpioPinOutOfRangeError } from '../errors.js';
+import { GpiodToolError } from '../errors.js';
 import { SYSTEM_TIMERS, type Timers } from '../timers.js';
 import type { DoorSensor, DoorSensorReading } from '../types.js';
 import { type CommandRunner, createCommandRunner } from './command-runner.js';
 import { DoorInput, type ReedWiring } from './door-input.js';
+import { detectGpiodVersion, resolveGpiodChip, runGpiodTool } from './gpiod-chip.js';
 import {
   type GpioBias,
   type GpiodMajor,
   gpiogetArgs,
   gpiomonArgs,
-  parseGpiodetect,
-  parseGpiodVersion,
   parseGpiogetValue,
   parseGpiomonLine,
-  pickPiChip,
 } from './gpiod-tools.js';
-import { messageOf } from './sysfs-reed-switch.js';
 
 export interface GpiodReedSwitchOptions {
   /** BCM number of the input; on the header's chip it is the line offset. */
@@ -86,8 +83,8 @@ export class GpiodReedSwitch implements DoorSensor {
 
   async start(): Promise<void> {
     if (this.running) return;
-    this.major = await this.detectVersion();
-    this.chip = await this.resolveChip();
+    this.major = await detectGpiodVersion(this.runner);
+    this.chip = await resolveGpiodChip(this.runner, this.opts.gpioChip ?? 'auto', this.opts.bcmPin);
     this.level = await this.readLevel();
     this.running = true;
     this.input.initial(this.level);
@@ -108,42 +105,9 @@ export class GpiodReedSwitch implements DoorSensor {
     }
   }
 
-  private async detectVersion(): Promise<GpiodMajor> {
-    const { stdout } = await this.tool('gpiomon', ['--version']);
-    return parseGpiodVersion(stdout);
-  }
-
-  private async resolveChip(): Promise<string> {
-    const wanted = this.opts.gpioChip ?? 'auto';
-    if (wanted !== 'auto') return wanted;
-    const { stdout } = await this.tool('gpiodetect', []);
-    const chips = parseGpiodetect(stdout);
-    const chip = pickPiChip(chips);
-    if (!chip) {
-      throw new GpiodToolError(
-        `gpiodetect lists no Raspberry Pi GPIO chip (found ${chips.map((c) => `${c.name} [${c.label}]`).join(', ') || 'none'}); set reedSwitch.gpioChip`,
-        'gpiodetect',
-      );
-    }
-    if (this.opts.bcmPin >= chip.lines)
-      throw new GpioPinOutOfRangeError(this.opts.bcmPin, chip.label, chip.lines);
-    return chip.name;
-  }
-
   private async readLevel(): Promise<0 | 1> {
-    const { stdout } = await this.tool(
-      'gpioget',
-      gpiogetArgs(this.major, this.chip, this.opts.bcmPin, this.bias),
-    );
-    return parseGpiogetValue(stdout);
-  }
-
-  private async tool(name: string, args: string[]): Promise<{ stdout: string }> {
-    try {
-      return await this.runner.run(name, args);
-    } catch (cause) {
-      throw new GpiodToolError(`${name} failed: ${messageOf(cause)}`, name, { cause });
-    }
+    const args = gpiogetArgs(this.major, this.chip, this.opts.bcmPin, this.bias);
+    return parseGpiogetValue(await runGpiodTool(this.runner, 'gpioget', args));
   }
 
   private spawnMonitor(): void {

@@ -81,3 +81,12 @@ export function parseGpiogetValue(output: string): BinaryValue {
   if (/=active\b/.test(text) || text === '1') return 1;
   throw new GpiodToolError(`unexpected gpioget output: ${JSON.stringify(text.slice(0, 80))}`, 'gpioget');
 }
+
+/**
+ * gpioset holding one line at `value` until it is signalled: v1 needs `--mode=signal`
+ * (else it exits at once and the line state is not guaranteed), v2 holds by default.
+ */
+export function gpiosetHoldArgs(major: GpiodMajor, chip: string, offset: number, value: 0 | 1): string[] {
+  if (major === 1) return ['--mode=signal', chip, `${offset}=${value}`];
+  return ['--chip', chip, `${offset}=${value}`];
+}
