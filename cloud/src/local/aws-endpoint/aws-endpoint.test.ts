@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import {
   DescribeEventBusCommand,
   EventBridgeClient,
@@ -301,6 +302,63 @@ describe('Class: AwsEndpoint', () => {
       expect(seen[0]).toMatchObject({ service: 'sns', operation: 'Publish' });
       expect(err).toBeInstanceOf(NotFoundException);
       expect((err as Error).message).toBe('Topic does not exist');
+    });
+  });
+
+  describe('Routing: fallbacks', () => {
+    it('routes an unsigned request by X-Amz-Target or host so the refusal has the service protocol', async () => {
+      // Prepare
+      const { url } = await start();
+      const port = new URL(url).port;
+      // Act
+      // fetch() does not let a caller set Host; node:http does.
+      const byHost = await new Promise<{ status: number; type: string | undefined }>((resolve, reject) => {
+        const r = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/',
+            headers: { host: `events.localhost:${port}` },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] }));
+          },
+        );
+        r.on('error', reject);
+        r.end('{}');
+      });
+      const unknown = await fetch(`${url}/`, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'Nope.Op' },
+        body: '{}',
+      });
+      // Assess
+      expect(byHost.status).toBe(403);
+      expect(byHost.type).toBe('application/x-amz-json-1.1');
+      expect(unknown.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+      expect(((await unknown.json()) as { __type: string }).__type).toBe(
+        'MissingAuthenticationTokenException',
+      );
+    });
+
+    it('answers 404 UnknownOperationException for a signing name no service registered', async () => {
+      // Prepare
+      const { url } = await start();
+      // Act
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'x-amz-target': 'DynamoDB_20120810.GetItem',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=A/20261122/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
+        },
+        body: '{}',
+      });
+      // Assess
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { message: string }).message).toMatch(/dynamodb/);
     });
   });
 });
