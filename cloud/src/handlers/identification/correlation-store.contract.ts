@@ -30,7 +30,7 @@ export function describeCorrelationStoreContract(
     it('keeps the first copy when an opening is put twice', async () => {
       // Prepare
       await store.putOpening(ref('o1', 1000));
-      await store.claimOpening(ref('o1', 1000), noBadge);
+      await store.claimOpening(ref('o1', 1000), noBadge, 'o1');
       // Act
       const again = await store.putOpening(ref('o1', 1000));
       // Assess
@@ -60,11 +60,12 @@ export function describeCorrelationStoreContract(
       // Prepare
       await store.putOpening(ref('o2', 1000));
       // Act
-      const first = await store.claimOpening(ref('o2', 1000), identified);
-      const second = await store.claimOpening(ref('o2', 1000), noBadge);
+      const first = await store.claimOpening(ref('o2', 1000), identified, 'badge-key');
+      const second = await store.claimOpening(ref('o2', 1000), noBadge, 'check-key');
       // Assess
-      expect(first).toEqual(identified);
-      expect(second).toEqual(identified);
+      expect(first).toEqual({ resolution: identified, claimedBy: 'badge-key' });
+      expect(second).toEqual({ resolution: identified, claimedBy: 'badge-key' });
+      expect(await store.getOpening(ref('o2', 1000))).toMatchObject({ claimedBy: 'badge-key', done: false });
     });
 
     it('lists only openings not done, in the range', async () => {
@@ -72,7 +73,7 @@ export function describeCorrelationStoreContract(
       await store.putOpening(ref('o3', 1000));
       await store.putOpening(ref('o4', 2000));
       await store.putOpening(ref('o5', 9000));
-      await store.claimOpening(ref('o3', 1000), noBadge);
+      await store.claimOpening(ref('o3', 1000), noBadge, 'o3');
       await store.markDone(ref('o3', 1000));
       // Act
       const open = await store.findOpenOpenings('door-1', 0, 5000);

@@ -17,8 +17,15 @@ export interface OpeningRef {
 export interface Opening extends OpeningRef {
   /** Set once, by the first resolver to claim the opening. */
   resolution?: Resolution;
+  /** The key of the event whose handling claimed it: only that handling (or its retry) emits. */
+  claimedBy?: string;
   /** True once the resolution's events and commands went out. */
   done: boolean;
+}
+
+export interface Claim {
+  resolution: Resolution;
+  claimedBy: string;
 }
 
 export interface BadgeRead {
@@ -43,8 +50,8 @@ export interface CorrelationStore {
   findBadgeReads(thingName: string, fromMs: number, toMs: number): Promise<BadgeRead[]>;
   /** Openings at a door in the range that are not done yet, oldest first. */
   findOpenOpenings(thingName: string, fromMs: number, toMs: number): Promise<Opening[]>;
-  /** Set the resolution unless one is set; returns the one that stands. */
-  claimOpening(ref: OpeningRef, resolution: Resolution): Promise<Resolution>;
+  /** Set the resolution and claimant unless one is set; returns the pair that stands. */
+  claimOpening(ref: OpeningRef, resolution: Resolution, claimant: string): Promise<Claim>;
   markDone(ref: OpeningRef): Promise<void>;
   /** Drop records older than this (DynamoDB's TTL does it on AWS). Returns how many. */
   purgeBefore(atMs: number): Promise<number>;
@@ -85,11 +92,14 @@ export class MemoryCorrelationStore implements CorrelationStore {
       .map((o) => structuredClone(o));
   }
 
-  async claimOpening(ref: OpeningRef, resolution: Resolution): Promise<Resolution> {
+  async claimOpening(ref: OpeningRef, resolution: Resolution, claimant: string): Promise<Claim> {
     const o = this.#openings.get(ref.key);
     if (!o) throw new Error(`no opening ${ref.key} to claim`);
-    o.resolution ??= structuredClone(resolution);
-    return structuredClone(o.resolution);
+    if (!o.resolution) {
+      o.resolution = structuredClone(resolution);
+      o.claimedBy = claimant;
+    }
+    return { resolution: structuredClone(o.resolution), claimedBy: o.claimedBy! };
   }
 
   async markDone(ref: OpeningRef): Promise<void> {

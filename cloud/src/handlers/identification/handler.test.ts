@@ -181,6 +181,20 @@ describe('Function: createIdentificationHandler', () => {
     });
   });
 
+  it('emits one result when the badge read and the opening are handled at the same time', async () => {
+    // Prepare
+    const handler = makeHandler();
+    // Act
+    await Promise.all([
+      handler(sqsOf(badgeRead('door-1', T(0), ALICE)), lambdaContext()),
+      handler(sqsOf(opened('door-1', T(1))), lambdaContext()),
+    ]);
+    now += 10_000;
+    await handler(sqsOf(...delays.take()), lambdaContext());
+    // Assess
+    expect(aws.entries.map((e) => e.DetailType)).toEqual([DetailType.EntryIdentified]);
+  });
+
   it('emits Identification Failed when the directory lookup keeps failing', async () => {
     // Prepare
     const handler = makeHandler({

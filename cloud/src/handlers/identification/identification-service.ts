@@ -105,7 +105,9 @@ export class IdentificationService {
     };
     const opening = await this.#p.correlations.putOpening(ref);
     const result = await this.#tryResolve(opening, event, false);
-    if (result) return { action: 'resolved', openings: [{ key: ref.key, result }] };
+    if (result?.emitted) return { action: 'resolved', openings: [{ key: ref.key, result: result.kind }] };
+    // Not settled here (no badge yet, or another handling claimed it): the check is the
+    // safety net that settles it once the window has passed.
     const dueAtMs = this.#p.now() + this.#windowMs;
     await this.#p.delayQueue.send(this.#checkMessage(event, ref, dueAtMs), this.#s.windowSeconds);
     return { action: 'pending', checkDueAt: new Date(dueAtMs).toISOString() };
@@ -130,7 +132,7 @@ export class IdentificationService {
     const openings: Array<{ key: string; result: Resolution['kind'] }> = [];
     for (const opening of open) {
       const result = await this.#tryResolve(opening, event, false);
-      if (result) openings.push({ key: opening.key, result });
+      if (result?.emitted) openings.push({ key: opening.key, result: result.kind });
     }
     return openings.length > 0 ? { action: 'resolved', openings } : { action: 'recorded' };
   }
@@ -157,32 +159,41 @@ export class IdentificationService {
     if (!opening) return { action: 'ignored', why: 'opening no longer stored' };
     if (opening.done) return { action: 'ignored', why: 'opening already resolved' };
     const result = await this.#tryResolve(opening, event, true);
-    return { action: 'resolved', openings: [{ key: ref.key, result: result! }] };
+    return { action: 'resolved', openings: [{ key: ref.key, result: result!.kind }] };
   }
 
-  /** Settle an opening if it can be; `final` means the window has passed. */
+  /**
+   * Settle an opening if it can be; `final` means the window has passed. Only the handling
+   * that claimed the opening emits (its retry too), so racing resolvers emit once; the
+   * final check emits whatever is still not done, as the safety net.
+   */
   async #tryResolve(
     opening: Opening,
     cause: KeyedBusEvent,
     final: boolean,
-  ): Promise<Resolution['kind'] | undefined> {
-    if (opening.done) return opening.resolution?.kind;
-    let resolution = opening.resolution;
-    if (!resolution) {
+  ): Promise<{ kind: Resolution['kind']; emitted: boolean } | undefined> {
+    if (opening.done) return opening.resolution && { kind: opening.resolution.kind, emitted: false };
+    const me = cause.detail.metadata['idempotency-key'];
+    let claim = opening.resolution
+      ? { resolution: opening.resolution, claimedBy: opening.claimedBy ?? '' }
+      : undefined;
+    if (!claim) {
       const reads = await this.#p.correlations.findBadgeReads(
         opening.thingName,
         opening.atMs - this.#windowMs,
         opening.atMs + this.#windowMs,
       );
       const badge = closest(reads, opening.atMs);
+      let resolution: Resolution;
       if (badge) resolution = await this.#decide(opening, badge);
       else if (final) resolution = { kind: 'unidentified', reason: UnidentifiedReason.NoBadge };
       else return undefined;
-      resolution = await this.#p.correlations.claimOpening(opening, resolution);
+      claim = await this.#p.correlations.claimOpening(opening, resolution, me);
     }
-    await this.#emit(opening, resolution, cause);
+    if (claim.claimedBy !== me && !final) return { kind: claim.resolution.kind, emitted: false };
+    await this.#emit(opening, claim.resolution, cause);
     await this.#p.correlations.markDone(opening);
-    return resolution.kind;
+    return { kind: claim.resolution.kind, emitted: true };
   }
 
   async #decide(opening: Opening, badge: BadgeRead): Promise<Resolution> {

@@ -1,11 +1,19 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { BadgeRead, CorrelationStore, Opening, OpeningRef, Resolution } from './correlation-store.js';
+import type {
+  BadgeRead,
+  Claim,
+  CorrelationStore,
+  Opening,
+  OpeningRef,
+  Resolution,
+} from './correlation-store.js';
 
 interface OpeningRow {
   key: string;
   thing: string;
   at_ms: number;
   resolution: string | null;
+  claimed_by: string | null;
   done: number;
 }
 
@@ -19,7 +27,7 @@ export class SqliteCorrelationStore implements CorrelationStore {
     { key: string; thing: string; at_ms: number; badge_ref: string }
   >;
   readonly #open: Statement<[string, number, number], OpeningRow>;
-  readonly #claim: Statement<[string, string]>;
+  readonly #claim: Statement<[string, string, string]>;
   readonly #done: Statement<[string]>;
   readonly #purgeOpenings: Statement<[number]>;
   readonly #purgeReads: Statement<[number]>;
@@ -27,7 +35,7 @@ export class SqliteCorrelationStore implements CorrelationStore {
   constructor(db: Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS identification_openings (
         key TEXT PRIMARY KEY, thing TEXT NOT NULL, at_ms INTEGER NOT NULL,
-        resolution TEXT, done INTEGER NOT NULL DEFAULT 0);
+        resolution TEXT, claimed_by TEXT, done INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX IF NOT EXISTS identification_openings_door ON identification_openings (thing, at_ms);
       CREATE TABLE IF NOT EXISTS identification_badge_reads (
         key TEXT PRIMARY KEY, thing TEXT NOT NULL, at_ms INTEGER NOT NULL, badge_ref TEXT NOT NULL);
@@ -47,7 +55,7 @@ export class SqliteCorrelationStore implements CorrelationStore {
     );
     // The conditional write: only the first resolution sticks.
     this.#claim = db.prepare(
-      'UPDATE identification_openings SET resolution = ? WHERE key = ? AND resolution IS NULL',
+      'UPDATE identification_openings SET resolution = ?, claimed_by = ? WHERE key = ? AND resolution IS NULL',
     );
     this.#done = db.prepare('UPDATE identification_openings SET done = 1 WHERE key = ?');
     this.#purgeOpenings = db.prepare('DELETE FROM identification_openings WHERE at_ms < ?');
@@ -78,11 +86,11 @@ export class SqliteCorrelationStore implements CorrelationStore {
     return this.#open.all(thingName, fromMs, toMs).map(toOpening);
   }
 
-  async claimOpening(ref: OpeningRef, resolution: Resolution): Promise<Resolution> {
-    this.#claim.run(JSON.stringify(resolution), ref.key);
+  async claimOpening(ref: OpeningRef, resolution: Resolution, claimant: string): Promise<Claim> {
+    this.#claim.run(JSON.stringify(resolution), claimant, ref.key);
     const row = this.#getOpening.get(ref.key);
     if (!row?.resolution) throw new Error(`no opening ${ref.key} to claim`);
-    return JSON.parse(row.resolution) as Resolution;
+    return { resolution: JSON.parse(row.resolution) as Resolution, claimedBy: row.claimed_by ?? '' };
   }
 
   async markDone(ref: OpeningRef): Promise<void> {
@@ -97,5 +105,6 @@ export class SqliteCorrelationStore implements CorrelationStore {
 function toOpening(row: OpeningRow): Opening {
   const opening: Opening = { key: row.key, thingName: row.thing, atMs: row.at_ms, done: row.done === 1 };
   if (row.resolution !== null) opening.resolution = JSON.parse(row.resolution) as Resolution;
+  if (row.claimed_by !== null) opening.claimedBy = row.claimed_by;
   return opening;
 }

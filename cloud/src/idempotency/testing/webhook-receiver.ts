@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 /** A test HTTP server that records webhook deliveries; `status` sets what it answers. */
 export interface WebhookReceiver {
   url: string;
-  calls: Array<{ headers: IncomingHttpHeaders; body: string }>;
+  calls: Array<{ headers: IncomingHttpHeaders; body: string; answered: number }>;
   /** Answer with this status (default 200); 0 destroys the socket without an answer. */
   status: number;
   close(): Promise<void>;
@@ -16,7 +16,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      state.calls.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      state.calls.push({
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        answered: state.status,
+      });
       if (state.status === 0) {
         req.socket.destroy();
         return;
