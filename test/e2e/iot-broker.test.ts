@@ -234,6 +234,29 @@ describe('Class: IotBroker', () => {
     });
   });
 
+  describe('Method: setConnectionCheck', () => {
+    it('refuses a connection the registry check refuses, with its reason', async () => {
+      // Prepare
+      broker.setConnectionCheck(async (info) =>
+        info.clientId === 'door-revoked' ? 'certificate is REVOKED' : undefined,
+      );
+
+      // Act
+      const refused = await connect(tcp.url, { clientId: 'door-revoked' }).catch((e: Error) => e);
+      const allowed = await door('door-active');
+      broker.setConnectionCheck(undefined);
+
+      // Assess
+      expect(refused).toBeInstanceOf(Error);
+      expect(refusals.at(-1)).toMatchObject({
+        action: 'connect',
+        clientId: 'door-revoked',
+        reason: 'certificate is REVOKED',
+      });
+      expect(allowed.connected).toBe(true);
+    });
+  });
+
   describe('Method: handle (mTLS)', () => {
     it('connects a door whose client id is its certificate CN, and reports the certificate id', async () => {
       // Prepare

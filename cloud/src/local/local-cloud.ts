@@ -13,7 +13,7 @@ import { Dashboard } from './dashboard/dashboard.js';
 import type { DashboardSignal } from './dashboard/types.js';
 import { EventBusService, eventsApi } from './events/index.js';
 import { type HttpRouteHandler, LocalHttpServer } from './http/http-server.js';
-import { IotBroker, type TopicHandler } from './iot/broker.js';
+import { type ConnectionInfo, IotBroker, type Refusal, type TopicHandler } from './iot/broker.js';
 import { LocalCa } from './iot/ca.js';
 import { lambdaAction } from './iot/lambda-action.js';
 import { SqliteLifecycleVersionStore } from './iot/lifecycle-store.js';
@@ -253,6 +253,16 @@ export class LocalCloud {
     return this.broker.onMessage(filter, handler);
   }
 
+  /**
+   * The provisioning registry's hook: refuse connections whose certificate is not active.
+   * Return a reason to refuse; undefined lets the connection in.
+   */
+  setConnectionCheck(
+    check: ((info: ConnectionInfo & { clientId: string }) => Promise<string | undefined>) | undefined,
+  ): void {
+    this.broker.setConnectionCheck(check);
+  }
+
   /** Every event on the project's bus (the dashboard rule's sink). Returns the remover. */
   subscribeBus(listener: (event: BusEvent) => void): () => void {
     this.#busListeners.add(listener);
@@ -332,6 +342,7 @@ export class LocalCloud {
     broker.on('disconnected', (e: { clientId: string }) =>
       this.#signal({ kind: 'presence', thingName: e.clientId, connected: false }),
     );
+    broker.on('refused', (r: Refusal) => this.#signal({ kind: 'error', reason: `mqtt-${r.action}-refused` }));
     rules.start(broker);
     this.#closers.push(async () => {
       await broker.stop();

@@ -104,6 +104,7 @@ export class IotBroker extends EventEmitter {
   };
   #aedes: Aedes | undefined;
   #stopping = false;
+  #connectionCheck: IotBrokerOptions['authorizeConnection'];
 
   constructor(options: IotBrokerOptions) {
     super();
@@ -111,6 +112,15 @@ export class IotBroker extends EventEmitter {
     this.#now = options.now ?? Date.now;
     this.#newSessionId = options.newSessionId ?? (() => randomUUID().replaceAll('-', ''));
     this.#versions = options.versions ?? new MemoryLifecycleVersionStore();
+    this.#connectionCheck = options.authorizeConnection;
+  }
+
+  /**
+   * Set (or clear) the extra check at connect, e.g. the provisioning registry once it has
+   * started: a certificate that is not ACTIVE is refused as IoT Core refuses it.
+   */
+  setConnectionCheck(check: IotBrokerOptions['authorizeConnection']): void {
+    this.#connectionCheck = check;
   }
 
   /** Refusals so far, by kind. */
@@ -231,8 +241,7 @@ export class IotBroker extends EventEmitter {
       done(Object.assign(new Error(reason), { returnCode: 5 }), null);
     };
     if (!decision.allow) return refuse(decision.reason);
-    const extra =
-      this.#opts.authorizeConnection?.({ ...info, clientId: client.id }) ?? Promise.resolve(undefined);
+    const extra = this.#connectionCheck?.({ ...info, clientId: client.id }) ?? Promise.resolve(undefined);
     extra.then(
       (reason) => {
         if (reason !== undefined) return refuse(reason);
