@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -159,17 +159,27 @@ describe('Function: installService', () => {
     expect(() => statSync(unitDir)).toThrow();
   });
 
-  it('says how to fix a unit folder it may not write', () => {
-    // Prepare
-    const unitDir = join(dir, 'locked');
-    mkdirSync(unitDir);
-    chmodSync(unitDir, 0o500);
+  it('names the unit path it could not write', () => {
+    // Prepare: a folder path through a plain file fails for root too (ENOTDIR).
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, '');
+    const unitDir = join(blocker, 'units');
     // Act
     const act = () => installService({ configPath: join(dir, 'missing.json'), unitDir, env: {} });
-    // Assess: root ignores the mode, so only check when not running as root.
-    if (process.getuid?.() === 0) expect(act).not.toThrow();
-    else expect(act).toThrow(UnitWriteError);
-    chmodSync(unitDir, 0o700);
+    // Assess
+    expect(act).toThrow(UnitWriteError);
+    expect(act).toThrow(`cannot write ${join(unitDir, UNIT_NAME)}: ENOTDIR`);
+  });
+
+  it('tells to use sudo when permission is denied', () => {
+    // Prepare + Act
+    const error = new UnitWriteError('/etc/systemd/system/x.service', {
+      cause: Object.assign(new Error('EACCES'), { code: 'EACCES' }),
+    });
+    // Assess
+    expect(error.message).toBe(
+      'cannot write /etc/systemd/system/x.service: permission denied (run with sudo, or pass --unit-dir)',
+    );
   });
 });
 

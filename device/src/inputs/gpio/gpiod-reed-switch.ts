@@ -128,6 +128,11 @@ export class GpiodReedSwitch implements DoorSensor {
     });
     child.on('error', (cause) => {
       this.input.error(new GpiodToolError(`gpiomon cannot run: ${cause.message}`, 'gpiomon', { cause }));
+      // A process that never started emits no 'exit': retry from here instead.
+      if (child.pid === undefined && this.child === child && this.running) {
+        this.child = undefined;
+        this.scheduleRestart();
+      }
     });
     child.on('exit', (code, signal) => {
       lines.close();
