@@ -268,11 +268,16 @@ describe('EventBridge API over the local endpoint', () => {
     const no = await client.send(
       new TestEventPatternCommand({ EventPattern: '{"source":["b"]}', Event: event }),
     );
+    const partial = await client
+      .send(new TestEventPatternCommand({ EventPattern: '{"source":["a"]}', Event: '{"source":"a"}' }))
+      .catch((e: unknown) => e);
     const del = await client.send(new DeleteRuleCommand({ Name: 'r' })).catch((e: unknown) => e);
     const targets = await client.send(new ListTargetsByRuleCommand({ Rule: 'r' }));
     // Assess
     expect(yes.Result).toBe(true);
     expect(no.Result).toBe(false);
+    expect((partial as Error).name).toBe('ValidationException');
+    expect((partial as Error).message).toMatch(/missing field\(s\) id, account/);
     expect((del as Error).name).toBe('ValidationException');
     expect((del as Error).message).toBe("Rule can't be deleted since it has targets.");
     expect(targets.Targets?.[0]).toMatchObject({
@@ -453,5 +458,57 @@ describe('EventBridge API over the local endpoint', () => {
     // Assess
     expect(opens.EventCount).toBe(2);
     expect(all.EventCount).toBe(3);
+  });
+
+  it('retries an HTTP target on 503 and dead-letters a 400 at once, as API destinations do', async () => {
+    // Prepare
+    const { client, queues } = await startStack();
+    const statuses: number[] = [];
+    let unavailable = 1;
+    const http = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const status = req.url === '/bad' ? 400 : unavailable-- > 0 ? 503 : 200;
+        statuses.push(status);
+        res.statusCode = status;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    cleanup.push(() => new Promise<void>((r) => http.close(() => r())));
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    queues.createQueue('http-dlq');
+    const dlq = `arn:aws:sqs:${REGION}:${ACCOUNT}:http-dlq`;
+    await client.send(
+      new PutRuleCommand({
+        Name: 'h',
+        EventBusName: 'smartdoor',
+        EventPattern: '{"source":["smartdoor.device"]}',
+      }),
+    );
+    await client.send(
+      new PutTargetsCommand({
+        Rule: 'h',
+        EventBusName: 'smartdoor',
+        Targets: [
+          { Id: 'flaky', Arn: `${base}/flaky`, DeadLetterConfig: { Arn: dlq } },
+          { Id: 'bad', Arn: `${base}/bad`, DeadLetterConfig: { Arn: dlq } },
+        ],
+      }),
+    );
+    // Act
+    await client.send(new PutEventsCommand({ Entries: [entry({ state: 'open' })] }));
+    await waitFor(() =>
+      statuses.filter((s) => s === 200).length === 1 && queues.depth('http-dlq').visible === 1
+        ? true
+        : undefined,
+    );
+    // Assess
+    expect(statuses.sort()).toEqual([200, 400, 503]);
+    expect(queues.peek('http-dlq')[0]?.attributes).toMatchObject({
+      ERROR_CODE: 'HTTP400',
+      TARGET_ARN: `${base}/bad`,
+      RETRY_ATTEMPTS: '0',
+    });
   });
 });

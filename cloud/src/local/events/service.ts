@@ -267,9 +267,16 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     } catch (cause) {
       throw new EventsValidationError('Parameter Event is not valid: it is not JSON.', { cause });
     }
-    if (event === null || typeof event !== 'object')
-      throw new EventsValidationError('Parameter Event is not valid.');
-    return matchesEventPattern(compileEventPattern(pattern), event);
+    // TestEventPattern wants a whole event (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html).
+    const missing = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'].filter(
+      (f) => event === null || typeof event !== 'object' || !(f in event),
+    );
+    if (missing.length > 0) {
+      throw new EventsValidationError(
+        `Parameter Event is not valid. Reason: missing field(s) ${missing.join(', ')}.`,
+      );
+    }
+    return matchesEventPattern(compileEventPattern(pattern), event as object);
   }
 
   /**
