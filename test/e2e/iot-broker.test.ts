@@ -148,6 +148,23 @@ describe('Class: IotBroker', () => {
       expect(refusals.at(-1)!.reason).toContain(reason);
     });
 
+    it('disconnects a client publishing with QoS 2 and grants QoS 1 to a QoS 2 subscription', async () => {
+      // Prepare
+      const c = await door('door-qos');
+      const granted = await new Promise<Array<{ qos: number }>>((resolve, reject) =>
+        c.subscribe('smartdoor/door-qos/commands', { qos: 2 }, (err, g) => (err ? reject(err) : resolve(g))),
+      );
+
+      // Act
+      c.publish('smartdoor/door-qos/events', 'x', { qos: 2 });
+      await closed(c);
+
+      // Assess
+      expect(granted.map((g) => g.qos)).toEqual([1]);
+      expect(refusals.at(-1)).toMatchObject({ action: 'limit', clientId: 'door-qos' });
+      expect(refusals.at(-1)!.reason).toContain('QoS 2');
+    });
+
     it('disconnects a client publishing to a reserved $aws topic other than its shadow, with AUTH_ERROR', async () => {
       // Prepare
       const c = await door('door-res');

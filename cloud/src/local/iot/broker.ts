@@ -180,7 +180,17 @@ export class IotBroker extends EventEmitter {
       return;
     }
     this.#infos.set(stream, info);
-    aedes.handle(stream);
+    const client = aedes.handle(stream) as Client & { _parser?: EventEmitter };
+    // IoT Core supports QoS 0 and 1 only: a QoS 2 subscription is granted QoS 1
+    // (https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-qos). aedes has
+    // no hook for the granted QoS, so the request is lowered as it is parsed, before aedes sees it.
+    client._parser?.prependListener(
+      'packet',
+      (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => {
+        if (packet.cmd !== 'subscribe') return;
+        for (const sub of packet.subscriptions ?? []) if (sub.qos === 2) sub.qos = 1;
+      },
+    );
   }
 
   /**
@@ -271,7 +281,10 @@ export class IotBroker extends EventEmitter {
    */
   #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
     if (!client) return null;
-    const limit = checkInboundPublish(packet.topic, packet.payload);
+    const limit =
+      packet.qos === 2
+        ? 'QoS 2 is not supported by IoT Core (QoS 0 and 1 only)'
+        : checkInboundPublish(packet.topic, packet.payload);
     if (limit !== undefined) {
       this.#mark(client, DisconnectReason.ClientError);
       this.#refuse({ action: 'limit', clientId: client.id, topic: packet.topic, reason: limit });
