@@ -167,7 +167,7 @@ describe('Class: AwsEndpoint', () => {
         body: '{}',
       });
       // Assess
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(400);
       expect(res.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
       expect(await res.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
     });
@@ -254,7 +254,7 @@ describe('Class: AwsEndpoint', () => {
       wrong.destroy();
       // Assess
       expect((err as Error).name).toBe('InvalidSignatureException');
-      expect((err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(403);
+      expect((err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(400);
     });
 
     it('refuses an unknown access key with UnrecognizedClientException', async () => {
@@ -270,6 +270,7 @@ describe('Class: AwsEndpoint', () => {
       other.destroy();
       // Assess
       expect((err as Error).name).toBe('UnrecognizedClientException');
+      expect((err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(403);
     });
 
     it('refuses a signature older than 15 minutes', async () => {
@@ -335,7 +336,7 @@ describe('Class: AwsEndpoint', () => {
         body: '{}',
       });
       // Assess
-      expect(byHost.status).toBe(403);
+      expect(byHost.status).toBe(400);
       expect(byHost.type).toBe('application/x-amz-json-1.1');
       expect(unknown.headers.get('content-type')).toBe('application/x-amz-json-1.1');
       expect(((await unknown.json()) as { __type: string }).__type).toBe(

@@ -23,7 +23,7 @@ export class AwsServiceError extends Error {
 export class MissingAuthenticationTokenError extends AwsServiceError {
   override name = 'MissingAuthenticationTokenError';
   constructor(message = 'Missing Authentication Token') {
-    super('MissingAuthenticationTokenException', message, 403);
+    super('MissingAuthenticationTokenException', message);
   }
 }
 
@@ -31,7 +31,7 @@ export class MissingAuthenticationTokenError extends AwsServiceError {
 export class InvalidSignatureError extends AwsServiceError {
   override name = 'InvalidSignatureError';
   constructor(code: 'InvalidSignatureException' | 'UnrecognizedClientException', message: string) {
-    super(code, message, 403);
+    super(code, message);
   }
 }
 
@@ -46,9 +46,13 @@ export class UnknownOperationError extends AwsServiceError {
 /**
  * Default HTTP status per error code for restJson1 services (IoT, IoT Data Plane
  * document these per operation: https://docs.aws.amazon.com/iot/latest/apireference/CommonErrors.html).
- * JSON protocols answer every client error with 400.
+ * JSON protocols answer every client error with 400 (DynamoDB, EventBridge: coral services).
  */
 const REST_STATUS: Record<string, number> = {
+  // Authentication failures: 403 on REST and query services, 400 (like every client error) on JSON ones.
+  MissingAuthenticationTokenException: 403,
+  InvalidSignatureException: 403,
+  UnrecognizedClientException: 403,
   ValidationException: 400,
   InvalidRequestException: 400,
   UnauthorizedException: 401,
@@ -70,6 +74,6 @@ const REST_STATUS: Record<string, number> = {
 /** The status an error gets on the wire for a protocol. */
 export function statusFor(protocol: AwsProtocol, err: AwsServiceError): number {
   if (err.status !== undefined) return err.status;
-  if (protocol === 'restJson1') return REST_STATUS[err.code] ?? 400;
+  if (protocol === 'restJson1' || protocol === 'awsQuery') return REST_STATUS[err.code] ?? 400;
   return 400;
 }

@@ -299,6 +299,8 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
         continue;
       }
       const busName = busNameOf(checked.busName);
+      // AWS has long answered success here and dropped the event (aws/aws-sdk#186, aws-cli#9186);
+      // the local bus fails the entry instead, so the mistake shows up before deploying.
       if (!this.store.getBus(busName)) {
         result.failedEntryCount++;
         result.entries.push({
