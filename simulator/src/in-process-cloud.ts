@@ -9,6 +9,9 @@ import type { DoorCredentials } from './fleet/virtual-door.js';
 import type { SimCloud } from './sim-cloud.js';
 
 const LOCAL_CLOUD_MODULE = '@smartdoor/cloud/local/local-cloud';
+const SUBSCRIBERS_MODULE = '@smartdoor/cloud/local/subscribers';
+/** Where the local cloud puts what it refuses: rule errors and invalid device events. */
+const ERROR_QUEUES = ['rule-errors', 'smartdoor-ingest-errors'];
 
 type LocalCloudModule = typeof import('@smartdoor/cloud/local/local-cloud');
 type LocalCloud = InstanceType<LocalCloudModule['LocalCloud']>;
@@ -32,7 +35,7 @@ export interface InProcessCloudOptions {
 /** Start the project's LocalCloud in this process (ports 0) and adapt it for the simulator. */
 export async function startInProcessCloud(
   options: InProcessCloudOptions = {},
-): Promise<SimCloud & { cloud: LocalCloud }> {
+): Promise<SimCloud & { cloud: LocalCloud; subscribersInstalled: boolean }> {
   let mod: LocalCloudModule;
   try {
     mod = (await import(LOCAL_CLOUD_MODULE)) as LocalCloudModule;
@@ -65,6 +68,7 @@ export async function startInProcessCloud(
     if (temp) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+  const subscribers = await installSubscribers(cloud);
   const port = Number(new URL(endpoints.mqtts).port);
   const sharedKey = options.sharedKey ?? true;
   const deliveries = new Set<string>(['smartdoor-identification', 'smartdoor-notification']);
@@ -100,9 +104,36 @@ export async function startInProcessCloud(
       await cloud.broker.start();
       return { port };
     },
+    errorQueueDepth() {
+      let n = 0;
+      for (const q of ERROR_QUEUES) {
+        const d = cloud.queues.depth(q);
+        n += d.visible + d.inFlight;
+      }
+      return n;
+    },
+    subscribersInstalled: subscribers !== undefined,
     async stop() {
+      subscribers?.stop();
       await cloud.stop();
       if (temp) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Register the identification and notification subscribers on the cloud, when that part
+ * has landed; without them the run still counts what reached the bus.
+ */
+async function installSubscribers(cloud: LocalCloud): Promise<{ stop(): void } | undefined> {
+  let mod: { installLocalSubscribers?: (c: LocalCloud) => Promise<{ stop(): void }> };
+  try {
+    mod = (await import(SUBSCRIBERS_MODULE)) as typeof mod;
+  } catch {
+    cloud.logger.warn(
+      'the subscribers (cloud/src/local/subscribers.ts) are not there yet: no subscriber results',
+    );
+    return undefined;
+  }
+  return mod.installLocalSubscribers?.(cloud);
 }

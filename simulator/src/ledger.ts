@@ -28,8 +28,12 @@ export interface RunSummary {
   duplicateEffects: number;
   /** Malformed payloads published (they must end in the error queue, not on the bus). */
   malformedSent: number;
+  /** Messages the cloud put in its error queues during the run (rule and ingest errors); null when unknown. */
+  rejected: number | null;
   /** Door edge to subscriber result, ms. */
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; samples: number };
+  /** Door edge to the broker's PUBACK, ms. */
+  ackLatencyMs: RunSummary['latencyMs'];
   /** Door edge to the event on the bus, ms. */
   ingestLatencyMs: { p50: number | null; p95: number | null; p99: number | null; samples: number };
   /** Connections the doors made (first connects and reconnects). */
@@ -53,6 +57,7 @@ export class RunLedger {
   private readonly resultKeys = new Set<string>();
   private readonly resultLatency: number[] = [];
   private readonly ingestLatency: number[] = [];
+  private readonly ackLatency: number[] = [];
   acknowledged = 0;
   duplicatesSent = 0;
   duplicatesSuppressed = 0;
@@ -60,6 +65,9 @@ export class RunLedger {
   malformedSent = 0;
   subscriberResults = 0;
   connects = 0;
+  rejected: number | null = null;
+  /** Events created before this time (epoch ms) stay out of the latency figures. */
+  measureFrom = 0;
 
   get createdCount(): number {
     return this.events.size;
@@ -70,11 +78,12 @@ export class RunLedger {
       this.events.set(key, { thingName, edgeAt, acked: false, ingested: 0, delivered: false });
   }
 
-  acked(key: string): void {
+  acked(key: string, at?: number): void {
     const e = this.events.get(key);
     if (e && !e.acked) {
       e.acked = true;
       this.acknowledged++;
+      if (at !== undefined && e.edgeAt >= this.measureFrom) this.ackLatency.push(at - e.edgeAt);
     }
   }
 
@@ -88,7 +97,7 @@ export class RunLedger {
       const e = this.events.get(key);
       if (!e) return;
       e.ingested++;
-      if (e.ingested === 1) this.ingestLatency.push(at - e.edgeAt);
+      if (e.ingested === 1 && e.edgeAt >= this.measureFrom) this.ingestLatency.push(at - e.edgeAt);
       else this.duplicatesSuppressed++;
       return;
     }
@@ -141,7 +150,9 @@ export class RunLedger {
       duplicatesSuppressed: this.duplicatesSuppressed,
       duplicateEffects: this.duplicateEffects,
       malformedSent: this.malformedSent,
+      rejected: this.rejected,
       latencyMs: percentiles(this.resultLatency),
+      ackLatencyMs: percentiles(this.ackLatency),
       ingestLatencyMs: percentiles(this.ingestLatency),
       connects: this.connects,
     };

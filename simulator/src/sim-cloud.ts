@@ -17,7 +17,7 @@ export interface SimCloud {
   subscribeDeliveries?(listener: (key: string, target: string) => void): () => void;
   /** Stop the broker for `downMs` and bring it back; resolves with its new port. */
   restartBroker?(downMs: number): Promise<{ port: number }>;
-  /** Messages in the error queue (malformed payloads end there). */
+  /** Messages in the error queues (malformed payloads end there). */
   errorQueueDepth?(): number;
   /** The dashboard URL, when the cloud serves one. */
   dashboardUrl?: string;

@@ -83,9 +83,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
         certFile: options.cert,
         keyFile: options.key,
       })
-    : await (await import('./in-process-cloud.js')).startInProcessCloud({
-        config: { logLevel: 'warn' },
-      });
+    : await (await import('./in-process-cloud.js')).startInProcessCloud();
   const progress = new ProgressDisplay({
     enabled: options.progress && !options.json && process.stderr.isTTY === true,
   });
@@ -130,8 +128,10 @@ export function formatSummary(s: RunSummary): string {
     ['duplicates sent / suppressed', `${s.duplicatesSent} / ${s.duplicatesSuppressed}`],
     ['duplicate effects', s.duplicateEffects],
     ['malformed payloads sent', s.malformedSent],
+    ['rejected to error queues', s.rejected ?? 'unknown'],
     ['connections', s.connects],
     ['latency edge → result', ms(s.latencyMs)],
+    ['latency edge → PUBACK', ms(s.ackLatencyMs)],
     ['latency edge → bus', ms(s.ingestLatencyMs)],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -66,6 +66,8 @@ export class Simulation {
   async start(): Promise<void> {
     const { cloud } = this.options;
     const random = new Random(this.options.seed);
+    // Nothing counts in the latency figures until the scenario starts (see run()).
+    this.ledger.measureFrom = Number.POSITIVE_INFINITY;
     this.proxy = new TcpProxy({ upstream: { host: cloud.broker.host, port: cloud.broker.port } });
     await this.proxy.start();
     if (cloud.subscribeBus) this.unsubscribe.push(cloud.subscribeBus((e, at) => this.ledger.busEvent(e, at)));
@@ -98,7 +100,7 @@ export class Simulation {
           random: random.fork(thingName),
           logger: this.logger,
           onCreated: (key, thing) => this.ledger.created(key, thing, Date.now()),
-          onAcked: (key) => this.ledger.acked(key),
+          onAcked: (key) => this.ledger.acked(key, Date.now()),
           onConnected: () => {
             this.ledger.connects++;
             if (!connectedOnce.has(i)) {
@@ -135,6 +137,10 @@ export class Simulation {
       );
     }
     const started = Date.now();
+    // Events made while the fleet connected (initial door states) waited for the TLS
+    // handshake: they count, but not in the latency figures.
+    this.ledger.measureFrom = started;
+    const errorsBefore = this.options.cloud.errorQueueDepth?.();
     const ticker = setInterval(
       () =>
         this.options.onProgress?.({
@@ -151,6 +157,10 @@ export class Simulation {
     } finally {
       clearInterval(ticker);
     }
+    this.ledger.duplicatesSent = this.doors.reduce((n, d) => n + (d?.transport.duplicatesSent ?? 0), 0);
+    const errorsAfter = this.options.cloud.errorQueueDepth?.();
+    this.ledger.rejected =
+      errorsBefore === undefined || errorsAfter === undefined ? null : errorsAfter - errorsBefore;
     return this.ledger.summary({
       scenario: plan.scenario.name,
       seed: this.options.seed,
