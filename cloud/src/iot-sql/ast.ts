@@ -65,3 +65,37 @@ export interface IotSqlStatement extends SelectQuery {
   /** The FROM topic filter; undefined for a Basic Ingest-only rule. */
   from?: string;
 }
+
+/** The sub-expressions of a node, for walking the tree. */
+export function childrenOf(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'member':
+      return [e.object];
+    case 'index':
+      return [e.object, e.index];
+    case 'cast':
+      return [e.value];
+    case 'unary':
+      return [e.operand];
+    case 'binary':
+      return [e.left, e.right];
+    case 'case':
+      return [
+        e.subject,
+        ...e.whens.flatMap((w) => [w.when, w.result]),
+        ...(e.otherwise ? [e.otherwise] : []),
+      ];
+    case 'array':
+      return e.items;
+    case 'object':
+      return e.entries.map((entry) => entry.value);
+    case 'subquery': {
+      const q = e.query;
+      return [...q.items.map((i) => i.expr), ...(q.where ? [q.where] : []), q.from];
+    }
+    case 'call':
+      return e.args;
+    default:
+      return [];
+  }
+}

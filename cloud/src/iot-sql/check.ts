@@ -1,4 +1,4 @@
-import type { Expr, IotSqlStatement, SelectQuery } from './ast.js';
+import { childrenOf, type Expr, type IotSqlStatement, type SelectQuery } from './ast.js';
 import { IotSqlCheckError } from './errors.js';
 import { AWS_ONLY_FUNCTIONS, FUNCTIONS } from './functions.js';
 
@@ -14,40 +14,6 @@ export function checkIotSql(stmt: IotSqlStatement): void {
 function checkQuery(q: SelectQuery): void {
   for (const item of q.items) checkExpr(item.expr);
   if (q.where) checkExpr(q.where);
-}
-
-/** The sub-expressions of a node, for walking the tree. */
-export function childrenOf(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'member':
-      return [e.object];
-    case 'index':
-      return [e.object, e.index];
-    case 'cast':
-      return [e.value];
-    case 'unary':
-      return [e.operand];
-    case 'binary':
-      return [e.left, e.right];
-    case 'case':
-      return [
-        e.subject,
-        ...e.whens.flatMap((w) => [w.when, w.result]),
-        ...(e.otherwise ? [e.otherwise] : []),
-      ];
-    case 'array':
-      return e.items;
-    case 'object':
-      return e.entries.map((entry) => entry.value);
-    case 'subquery': {
-      const q = e.query;
-      return [...q.items.map((i) => i.expr), ...(q.where ? [q.where] : []), q.from];
-    }
-    case 'call':
-      return e.args;
-    default:
-      return [];
-  }
 }
 
 function checkExpr(e: Expr): void {
@@ -76,12 +42,7 @@ function checkCall(e: Extract<Expr, { kind: 'call' }>): void {
   }
   const n = e.args.length;
   if (n < def.min || n > def.max) {
-    const want =
-      def.min === def.max
-        ? `${def.min}`
-        : def.max === Number.POSITIVE_INFINITY
-          ? `at least ${def.min}`
-          : `${def.min} to ${def.max}`;
+    const want = def.min === def.max ? `${def.min}` : `${def.min} to ${def.max}`;
     throw new IotSqlCheckError(
       e.pos,
       `${e.name}() takes ${want} argument${want === '1' ? '' : 's'}, got ${n}`,

@@ -204,7 +204,11 @@ function setPath(out: SqlObject, path: string[], v: SqlValue): void {
   target[path[path.length - 1]!] = v;
 }
 
-export function compileSelect(q: SelectQuery): CompiledSelect {
+/**
+ * `nested`: inside a nested object query, `SELECT *, ...` over an element that is not an
+ * object yields Undefined (the element is skipped) instead of failing the rule.
+ */
+export function compileSelect(q: SelectQuery, nested = false): CompiledSelect {
   const where = q.where ? compileExpr(q.where) : undefined;
   if (q.value) {
     const value = compileExpr(q.items[0]!.expr);
@@ -225,6 +229,7 @@ export function compileSelect(q: SelectQuery): CompiledSelect {
         const v = item.value(env, doc);
         if (item.star) {
           if (!isObject(v)) {
+            if (nested) return undefined;
             throw new IotSqlEvaluationError(
               'SELECT *, ... needs a JSON object payload to add the other items to',
             );
@@ -247,29 +252,20 @@ export function compileSelect(q: SelectQuery): CompiledSelect {
  */
 function compileNested(q: NestedQuery): Compiled {
   const from = compileExpr(q.from);
-  const select = compileSelect(q);
+  const select = compileSelect(q, true);
   const passes = (env: Env, doc: SqlValue) => !select.where || toBoolean(select.where(env, doc)) === true;
-  const projectOne = (env: Env, doc: SqlValue): SqlValue => {
-    try {
-      return select.project(env, doc);
-    } catch (error) {
-      // Inside a nested query, an element that is not an object simply yields nothing.
-      if (error instanceof IotSqlEvaluationError) return undefined;
-      throw error;
-    }
-  };
   return (env, doc) => {
     const source = from(env, doc);
     if (Array.isArray(source)) {
       const out: SqlValue[] = [];
       for (const element of source) {
         if (!passes(env, element)) continue;
-        const v = projectOne(env, element);
+        const v = select.project(env, element);
         if (storable(v)) out.push(v);
       }
       return out;
     }
-    if (isObject(source)) return passes(env, source) ? projectOne(env, source) : undefined;
+    if (isObject(source)) return passes(env, source) ? select.project(env, source) : undefined;
     return undefined;
   };
 }

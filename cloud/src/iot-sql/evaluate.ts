@@ -37,11 +37,19 @@ export function compileIotSql(sql: string): CompiledIotSql {
 const NOT_PARSED: unique symbol = Symbol('not parsed');
 const EMPTY = Buffer.alloc(0);
 
+const HUGE_EXPONENT = /[eE][+-]?\d{3}/;
+
+function finiteOnly(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? undefined : value;
+}
+
 /** The payload as IoT SQL sees it: JSON when it parses as JSON, else the raw bytes. */
 function parsePayload(payload: Uint8Array): SqlValue {
   const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
   try {
-    return JSON.parse(text) as SqlValue;
+    // A number beyond double range (1E999; IoT Core's Decimal goes to 9.999E999) has no
+    // value here: it is left out, as Undefined. Only texts with 3-digit exponents pay for the check.
+    return (HUGE_EXPONENT.test(text) ? JSON.parse(text, finiteOnly) : JSON.parse(text)) as SqlValue;
   } catch {
     return payload;
   }
@@ -87,8 +95,18 @@ export function evaluateIotSql(
     },
   };
   const { select } = rule;
-  if (select.where && toBoolean(select.where(env, ROOT)) !== true) return { fired: false, reason: 'where' };
-  return output(select.project(env, ROOT), rule.statement.value);
+  try {
+    if (select.where && toBoolean(select.where(env, ROOT)) !== true) return { fired: false, reason: 'where' };
+    return output(select.project(env, ROOT), rule.statement.value);
+  } catch (error) {
+    // A payload nested deeper than the call stack allows (possible within 128 KB) fails the rule, not the process.
+    if (error instanceof RangeError) {
+      throw new IotSqlEvaluationError(`the message is too deeply nested to evaluate (${error.message})`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /**

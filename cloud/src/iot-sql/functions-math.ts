@@ -42,7 +42,9 @@ function bitwise(f: (x: bigint, y: bigint) => bigint) {
       const x = toInt(a);
       const y = toInt(b);
       if (x === undefined || y === undefined) return undefined;
-      return Number(f(BigInt(x), BigInt(y)));
+      const r = Number(f(BigInt(x), BigInt(y)));
+      // Bits past the double range round to Infinity, which is no value.
+      return Number.isFinite(r) ? r : undefined;
     },
   };
 }

@@ -98,7 +98,7 @@ function concat(args: SqlValue[]): SqlValue {
     const out: SqlValue[] = [];
     for (const a of args) {
       if (Array.isArray(a)) out.push(...a);
-      else if (a !== undefined) out.push(a);
+      else if (a !== undefined && !(a instanceof Uint8Array)) out.push(a);
     }
     return out;
   }

@@ -93,10 +93,9 @@ function fieldsAt(millisUtc: number, zone: string): Fields | undefined {
 }
 
 function zoneName(f: Fields, long: boolean): string {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: f.zone, timeZoneName: long ? 'long' : 'short' })
+  return new Intl.DateTimeFormat('en-US', { timeZone: f.zone, timeZoneName: long ? 'long' : 'short' })
     .formatToParts(new Date(f.millisUtc))
-    .find((p) => p.type === 'timeZoneName')?.value;
-  return name ?? f.zone;
+    .find((p) => p.type === 'timeZoneName')!.value;
 }
 
 function pad(n: number, width: number): string {

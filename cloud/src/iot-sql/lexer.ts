@@ -95,7 +95,11 @@ function readNumber(sql: string, start: number, tokens: Token[]): number {
   if (j < sql.length && isIdentStart(sql[j]!)) {
     throw new IotSqlSyntaxError(j + 1, `unexpected ${JSON.stringify(sql[j])} right after a number`);
   }
-  tokens.push({ type: 'number', text: sql.slice(start, j), pos: start + 1 });
+  const text = sql.slice(start, j);
+  if (!Number.isFinite(Number(text))) {
+    throw new IotSqlSyntaxError(start + 1, `the number ${text} is out of range (beyond double precision)`);
+  }
+  tokens.push({ type: 'number', text, pos: start + 1 });
   return j;
 }
 

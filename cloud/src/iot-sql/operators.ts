@@ -49,8 +49,7 @@ function plus(a: SqlValue, b: SqlValue): SqlValue {
     const y = toSqlString(b);
     return x === undefined || y === undefined ? undefined : x + y;
   }
-  if (isNumber(a) && isNumber(b))
-    return Number.isInteger(a) && Number.isInteger(b) ? a + b : decimalResult(a + b);
+  if (isNumber(a) && isNumber(b)) return decimalResult(a + b);
   return undefined;
 }
 
@@ -66,16 +65,16 @@ function arithmetic(op: '-' | '*' | '/' | '%'): BinaryFn {
     const ints = Number.isInteger(x) && Number.isInteger(y) && typeof a === 'number' && typeof b === 'number';
     switch (op) {
       case '-':
-        return ints ? x - y : decimalResult(x - y);
+        return decimalResult(x - y);
       case '*':
-        return ints ? x * y + 0 : decimalResult(x * y);
+        return decimalResult(x * y);
       case '/':
         // Division by zero raises in IoT Core's decimal arithmetic; the value is Undefined here.
         if (y === 0) return undefined;
-        return ints ? Math.trunc(x / y) + 0 : decimalResult(x / y, 16);
+        return ints ? decimalResult(Math.trunc(x / y)) : decimalResult(x / y, 16);
       default:
         if (y === 0) return undefined;
-        return ints ? (x % y) + 0 : decimalResult(x % y);
+        return decimalResult(x % y);
     }
   };
 }

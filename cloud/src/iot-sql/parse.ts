@@ -1,11 +1,12 @@
-import type {
-  BinaryOp,
-  CastType,
-  Expr,
-  IotSqlStatement,
-  NestedQuery,
-  SelectItem,
-  SelectQuery,
+import {
+  type BinaryOp,
+  type CastType,
+  childrenOf,
+  type Expr,
+  type IotSqlStatement,
+  type NestedQuery,
+  type SelectItem,
+  type SelectQuery,
 } from './ast.js';
 import { IotSqlSyntaxError } from './errors.js';
 import { type Token, tokenize } from './lexer.js';
@@ -66,8 +67,25 @@ export function parseIotSql(sql: string): IotSqlStatement {
   return p.statement();
 }
 
+/** Deeper nesting than this is refused rather than risking the call stack (parser, compiler, evaluator). */
+const MAX_DEPTH = 200;
+const MAX_HEIGHT = 1000;
+
+/** The first node found deeper than `limit` in the tree, found without recursion. */
+function deepestBeyond(stmt: IotSqlStatement, limit: number): Expr | undefined {
+  const stack: { e: Expr; depth: number }[] = [];
+  for (const item of stmt.items) stack.push({ e: item.expr, depth: 1 });
+  if (stmt.where) stack.push({ e: stmt.where, depth: 1 });
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    if (top.depth > limit) return top.e;
+    for (const child of childrenOf(top.e)) stack.push({ e: child, depth: top.depth + 1 });
+  }
+  return undefined;
+}
+
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(
     private readonly sql: string,
     private readonly tokens: Token[],
@@ -90,7 +108,11 @@ class Parser {
     const where = this.acceptWord('WHERE') ? this.expr() : undefined;
     const end = this.peek();
     if (end.type !== 'eof') this.fail(end, 'expected the end of the statement');
-    return { ...select, sql: this.sql, from, ...(where ? { where } : {}) };
+    const statement: IotSqlStatement = { ...select, sql: this.sql, from, ...(where ? { where } : {}) };
+    const tooDeep = deepestBeyond(statement, MAX_HEIGHT);
+    if (tooDeep)
+      throw new IotSqlSyntaxError(tooDeep.pos, `the expression nests deeper than ${MAX_HEIGHT} levels`);
+    return statement;
   }
 
   /** `SELECT [VALUE] item, ...`; FROM and WHERE are read by the caller. */
@@ -142,7 +164,12 @@ class Parser {
   }
 
   expr(): Expr {
-    return this.or();
+    if (++this.depth > MAX_DEPTH) this.fail(this.peek(), `expressions nest deeper than ${MAX_DEPTH} levels`);
+    try {
+      return this.or();
+    } finally {
+      this.depth--;
+    }
   }
 
   private or(): Expr {
@@ -162,9 +189,12 @@ class Parser {
   }
 
   private not(): Expr {
-    const t = this.peek();
-    if (this.acceptWord('NOT')) return { kind: 'unary', pos: t.pos, op: 'not', operand: this.not() };
-    return this.comparison();
+    const nots: Token[] = [];
+    for (let t = this.peek(); this.acceptWord('NOT'); t = this.peek()) nots.push(t);
+    let e = this.comparison();
+    for (let k = nots.length - 1; k >= 0; k--)
+      e = { kind: 'unary', pos: nots[k]!.pos, op: 'not', operand: e };
+    return e;
   }
 
   private comparison(): Expr {
@@ -202,17 +232,23 @@ class Parser {
   }
 
   private unary(): Expr {
-    const t = this.peek();
-    if (t.type === 'punct' && (t.text === '-' || t.text === '+')) {
+    const signs: Token[] = [];
+    for (let t = this.peek(); t.type === 'punct' && (t.text === '-' || t.text === '+'); t = this.peek()) {
+      signs.push(t);
       this.i++;
-      const operand = this.unary();
-      // Fold a signed number literal, so that -5 is the literal it reads as.
-      if (operand.kind === 'literal' && typeof operand.value === 'number') {
-        return { kind: 'literal', pos: t.pos, value: t.text === '-' ? -operand.value : operand.value };
-      }
-      return { kind: 'unary', pos: t.pos, op: t.text === '-' ? 'neg' : 'plus', operand };
     }
-    return this.postfix(this.primary());
+    let e = this.postfix(this.primary());
+    // Innermost sign first; a signed number literal folds into the literal it reads as (-5).
+    for (let k = signs.length - 1; k >= 0; k--) {
+      const t = signs[k]!;
+      const neg = t.text === '-';
+      if (e.kind === 'literal' && typeof e.value === 'number') {
+        e = { kind: 'literal', pos: t.pos, value: neg ? -e.value + 0 : e.value };
+      } else {
+        e = { kind: 'unary', pos: t.pos, op: neg ? 'neg' : 'plus', operand: e };
+      }
+    }
+    return e;
   }
 
   /** `.name` and `[index]` after any primary: paths into the message, function results, literals. */

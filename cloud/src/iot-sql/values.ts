@@ -13,33 +13,6 @@ export interface SqlObject {
   [key: string]: SqlValue;
 }
 
-export type SqlType =
-  | 'Undefined'
-  | 'Null'
-  | 'Boolean'
-  | 'Int'
-  | 'Decimal'
-  | 'String'
-  | 'Array'
-  | 'Object'
-  | 'Binary';
-
-export function typeOf(v: SqlValue): SqlType {
-  if (v === undefined) return 'Undefined';
-  if (v === null) return 'Null';
-  switch (typeof v) {
-    case 'boolean':
-      return 'Boolean';
-    case 'number':
-      return Number.isInteger(v) ? 'Int' : 'Decimal';
-    case 'string':
-      return 'String';
-  }
-  if (Array.isArray(v)) return 'Array';
-  if (v instanceof Uint8Array) return 'Binary';
-  return 'Object';
-}
-
 export function isNumber(v: SqlValue): v is number {
   return typeof v === 'number';
 }
@@ -56,6 +29,7 @@ const DECIMAL_STRING = /^-?\d+(\.\d+)?([eE]-?\d+)?$/;
  * stays Null, everything else (Boolean, Array, Object, Undefined) is Undefined.
  */
 export function toDecimal(v: SqlValue): number | null | undefined {
+  // Numbers are always finite: literals are checked by the lexer, payloads when parsed.
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
     if (!DECIMAL_STRING.test(v)) return undefined;
@@ -121,13 +95,8 @@ export function numberToString(n: number): string {
 
 /** JSON text of a value, leaving out Undefined members and items as IoT Core does (Data types, Undefined). */
 export function toJson(v: SqlValue): string {
-  return JSON.stringify(v, jsonReplacer) ?? '';
-}
-
-function jsonReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return undefined;
-  if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
-  return value;
+  // Never Undefined here: callers handle it before serializing.
+  return JSON.stringify(v) as string;
 }
 
 /** Deep equality of the `=` operator (Operators, =): arrays in order, objects by keys whatever their order. */
