@@ -40,6 +40,11 @@ export interface LocalCloudOptions {
   now?: () => number;
   /** Mount the live dashboard on the HTTP port. @default true */
   dashboard?: boolean;
+  /**
+   * The subscribers' queues (tests shorten them).
+   * @default { visibilityTimeoutSeconds: 30, maxReceiveCount: 5, pollIntervalMs: 250 }
+   */
+  subscriberQueues?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number; pollIntervalMs?: number };
 }
 
 /** Queues the local cloud creates (names as they would be on AWS). */
@@ -112,6 +117,10 @@ export class LocalCloud {
   get ingest(): IngestHandler {
     return required(this.#ingest, 'ingest');
   }
+  /** The subscribers' queues: dead letters and redrive. */
+  get subscribers(): SubscriberQueues {
+    return required(this.#subscribers, 'subscribers');
+  }
   get dashboard(): Dashboard | undefined {
     return this.#dashboard;
   }
@@ -162,6 +171,7 @@ export class LocalCloud {
         region: c.region,
         accountId: c.accountId,
         errorQueues: [LOCAL_QUEUES.ruleErrors, LOCAL_QUEUES.ingestErrors],
+        ...this.#opts.subscriberQueues,
       });
       this.#closers.push(() => this.#subscribers?.stop());
       this.#installBusRules();

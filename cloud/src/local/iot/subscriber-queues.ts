@@ -41,6 +41,8 @@ export interface SubscriberQueuesOptions {
   maxReceiveCount?: number;
   /** Seconds a failed message stays hidden before its retry. @default 30 */
   visibilityTimeoutSeconds?: number;
+  /** How often an idle subscriber queue is polled. @default 250 */
+  pollIntervalMs?: number;
   /** Extra queues whose messages the dashboard lists as dead letters (rule errors, ingest errors). */
   errorQueues?: readonly string[];
 }
@@ -97,7 +99,7 @@ export class SubscriberQueues {
           throw new Error(`${subscriber} reported ${record.messageId} as failed`);
         }
       },
-      { pollIntervalMs: 250 },
+      { pollIntervalMs: this.#o.pollIntervalMs ?? 250 },
     );
     this.#subscriptions.set(subscriber, off);
   }
