@@ -3,9 +3,8 @@ import type { Alternative, FieldTest } from './model.js';
 import { type PatternLimits, parseEventPattern } from './parse.js';
 
 /**
- * A checked pattern in matchable form: alternatives whose field tests are ordered by path,
- * with the tests that can be satisfied by absence (exists: false) last, so that absence is
- * judged against every leaf the alternative has already chosen.
+ * A checked pattern in matchable form: alternatives whose field tests are ordered narrowest
+ * first (see sortTests).
  *
  * Exact numbers compare by value, not text. The EventBridge documentation says numbers in
  * exact matching compare as strings (300, 300.0 and 3.0e2 differ); event-ruler 2.0.1, the
@@ -36,11 +35,49 @@ export class CompiledEventPattern {
   }
 }
 
-/** Absence-capable tests last, then by path (code-unit order, like event-ruler's sorted keys). */
+/**
+ * How broad a test is: 0 for hash lookups (exact values, equals-ignore-case), 1 for
+ * prefix/suffix/wildcard/numeric/cidr, 2 for anything-but and exists (they accept nearly
+ * every value), 3 when absence satisfies it. A test ranks as its broadest matcher.
+ */
+export function breadth(test: FieldTest): number {
+  if (test.absent) return 3;
+  let rank = 0;
+  for (const m of test.matchers) {
+    if (m.kind === 'anything-but' || m.kind === 'exists') return 2;
+    if (
+      m.kind !== 'exact' &&
+      m.kind !== 'ip' &&
+      m.kind !== 'number' &&
+      m.kind !== 'literal' &&
+      m.kind !== 'equals-ignore-case'
+    ) {
+      rank = 1;
+    }
+  }
+  return rank;
+}
+
+/**
+ * Narrow tests first, then by path (code-unit order), absence-capable tests last. Narrow
+ * first keeps the machine from fanning out: a rule `{lot: [x], street: [{anything-but: y}]}`
+ * is entered through the lot's hash lookup, not through an anything-but that every event
+ * passes. Absence last lets exists: false see every leaf the alternative already chose.
+ * The order is a pure function of the tests, so equal alternatives share machine states.
+ */
 export function sortTests(alt: Alternative): Alternative {
-  return [...alt].sort((a: FieldTest, b: FieldTest) =>
-    a.absent !== b.absent ? (a.absent ? 1 : -1) : a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
-  );
+  return alt
+    .map((test) => ({ test, rank: breadth(test) }))
+    .sort((a, b) =>
+      a.rank !== b.rank
+        ? a.rank - b.rank
+        : a.test.path < b.test.path
+          ? -1
+          : a.test.path > b.test.path
+            ? 1
+            : 0,
+    )
+    .map(({ test }) => test);
 }
 
 /** Check and compile; throws InvalidEventPatternError with EventBridge's message. */

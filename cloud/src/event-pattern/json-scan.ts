@@ -54,7 +54,9 @@ class Scanner {
     for (;;) {
       this.ws();
       if (t.charCodeAt(this.pos) !== 34) this.fail('expected a field name');
-      const child = named === null ? (this.skipString(), null) : this.key(named);
+      let child: PathTree | null = null;
+      if (named === null) this.skipString();
+      else child = this.key(named);
       this.ws();
       if (t.charCodeAt(this.pos) !== 58 /* : */) this.fail("expected ':'");
       this.pos++;

@@ -193,6 +193,7 @@ export class RuleMatcher<K> {
       const start = sink.n;
       machine.collect(values[j], sink);
       const end = sink.n;
+      if (end === start) continue;
       const next = trail === null ? chosen : { trail, next: chosen };
       for (let k = start; k < end; k++) this.step(sink.items[k]!, next);
       sink.n = start;
