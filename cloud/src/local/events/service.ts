@@ -291,40 +291,43 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     }
     const now = this.#clock.now();
     const result: PutEventsResult = { failedEntryCount: 0, entries: [] };
-    for (const entry of entries) {
-      const checked = checkEntry(entry ?? {}, { region: this.region, account: this.accountId, now });
-      if (!checked.ok) {
-        result.failedEntryCount++;
-        result.entries.push({ errorCode: checked.errorCode, errorMessage: checked.errorMessage });
-        continue;
+    // One transaction for the whole request: one disk sync instead of one per entry.
+    this.store.transaction(() => {
+      for (const entry of entries) {
+        const checked = checkEntry(entry ?? {}, { region: this.region, account: this.accountId, now });
+        if (!checked.ok) {
+          result.failedEntryCount++;
+          result.entries.push({ errorCode: checked.errorCode, errorMessage: checked.errorMessage });
+          continue;
+        }
+        const busName = busNameOf(checked.busName);
+        // AWS has long answered success here and dropped the event (aws/aws-sdk#186, aws-cli#9186);
+        // the local bus fails the entry instead, so the mistake shows up before deploying.
+        if (!this.store.getBus(busName)) {
+          result.failedEntryCount++;
+          result.entries.push({
+            errorCode: 'InvalidArgument',
+            errorMessage: `Event bus ${busName} does not exist.`,
+          });
+          continue;
+        }
+        const event: BusEvent = { ...checked.event, id: this.#newId() } as BusEvent;
+        // Keep the documented key order: version, id, detail-type, source, ...
+        const ordered = {
+          version: event.version,
+          id: event.id,
+          'detail-type': event['detail-type'],
+          source: event.source,
+          account: event.account,
+          time: event.time,
+          region: event.region,
+          resources: event.resources,
+          detail: event.detail,
+        } as BusEvent;
+        this.#ingest(busName, ordered, now);
+        result.entries.push({ eventId: ordered.id });
       }
-      const busName = busNameOf(checked.busName);
-      // AWS has long answered success here and dropped the event (aws/aws-sdk#186, aws-cli#9186);
-      // the local bus fails the entry instead, so the mistake shows up before deploying.
-      if (!this.store.getBus(busName)) {
-        result.failedEntryCount++;
-        result.entries.push({
-          errorCode: 'InvalidArgument',
-          errorMessage: `Event bus ${busName} does not exist.`,
-        });
-        continue;
-      }
-      const event: BusEvent = { ...checked.event, id: this.#newId() } as BusEvent;
-      // Keep the documented key order: version, id, detail-type, source, ...
-      const ordered = {
-        version: event.version,
-        id: event.id,
-        'detail-type': event['detail-type'],
-        source: event.source,
-        account: event.account,
-        time: event.time,
-        region: event.region,
-        resources: event.resources,
-        detail: event.detail,
-      } as BusEvent;
-      this.#ingest(busName, ordered, now);
-      result.entries.push({ eventId: ordered.id });
-    }
+    });
     return result;
   }
 

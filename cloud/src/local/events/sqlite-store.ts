@@ -1,5 +1,5 @@
 import type { BusEvent } from '@smartdoor/shared';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Archive, Delivery, EventBus, Replay, Rule, StoredEvent, Target } from './model.js';
 import type { EventsStore } from './store.js';
 
@@ -54,6 +54,18 @@ export class SqliteEventsStore implements EventsStore {
     db.exec(SCHEMA);
   }
 
+  readonly #statements = new Map<string, Statement>();
+
+  /** Prepared statements are cached: preparing dominated the hot path. */
+  #stmt(sql: string): Statement {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
@@ -70,7 +82,7 @@ export class SqliteEventsStore implements EventsStore {
     return this.#docs<EventBus>('SELECT doc FROM eb_buses ORDER BY name');
   }
   deleteBus(name: string): void {
-    this.db.prepare('DELETE FROM eb_buses WHERE name = ?').run(name);
+    this.#stmt('DELETE FROM eb_buses WHERE name = ?').run(name);
   }
 
   putRule(rule: Rule): void {
@@ -87,7 +99,7 @@ export class SqliteEventsStore implements EventsStore {
       : this.#docs<Rule>('SELECT doc FROM eb_rules WHERE bus = ? ORDER BY name', busName);
   }
   deleteRule(busName: string, name: string): void {
-    this.db.prepare('DELETE FROM eb_rules WHERE bus = ? AND name = ?').run(busName, name);
+    this.#stmt('DELETE FROM eb_rules WHERE bus = ? AND name = ?').run(busName, name);
   }
 
   putTarget(busName: string, ruleName: string, target: Target): void {
@@ -127,8 +139,8 @@ export class SqliteEventsStore implements EventsStore {
   countEvents(busName?: string): number {
     const row = (
       busName === undefined
-        ? this.db.prepare('SELECT COUNT(*) AS n FROM eb_events').get()
-        : this.db.prepare('SELECT COUNT(*) AS n FROM eb_events WHERE bus = ?').get(busName)
+        ? this.#stmt('SELECT COUNT(*) AS n FROM eb_events').get()
+        : this.#stmt('SELECT COUNT(*) AS n FROM eb_events WHERE bus = ?').get(busName)
     ) as { n: number };
     return row.n;
   }
@@ -145,8 +157,8 @@ export class SqliteEventsStore implements EventsStore {
     return this.#docs<Archive>('SELECT doc FROM eb_archives ORDER BY name');
   }
   deleteArchive(name: string): void {
-    this.db.prepare('DELETE FROM eb_archives WHERE name = ?').run(name);
-    this.db.prepare('DELETE FROM eb_archive_events WHERE archive = ?').run(name);
+    this.#stmt('DELETE FROM eb_archives WHERE name = ?').run(name);
+    this.#stmt('DELETE FROM eb_archive_events WHERE archive = ?').run(name);
   }
   addToArchive(archiveName: string, seq: number): void {
     this.db
@@ -214,15 +226,15 @@ export class SqliteEventsStore implements EventsStore {
       .run(attempts, nextAttemptAt, lastError, id);
   }
   deleteDelivery(id: string): void {
-    this.db.prepare('DELETE FROM eb_deliveries WHERE id = ?').run(id);
+    this.#stmt('DELETE FROM eb_deliveries WHERE id = ?').run(id);
   }
   pendingDeliveries(limit: number): Delivery[] {
     return (
-      this.db.prepare('SELECT * FROM eb_deliveries ORDER BY next_at LIMIT ?').all(limit) as DeliveryRow[]
+      this.#stmt('SELECT * FROM eb_deliveries ORDER BY next_at LIMIT ?').all(limit) as DeliveryRow[]
     ).map(toDelivery);
   }
   countPendingDeliveries(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM eb_deliveries').get() as { n: number }).n;
+    return (this.#stmt('SELECT COUNT(*) AS n FROM eb_deliveries').get() as { n: number }).n;
   }
 
   putReplay(replay: Replay): void {
@@ -238,10 +250,10 @@ export class SqliteEventsStore implements EventsStore {
   }
 
   #doc<T>(sql: string, ...params: unknown[]): T | undefined {
-    const row = this.db.prepare(sql).get(...params) as { doc: string } | undefined;
+    const row = this.#stmt(sql).get(...params) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as T) : undefined;
   }
   #docs<T>(sql: string, ...params: unknown[]): T[] {
-    return (this.db.prepare(sql).all(...params) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
+    return (this.#stmt(sql).all(...params) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
   }
 }

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { QueueAttributes, QueueMessage } from './model.js';
 
 /** Storage of the local queues. One implementation (SQLite); `:memory:` serves tests. */
@@ -53,6 +53,18 @@ export class SqliteQueueStore implements QueueStore {
     `);
   }
 
+  readonly #statements = new Map<string, Statement>();
+
+  /** Prepared statements are cached: preparing dominated the hot path. */
+  #stmt(sql: string): Statement {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
   putQueue(name: string, attrs: QueueAttributes): void {
     this.db
       .prepare('INSERT OR REPLACE INTO q_queues (name, attrs) VALUES (?, ?)')
@@ -60,14 +72,14 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   getQueue(name: string): QueueAttributes | undefined {
-    const row = this.db.prepare('SELECT attrs FROM q_queues WHERE name = ?').get(name) as
+    const row = this.#stmt('SELECT attrs FROM q_queues WHERE name = ?').get(name) as
       | { attrs: string }
       | undefined;
     return row ? (JSON.parse(row.attrs) as QueueAttributes) : undefined;
   }
 
   listQueues(): Array<{ name: string; attrs: QueueAttributes }> {
-    const rows = this.db.prepare('SELECT name, attrs FROM q_queues ORDER BY name').all() as Array<{
+    const rows = this.#stmt('SELECT name, attrs FROM q_queues ORDER BY name').all() as Array<{
       name: string;
       attrs: string;
     }>;
@@ -112,7 +124,7 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   setVisibleAt(messageId: string, visibleAt: number): void {
-    this.db.prepare('UPDATE q_messages SET visible_at = ? WHERE id = ?').run(visibleAt, messageId);
+    this.#stmt('UPDATE q_messages SET visible_at = ? WHERE id = ?').run(visibleAt, messageId);
   }
 
   move(messageId: string, toQueue: string, visibleAt: number, resetCount: boolean): void {
@@ -125,13 +137,12 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   delete(messageId: string): void {
-    this.db.prepare('DELETE FROM q_messages WHERE id = ?').run(messageId);
+    this.#stmt('DELETE FROM q_messages WHERE id = ?').run(messageId);
   }
 
   peekById(queue: string, messageId: string): boolean {
     return (
-      this.db.prepare('SELECT 1 FROM q_messages WHERE queue = ? AND id = ?').get(queue, messageId) !==
-      undefined
+      this.#stmt('SELECT 1 FROM q_messages WHERE queue = ? AND id = ?').get(queue, messageId) !== undefined
     );
   }
 
@@ -154,6 +165,6 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   purge(queue: string): number {
-    return this.db.prepare('DELETE FROM q_messages WHERE queue = ?').run(queue).changes;
+    return this.#stmt('DELETE FROM q_messages WHERE queue = ?').run(queue).changes;
   }
 }
