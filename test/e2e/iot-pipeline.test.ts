@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -222,6 +223,44 @@ describe('Class: LocalCloud', () => {
       // Assess
       const message = await waitFor(() => cloud.queues.peek('smartdoor-ingest-errors', 10)[0]);
       expect(JSON.parse(message.body).reason).toContain('malformed JSON');
+    });
+  });
+  describe('Method: broker.stop', () => {
+    it('reports SERVER_INITIATED_DISCONNECT on the bus and takes doors again after start', async () => {
+      // Prepare
+      const issued = await cloud.ca.issueThingCertificate('door-201');
+      const options = {
+        clientId: 'door-201',
+        ca: cloud.ca.caCertPem,
+        cert: issued.certificatePem,
+        key: issued.privateKeyPem!,
+        reconnectPeriod: 0,
+      };
+      const connectDoor = () =>
+        new Promise<mqtt.MqttClient>((resolve, reject) => {
+          const c = mqtt.connect(endpoints.mqtts, options);
+          c.once('connect', () => resolve(c));
+          c.once('error', reject);
+        });
+      const first = await connectDoor();
+
+      // Act
+      await cloud.broker.stop();
+      await cloud.broker.start();
+      const second = await connectDoor();
+
+      // Assess
+      const disconnected = await waitFor(() =>
+        received.find(
+          (e) =>
+            e['detail-type'] === 'Device Disconnected' &&
+            (e.detail as { clientId?: string }).clientId === 'door-201',
+        ),
+      );
+      expect(disconnected.detail).toMatchObject({ disconnectReason: 'SERVER_INITIATED_DISCONNECT' });
+      expect(second.connected).toBe(true);
+      first.end(true);
+      await new Promise<void>((r) => second.end(false, {}, () => r()));
     });
   });
 });

@@ -205,6 +205,10 @@ export class LocalCloud {
         this.#closers.push(() => mqtt!.close());
       }
 
+      // Stopping runs newest first: the broker goes before its listeners, so that clients
+      // are told SERVER_INITIATED_DISCONNECT rather than seeing their sockets drop.
+      this.#closers.push(() => broker.stop());
+
       if (this.#opts.dashboard !== false) await this.#startDashboard();
       const web = await this.http.listen(c.host, c.httpPort);
       this.#closers.push(() => this.http.close());

@@ -17,7 +17,19 @@ import {
   type SessionFacts,
 } from './lifecycle.js';
 import { checkInboundPublish } from './limits.js';
-import { evaluateThingPolicy, type IotPolicyAction } from './policy.js';
+import {
+  evaluateThingPolicy,
+  type IotPolicyAction,
+  type IotPolicyDecision,
+  type IotPolicyRequest,
+} from './policy.js';
+
+/**
+ * Decides for certificates the per-thing policy does not describe (the provisioning
+ * registry: claim certificates, certificates attached to things). Undefined lets the
+ * per-thing policy decide.
+ */
+export type PolicyOverride = (req: IotPolicyRequest, info: ConnectionInfo) => IotPolicyDecision | undefined;
 
 /** What the listener knows about a connection before MQTT starts: set by server.ts. */
 export interface ConnectionInfo {
@@ -105,6 +117,7 @@ export class IotBroker extends EventEmitter {
   #aedes: Aedes | undefined;
   #stopping = false;
   #connectionCheck: IotBrokerOptions['authorizeConnection'];
+  #policyOverride: PolicyOverride | undefined;
 
   constructor(options: IotBrokerOptions) {
     super();
@@ -121,6 +134,25 @@ export class IotBroker extends EventEmitter {
    */
   setConnectionCheck(check: IotBrokerOptions['authorizeConnection']): void {
     this.#connectionCheck = check;
+  }
+
+  /** Set (or clear) the policy override (see PolicyOverride): the provisioning registry's hook. */
+  setPolicyOverride(override: PolicyOverride | undefined): void {
+    this.#policyOverride = override;
+  }
+
+  /**
+   * Deliver a message to one connected client only (QoS 0), still subject to its receive
+   * policy: IoT Core answers a fleet provisioning request to the client that made it.
+   * False when that client is not connected.
+   */
+  publishTo(clientId: string, message: { topic: string; payload: Buffer | string }): boolean {
+    const clients = (this.#aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients;
+    const client = clients?.[clientId] as (Client & { deliver0?: (p: object, cb: () => void) => void }) | undefined;
+    if (!client?.deliver0) return false;
+    const payload = Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(message.payload);
+    client.deliver0({ cmd: 'publish', topic: message.topic, payload, qos: 0, retain: false, dup: false }, () => {});
+    return true;
   }
 
   /** Refusals so far, by kind. */
@@ -169,7 +201,6 @@ export class IotBroker extends EventEmitter {
     this.#stopping = true;
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     this.#aedes = undefined;
-    this.removeAllListeners('refused');
   }
 
   /** Serve one MQTT connection over any stream. */
@@ -240,11 +271,14 @@ export class IotBroker extends EventEmitter {
     done: (err: (Error & { returnCode: number }) | null, ok: boolean | null) => void,
   ) {
     const info = this.#infos.get(client.conn as Duplex) ?? { transport: 'mqtt' };
-    const decision = evaluateThingPolicy({
-      action: 'connect',
-      clientId: client.id,
-      ...(info.certificateThingName === undefined ? {} : { certificateThingName: info.certificateThingName }),
-    });
+    const decision = this.#evaluate(
+      {
+        action: 'connect',
+        clientId: client.id,
+        ...(info.certificateThingName === undefined ? {} : { certificateThingName: info.certificateThingName }),
+      },
+      info,
+    );
     const refuse = (reason: string) => {
       this.#refuse({ action: 'connect', clientId: client.id, reason });
       // CONNACK 5, not authorized: what IoT Core answers a CONNECT its policy denies.
@@ -291,14 +325,17 @@ export class IotBroker extends EventEmitter {
       return new Error(limit);
     }
     const session = this.#sessions.get(client);
-    const decision = evaluateThingPolicy({
-      action: 'publish',
-      clientId: client.id,
-      topic: packet.topic,
-      ...(session?.info.certificateThingName === undefined
-        ? {}
-        : { certificateThingName: session.info.certificateThingName }),
-    });
+    const decision = this.#evaluate(
+      {
+        action: 'publish',
+        clientId: client.id,
+        topic: packet.topic,
+        ...(session?.info.certificateThingName === undefined
+          ? {}
+          : { certificateThingName: session.info.certificateThingName }),
+      },
+      session?.info ?? { transport: 'mqtt' },
+    );
     if (decision.allow) return null;
     this.#mark(client, DisconnectReason.AuthError);
     this.#refuse({ action: 'publish', clientId: client.id, topic: packet.topic, reason: decision.reason });
@@ -323,13 +360,21 @@ export class IotBroker extends EventEmitter {
   }
 
   #decide(client: Client, action: IotPolicyAction, topic: string) {
-    const thing = this.#sessions.get(client)?.info.certificateThingName;
-    return evaluateThingPolicy({
-      action,
-      clientId: client.id,
-      topic,
-      ...(thing === undefined ? {} : { certificateThingName: thing }),
-    });
+    const info = this.#sessions.get(client)?.info ?? { transport: 'mqtt' as const };
+    const thing = info.certificateThingName;
+    return this.#evaluate(
+      {
+        action,
+        clientId: client.id,
+        topic,
+        ...(thing === undefined ? {} : { certificateThingName: thing }),
+      },
+      info,
+    );
+  }
+
+  #evaluate(req: IotPolicyRequest, info: ConnectionInfo): IotPolicyDecision {
+    return this.#policyOverride?.(req, info) ?? evaluateThingPolicy(req);
   }
 
   #dispatch(packet: AedesPublishPacket, client: Client | null): void {
@@ -343,6 +388,11 @@ export class IotBroker extends EventEmitter {
       ...(client ? { clientId: client.id } : {}),
       ...(session ? { principal: session.principalIdentifier } : {}),
     };
+    this.#deliver(message);
+  }
+
+  /** Hands a message to every topic handler whose filter matches. */
+  #deliver(message: BrokerMessage): void {
     for (const { filter, handler } of this.#handlers) {
       if (!topicMatchesFilter(filter, message.topic)) continue;
       try {
@@ -383,10 +433,16 @@ export class IotBroker extends EventEmitter {
   }
 
   #publishLifecycle(topic: string, event: object): void {
-    // QoS 1, as IoT Core publishes lifecycle messages.
-    this.publish({ topic, payload: JSON.stringify(event), qos: 1 }).catch((err: unknown) =>
-      this.#opts.logger.warn({ err, topic }, 'lifecycle event not published'),
-    );
+    const payload = Buffer.from(JSON.stringify(event));
+    if (this.#aedes && !this.#stopping) {
+      // QoS 1, as IoT Core publishes lifecycle messages.
+      this.publish({ topic, payload, qos: 1 }).catch((err: unknown) =>
+        this.#opts.logger.warn({ err, topic }, 'lifecycle event not published'),
+      );
+      return;
+    }
+    // The broker is stopping: no subscriber is left, but the rules still see the disconnect.
+    this.#deliver({ topic, payload, qos: 1, retain: false });
   }
 
   #mark(client: Client, reason: DisconnectReason): void {
