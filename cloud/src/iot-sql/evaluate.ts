@@ -4,7 +4,7 @@ import { type CompiledSelect, compileSelect, ROOT } from './compile.js';
 import type { Env, IotSqlContext } from './context.js';
 import { IotSqlEvaluationError } from './errors.js';
 import { parseIotSql } from './parse.js';
-import { topicMatchesIotFilter } from './topic-filter.js';
+import { compileTopicFilter } from './topic-filter.js';
 import { type SqlValue, toBoolean, toJson } from './values.js';
 
 /** A statement parsed, checked and compiled: make it once per rule, evaluate it per message. */
@@ -12,6 +12,8 @@ export interface CompiledIotSql {
   readonly statement: IotSqlStatement;
   /** @internal the compiled SELECT list and WHERE. */
   readonly select: CompiledSelect;
+  /** @internal the FROM filter as a test; undefined for a Basic Ingest-only rule. */
+  readonly matches: ((topic: string) => boolean) | undefined;
 }
 
 export type IotSqlResult =
@@ -31,7 +33,8 @@ export interface IotMessage {
 export function compileIotSql(sql: string): CompiledIotSql {
   const statement = parseIotSql(sql);
   checkIotSql(statement);
-  return { statement, select: compileSelect(statement) };
+  const matches = statement.from === undefined ? undefined : compileTopicFilter(statement.from);
+  return { statement, select: compileSelect(statement), matches };
 }
 
 const NOT_PARSED: unique symbol = Symbol('not parsed');
@@ -66,8 +69,7 @@ function routedTopic(rule: CompiledIotSql, topic: string, ctx: IotSqlContext): s
     if (slash < 0 || ctx.ruleName === undefined || topic.slice(11, slash) !== ctx.ruleName) return undefined;
     return topic.slice(slash + 1);
   }
-  const from = rule.statement.from;
-  return from !== undefined && topicMatchesIotFilter(from, topic) ? topic : undefined;
+  return rule.matches?.(topic) ? topic : undefined;
 }
 
 /**

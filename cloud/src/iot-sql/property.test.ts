@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS } from './functions.js';
 import { compileIotSql, evaluateIotSql, IotSqlError } from './index.js';
+import { compileTopicFilter, topicFilterProblem, topicMatchesIotFilter } from './topic-filter.js';
 
 /**
  * Whatever the statement and whatever the payload, the parser, checker and evaluator
@@ -161,6 +162,24 @@ describe('Property: the IoT SQL pipeline throws only IotSqlError', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('Property: the compiled topic filter agrees with topicMatchesIotFilter', () => {
+  const level = fc.constantFrom('a', 'b', '', '$aws', 'ab');
+  const topic = fc.array(level, { minLength: 1, maxLength: 5 }).map((l) => l.join('/'));
+  const filter = fc
+    .tuple(fc.array(fc.constantFrom('a', 'b', '+', '', '$aws'), { maxLength: 4 }), fc.boolean())
+    .map(([l, hash]) => [...l, ...(hash ? ['#'] : [])].join('/'))
+    .filter((f) => topicFilterProblem(f) === undefined);
+
+  it('matches exactly the same topics', () => {
+    fc.assert(
+      fc.property(filter, topic, (f, t) => {
+        expect(compileTopicFilter(f)(t)).toBe(topicMatchesIotFilter(f, t));
+      }),
+      { numRuns: 5000 },
     );
   });
 });

@@ -38,3 +38,30 @@ export function topicFilterProblem(filter: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The same test as {@link topicMatchesIotFilter}, prepared once per rule: the filter is
+ * split when the rule is compiled, and a topic is walked level by level without
+ * allocating, since this runs for every message.
+ */
+export function compileTopicFilter(filter: string): (topic: string) => boolean {
+  if (!filter.includes('+') && !filter.includes('#')) return (topic) => topic.length > 0 && topic === filter;
+  const levels = filter.split('/');
+  const multi = levels[levels.length - 1] === '#';
+  const fixed = multi ? levels.slice(0, -1) : levels;
+  const wildFirst = levels[0] === '+' || levels[0] === '#';
+  return (topic) => {
+    if (topic.length === 0 || (wildFirst && topic.charCodeAt(0) === 36)) return false;
+    let start = 0;
+    for (let i = 0; i < fixed.length; i++) {
+      if (start > topic.length) return false;
+      let end = topic.indexOf('/', start);
+      if (end < 0) end = topic.length;
+      const level = fixed[i]!;
+      if (level !== '+' && (end - start !== level.length || !topic.startsWith(level, start))) return false;
+      start = end + 1;
+    }
+    // start > length: the topic ended with the last fixed level. `#` needs at least one more level.
+    return multi ? start <= topic.length : start === topic.length + 1;
+  };
+}
