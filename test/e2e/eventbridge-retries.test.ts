@@ -205,4 +205,35 @@ describe('Class: EventBusService', () => {
       expect(err).toMatchObject({ code: 'LimitExceededException' });
     });
   });
+
+  describe('Event: listeners', () => {
+    it('reports a throwing listener to onError without failing the put or the delivery', async () => {
+      // Prepare
+      await bus.stop(); // one service per database at a time
+      const errors: unknown[] = [];
+      const quiet = new EventBusService({
+        db,
+        queues,
+        region: REGION,
+        accountId: ACCOUNT,
+        onError: (e) => errors.push(e),
+      });
+      quiet.start();
+      const got: unknown[] = [];
+      quiet.functions.register('f', async (e) => void got.push(e));
+      quiet.putRule({ name: 'q', eventPattern: '{"source":["smartdoor.device"]}' });
+      quiet.putTargets('q', 'default', [{ id: 't', arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f` }]);
+      quiet.on('event-put', () => {
+        throw new Error('listener bug');
+      });
+      // Act
+      const out = quiet.putEvents([{ Source: 'smartdoor.device', DetailType: 'x', Detail: '{}' }]);
+      await vi.advanceTimersByTimeAsync(100);
+      await quiet.stop();
+      // Assess
+      expect(out.failedEntryCount).toBe(0);
+      expect(got).toHaveLength(1);
+      expect(errors.map((e) => (e as Error).message)).toEqual(['listener bug']);
+    });
+  });
 });

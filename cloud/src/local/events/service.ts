@@ -64,7 +64,7 @@ export interface EventBusServiceOptions {
    * @default 16
    */
   concurrency?: number;
-  /** Internal failures of the delivery loop (a closed database, a throwing listener). */
+  /** Internal failures (a closed database, a throwing listener): reported here, never thrown. */
   onError?: (err: unknown) => void;
   /**
    * Timeout of HTTP targets.
@@ -120,6 +120,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
   readonly #deadLetters: DeadLetters;
   readonly #replayer: Replayer;
   readonly #counts = { eventsPut: 0, delivered: 0, deliveryFailures: 0, deadLettered: 0 };
+  readonly #onError: (err: unknown) => void;
 
   constructor(opts: EventBusServiceOptions) {
     super();
@@ -128,6 +129,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     this.accountId = opts.accountId;
     this.#clock = opts.clock ?? SYSTEM_CLOCK;
     this.#newId = opts.newId ?? randomUUID;
+    this.#onError = opts.onError ?? ((err) => console.error('local eventbridge: internal failure', err));
     this.store = new SqliteEventsStore(opts.db);
     this.functions = new LambdaTarget(this.#clock);
     this.http = new HttpTarget(opts.httpTimeoutMs === undefined ? {} : { timeoutMs: opts.httpTimeoutMs });
@@ -156,14 +158,18 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
       attempt: (d) => this.#attempt(d),
       delivered: (delivery) => {
         this.#counts.delivered++;
-        this.emit('delivered', { delivery });
+        this.#emitLater('delivered', { delivery });
       },
       retrying: (delivery, error, nextAttemptAt) => {
         this.#counts.deliveryFailures++;
-        this.emit('delivery-failed', { delivery, error: `${error.code}: ${error.message}`, nextAttemptAt });
+        this.#emitLater('delivery-failed', {
+          delivery,
+          error: `${error.code}: ${error.message}`,
+          nextAttemptAt,
+        });
       },
       exhausted: (delivery, error, condition) => this.#exhausted(delivery, error, condition),
-      onError: opts.onError ?? ((err) => console.error('local eventbridge: delivery loop failure', err)),
+      onError: (err) => this.#onError(err),
     });
   }
 
@@ -357,7 +363,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
       }
     });
     this.#counts.eventsPut++;
-    this.emit('event-put', { busName, event, matchedRules: matched });
+    this.#emitLater('event-put', { busName, event, matchedRules: matched });
     this.#worker.kick();
   }
 
@@ -382,7 +388,21 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
       condition,
     };
     if (deadLetterQueue !== undefined) payload.deadLetterQueue = deadLetterQueue;
-    this.emit('dead-lettered', payload);
+    this.#emitLater('dead-lettered', payload);
+  }
+
+  /**
+   * Observers hear of things after the transaction that made them committed, and a listener
+   * that throws is reported, never allowed to roll back an ingest or a dead letter.
+   */
+  #emitLater<K extends keyof EventBusServiceEvents>(name: K, ...args: EventBusServiceEvents[K]): void {
+    queueMicrotask(() => {
+      try {
+        (this.emit as (n: K, ...a: EventBusServiceEvents[K]) => boolean)(name, ...args);
+      } catch (err) {
+        this.#onError(err);
+      }
+    });
   }
 
   // Dead letters, archives, replays -----------------------------------------
