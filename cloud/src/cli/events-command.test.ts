@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT_BAD_EVENT, EXIT_BAD_PATTERN, eventsCommand } from './events-command.js';
 
 /** Run the command as the smartdoor binary would, capturing output and exit code. */
@@ -128,6 +128,46 @@ describe('Function: eventsCommand', () => {
       expect(JSON.parse(lines[1]!)).toMatchObject({ Result: null, Line: 2 });
       expect(r.stderr).toBe('2 events: 1 matched, 0 did not, 1 invalid\n');
       expect(r.code).toBe(EXIT_BAD_EVENT);
+    });
+
+    it('writes to the process streams and sets process.exitCode when given no io', async () => {
+      // Prepare
+      const out: string[] = [];
+      const err: string[] = [];
+      const stdout = vi
+        .spyOn(process.stdout, 'write')
+        .mockImplementation((chunk) => out.push(String(chunk)) > 0);
+      const stderr = vi
+        .spyOn(process.stderr, 'write')
+        .mockImplementation((chunk) => err.push(String(chunk)) > 0);
+      const before = process.exitCode;
+
+      // Act
+      let code: typeof process.exitCode;
+      try {
+        await eventsCommand().parseAsync(
+          ['test-event-pattern', '--event-pattern', '{"a":["x"]}', '--event', '{"a":"x"}'],
+          {
+            from: 'user',
+          },
+        );
+        await eventsCommand().parseAsync(
+          ['test-event-pattern', '--event-pattern', '{"a":"x"}', '--event', '{}'],
+          {
+            from: 'user',
+          },
+        );
+        code = process.exitCode;
+      } finally {
+        stdout.mockRestore();
+        stderr.mockRestore();
+        process.exitCode = before;
+      }
+
+      // Assess
+      expect(out).toEqual(['{"Result": true}\n']);
+      expect(err).toEqual(['Event pattern is not valid. Reason: "a" must be an object or an array\n']);
+      expect(code).toBe(EXIT_BAD_PATTERN);
     });
 
     it('has help text on every option', () => {

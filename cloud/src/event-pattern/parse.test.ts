@@ -8,6 +8,7 @@ const reason = (pattern: string | object): string | undefined =>
 describe('Function: checkEventPattern', () => {
   it.each([
     ['[1]', 'Filter is not an object'],
+    [undefined as unknown as object, 'Filter is not an object'],
     ['{"a": ', 'Filter is not valid JSON'],
     [{}, 'Empty objects are not allowed'],
     [{ a: {} }, 'Empty objects are not allowed'],

@@ -51,10 +51,16 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export function parseEventPattern(pattern: string | object, limits: PatternLimits = {}): Alternative[] {
   const max = { ...DEFAULT_LIMITS, ...limits };
   let value: unknown = pattern;
-  const text = typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
+  let text: string | undefined;
+  try {
+    text = typeof pattern === 'string' ? pattern : JSON.stringify(pattern);
+  } catch (e) {
+    // BigInt values, cycles: what could not be sent to EventBridge as JSON at all
+    fail(`Filter is not valid JSON: ${(e as Error).message}`, '');
+  }
   if (text === undefined) fail('Filter is not an object', '');
-  if (text.length > max.maxLength) {
-    fail(`Event pattern is ${text.length} characters long; the limit is ${max.maxLength}`, '');
+  if (text!.length > max.maxLength) {
+    fail(`Event pattern is ${text!.length} characters long; the limit is ${max.maxLength}`, '');
   }
   if (typeof pattern === 'string') {
     try {

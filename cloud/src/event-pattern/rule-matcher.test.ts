@@ -167,6 +167,22 @@ describe('Class: RuleMatcher', () => {
       expect(got.sort()).toEqual(['k3', 'k7']);
     });
 
+    it('treats an empty prefix as any string, and a value where an object is named as no leaf', () => {
+      // Prepare
+      const matcher = new RuleMatcher<string>();
+      matcher.add('any-string', { s: [{ prefix: '' }] });
+      matcher.add('nested', { a: { b: [{ exists: false }] } });
+      matcher.add('nested-value', { a: { b: [5] } });
+
+      // Act
+      const fromObject = matcher.matchesFor({ s: '', a: 5 });
+      const fromJson = matcher.matchesForJson('{"s": 1, "a": 5}');
+
+      // Assess
+      expect(fromObject.sort()).toEqual(['any-string', 'nested']);
+      expect(fromJson).toEqual(['nested']);
+    });
+
     it('matches nothing for a non-object event', () => {
       // Prepare
       const matcher = new RuleMatcher<string>();
@@ -214,6 +230,7 @@ describe('Class: RuleMatcher', () => {
       ['{"a":nope}', 'expected a value'],
       ['{"a":"\\x"}', 'bad string'],
       ['{"z":[1,{"q":2}', 'unterminated object or array'],
+      ['{"z":["abc', 'unterminated string'],
       ['{"z":}', 'expected a value'],
     ])('throws InvalidEventError for %s', (json, message) => {
       // Prepare
