@@ -13,6 +13,8 @@ export interface LocalQueuesOptions {
   clock?: Clock;
   /** @default crypto.randomUUID */
   newId?: () => string;
+  /** A listener that threw: reported here, never thrown into a send or receive. */
+  onError?: (err: unknown) => void;
 }
 
 export interface SubscribeOptions {
@@ -58,12 +60,14 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
   readonly #clock: Clock;
   readonly #newId: () => string;
   readonly #subs = new Set<Subscription>();
+  readonly #onError: ((err: unknown) => void) | undefined;
 
   constructor(opts: LocalQueuesOptions) {
     super();
     this.#store = new SqliteQueueStore(opts.db);
     this.#clock = opts.clock ?? SYSTEM_CLOCK;
     this.#newId = opts.newId ?? randomUUID;
+    this.#onError = opts.onError;
   }
 
   start(): void {}
@@ -119,7 +123,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
       { messageId, body, attributes, sentAt: now, receiveCount: 0 },
       now + delay * 1000,
     );
-    this.emit('message-sent', { queue, messageId });
+    this.#emitLater('message-sent', { queue, messageId });
     // Delayed messages are found by the regular polls once visible.
     if (delay === 0) for (const sub of this.#subs) if (sub.queue === queue) this.#schedule(sub, 0);
     return messageId;
@@ -143,7 +147,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
         msg.receiveCount >= attrs.maxReceiveCount
       ) {
         this.#store.move(msg.messageId, attrs.deadLetterQueue, now, false);
-        this.emit('message-dead-lettered', {
+        this.#emitLater('message-dead-lettered', {
           queue,
           deadLetterQueue: attrs.deadLetterQueue,
           messageId: msg.messageId,
@@ -278,6 +282,17 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
       sub.running = false;
     }
     this.#schedule(sub, got > 0 ? 0 : sub.opts.pollIntervalMs);
+  }
+
+  /** Listeners run after the caller's (possibly transactional) work, and cannot break it. */
+  #emitLater<K extends keyof LocalQueuesEvents>(name: K, ...args: LocalQueuesEvents[K]): void {
+    queueMicrotask(() => {
+      try {
+        (this.emit as (n: K, ...a: LocalQueuesEvents[K]) => boolean)(name, ...args);
+      } catch (err) {
+        (this.#onError ?? ((e: unknown) => console.error('local queues: listener failed', e)))(err);
+      }
+    });
   }
 
   #attrs(queue: string): QueueAttributes {
