@@ -137,3 +137,6 @@ async function installSubscribers(cloud: LocalCloud): Promise<{ stop(): void } |
   }
   return mod.installLocalSubscribers?.(cloud);
 }
+
+/** A started in-process cloud, as the simulator sees it (plus the LocalCloud itself). */
+export type InProcessCloud = Awaited<ReturnType<typeof startInProcessCloud>>;

@@ -4,7 +4,7 @@ import { SimulatorOptionError } from './errors.js';
 import { externalCloud } from './external-cloud.js';
 import type { RunSummary } from './ledger.js';
 import { ProgressDisplay } from './progress.js';
-import { SCENARIOS } from './scenarios/catalog.js';
+import { findScenario, SCENARIOS } from './scenarios/catalog.js';
 import { parseDuration } from './scenarios/plan.js';
 import type { SimCloud } from './sim-cloud.js';
 import { Simulation } from './simulation.js';
@@ -74,6 +74,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
   if (options.outbox !== 'memory' && options.outbox !== 'sqlite') {
     throw new SimulatorOptionError('--outbox', `expected memory or sqlite, received "${options.outbox}"`);
   }
+  findScenario(options.scenario);
   const durationMs = parseDuration(options.duration);
   const drainMs = parseDuration(options.drain);
   const cloud: SimCloud = options.endpoint

@@ -6,7 +6,7 @@ import { TcpProxy } from './fleet/tcp-proxy.js';
 import { VirtualDoor } from './fleet/virtual-door.js';
 import { RunLedger, type RunSummary } from './ledger.js';
 import { Random } from './random.js';
-import { planRun } from './scenarios/plan.js';
+import { type Plan, planRun } from './scenarios/plan.js';
 import type { FleetAction, Step } from './scenarios/types.js';
 import type { SimCloud } from './sim-cloud.js';
 
@@ -52,6 +52,7 @@ export class Simulation {
   private unsubscribe: Array<() => void> = [];
   private stepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private plan: Plan | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: SimulationOptions) {
@@ -65,6 +66,7 @@ export class Simulation {
   /** Start the proxy and the fleet; resolves once every door is connected (or the timeout). */
   async start(): Promise<void> {
     const { cloud } = this.options;
+    this.plan = this.makePlan();
     const random = new Random(this.options.seed);
     // Nothing counts in the latency figures until the scenario starts (see run()).
     this.ledger.measureFrom = Number.POSITIVE_INFINITY;
@@ -123,14 +125,7 @@ export class Simulation {
   /** Play the scenario and drain; resolves with the summary. */
   async run(): Promise<RunSummary> {
     const { durationMs } = this.options;
-    const plan = planRun({
-      scenario: this.options.scenario,
-      doors: this.options.doors,
-      rate: this.options.rate,
-      durationMs,
-      seed: this.options.seed,
-      knownBadges: knownBadges().map((b) => b.badgeId),
-    });
+    const plan = this.plan ?? this.makePlan();
     if (plan.scenario.needsLocalBroker && !this.options.cloud.restartBroker) {
       throw new SimulatorError(
         `scenario ${plan.scenario.name} restarts the broker: it needs the in-process cloud`,
@@ -181,23 +176,24 @@ export class Simulation {
     await this.proxy?.stop();
   }
 
+  /** Plan the run (pure, deterministic); throws a readable error for bad options before any door starts. */
+  private makePlan(): Plan {
+    return planRun({
+      scenario: this.options.scenario,
+      doors: this.options.doors,
+      rate: this.options.rate,
+      durationMs: this.options.durationMs,
+      seed: this.options.seed,
+      knownBadges: knownBadges().map((b) => b.badgeId),
+    });
+  }
+
   private counts() {
     return { created: this.ledger.createdCount, acknowledged: this.ledger.acknowledged };
   }
 
   private scenarioSettings() {
-    try {
-      return planRun({
-        scenario: this.options.scenario,
-        doors: 1,
-        rate: 0,
-        durationMs: 1,
-        seed: 0,
-        knownBadges: [],
-      }).scenario.doorSettings;
-    } catch {
-      return undefined;
-    }
+    return this.plan?.scenario.doorSettings;
   }
 
   /** Walk the sorted steps with one timer: each tick runs every step that is due. */

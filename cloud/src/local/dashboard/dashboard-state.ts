@@ -59,8 +59,9 @@ export class DashboardState {
     const item = describe(event, thingName, at);
     if (door) {
       updateTile(door, event, detail, at);
-      if (!(event['detail-type'] === DetailType.DeviceHeartbeat)) {
-        door.lastEvent = event['detail-type'];
+      // The tile says what happened at the door; heartbeats and notifications are not news there.
+      if (event['detail-type'] !== DetailType.DeviceHeartbeat && event.source !== EventSource.Notification) {
+        door.lastEvent = item.summary;
         door.lastEventAt = at;
       }
     }

@@ -14,7 +14,11 @@ const CHARTS = {
       { key: 'resultP99', label: 'edge→result p99', color: '#9b4dca' },
     ],
     format: (n) => `${n.toFixed(n < 10 ? 1 : 0)} ms`,
-    now: (p) => (p.ingestP99 === null ? '–' : `p99 ${p.ingestP99} ms`),
+    // Idle seconds have no latency: show the last second that had one.
+    now: () => {
+      const p = [...figures].reverse().find((f) => f.ingestP99 !== null);
+      return p ? `p99 ${p.ingestP99} ms` : '–';
+    },
     min: 5,
   },
   throughput: {
@@ -76,7 +80,7 @@ function renderDoor(d) {
   el.setAttribute('aria-label', tileLabel(d));
   el.children[0].textContent = d.thingName;
   el.children[1].textContent = d.heldOpen ? 'held open' : d.fault ? 'fault' : d.state;
-  el.children[2].textContent = d.connected === false ? 'offline' : (d.lastPerson ?? d.lastEvent ?? '');
+  el.children[2].textContent = d.connected === false ? 'offline' : (d.lastEvent ?? '');
   // Briefly highlight a tile that just changed, so the eye finds it.
   el.classList.remove('flash');
   void el.offsetWidth;
@@ -148,6 +152,7 @@ function drawFigures() {
 function renderDeadLetters(list) {
   $('dlq-count').textContent = list.length;
   $('dlq-empty').hidden = list.length > 0;
+  $('dlq-table').hidden = list.length === 0;
   $('redrive-all').disabled = list.length === 0;
   $('dlq').replaceChildren(
     ...list.slice(0, 200).map((m) => {

@@ -1,0 +1,105 @@
+// The `smartdoor` binary as users run it (node simulator/bin/smartdoor.js), and the lazy
+// subcommand guard that keeps it working while a part is missing.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { buildProgram } from '@smartdoor/simulator/cli';
+import { MissingPartError } from '@smartdoor/simulator/errors';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = 'simulator/bin/smartdoor.js';
+
+async function smartdoor(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('Function: buildProgram', () => {
+  it('mounts every subcommand', () => {
+    // Act
+    const names = buildProgram().commands.map((c) => c.name());
+    // Assess
+    expect(names).toEqual(['start', 'simulate', 'cloud', 'events', 'rules', 'provision']);
+  });
+
+  it('says which part is missing when a subcommand module has not landed', async () => {
+    // Prepare
+    const program = buildProgram([
+      {
+        name: 'ghost',
+        description: 'x',
+        module: './no-such-command.js',
+        exportName: 'ghostCommand',
+        part: 'the ghost',
+      },
+    ]);
+    // Act
+    const running = program.parseAsync(['ghost', '--flag'], { from: 'user' });
+    // Assess
+    await expect(running).rejects.toThrow(MissingPartError);
+    await expect(running).rejects.toThrow(/the ghost is not there yet \(\.\/no-such-command\.js/);
+  });
+});
+
+describe('Binary: smartdoor', () => {
+  it('lists the subcommands in --help', async () => {
+    // Act
+    const { code, stdout } = await smartdoor('--help');
+    // Assess
+    expect(code).toBe(0);
+    for (const name of ['start', 'simulate', 'cloud', 'events', 'rules', 'provision'])
+      expect(stdout).toContain(name);
+  });
+
+  it('passes --help through to the real subcommand', async () => {
+    // Act
+    const simulate = await smartdoor('simulate', '--help');
+    const events = await smartdoor('events', '--help');
+    // Assess
+    expect(simulate.stdout).toContain('--scenario <name>');
+    expect(simulate.stdout).toContain('network-partition');
+    expect(events.stdout).toContain('test-event-pattern');
+  });
+
+  it('refuses a bad option with a readable message naming it', async () => {
+    // Act
+    const zero = await smartdoor('simulate', '--doors', '0');
+    const scenario = await smartdoor('simulate', '--scenario', 'nope', '--endpoint', 'mqtt://127.0.0.1:1');
+    // Assess
+    expect(zero.code).not.toBe(0);
+    expect(zero.stderr).toMatch(/--doors must be a whole number >= 1/);
+    expect(scenario.code).toBe(1);
+    expect(scenario.stderr).toMatch(/--scenario: unknown scenario "nope"; choose one of office-day/);
+  });
+
+  it('runs a short simulation and prints one JSON summary line', async () => {
+    // Act
+    const { code, stdout } = await smartdoor(
+      'simulate',
+      '--doors',
+      '3',
+      '--duration',
+      '3s',
+      '--rate',
+      '2',
+      '--drain',
+      '5s',
+      '--json',
+      '--seed',
+      '11',
+    );
+    // Assess
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!);
+    expect(summary).toMatchObject({ scenario: 'office-day', seed: 11, doors: 3, lost: 0, lostAfterAck: 0 });
+    expect(summary.created).toBeGreaterThan(0);
+    expect(summary.latencyMs).toHaveProperty('p99');
+  });
+});
