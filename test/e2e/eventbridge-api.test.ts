@@ -92,423 +92,441 @@ const entry = (detail: object, extra: object = {}) => ({
   ...extra,
 });
 
-describe('EventBridge API over the local endpoint', () => {
-  it('delivers a put event once to each matching target, in the documented shape', async () => {
-    // Prepare
-    const { bus, client, queues } = await startStack();
-    const seenA: unknown[] = [];
-    const seenB: unknown[] = [];
-    bus.functions.register('fa', async (event) => void seenA.push(event));
-    bus.functions.register('fb', async (event) => void seenB.push(event));
-    queues.createQueue('q1');
-    await client.send(
-      new PutRuleCommand({
-        Name: 'opens',
-        EventBusName: 'smartdoor',
-        EventPattern: JSON.stringify({ source: ['smartdoor.device'], detail: { state: ['open'] } }),
-      }),
-    );
-    await client.send(
-      new PutRuleCommand({
-        Name: 'closes',
-        EventBusName: 'smartdoor',
-        EventPattern: JSON.stringify({ detail: { state: ['closed'] } }),
-      }),
-    );
-    const put = await client.send(
-      new PutTargetsCommand({
-        Rule: 'opens',
-        EventBusName: 'smartdoor',
-        Targets: [
-          { Id: 'a', Arn: fnArn('fa') },
-          { Id: 'b', Arn: fnArn('fb') },
-          { Id: 'q', Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:q1` },
-        ],
-      }),
-    );
-    await client.send(
-      new PutTargetsCommand({
-        Rule: 'closes',
-        EventBusName: 'smartdoor',
-        Targets: [{ Id: 'a', Arn: fnArn('fa') }],
-      }),
-    );
-    // Act
-    const out = await client.send(
-      new PutEventsCommand({ Entries: [entry({ state: 'open' }), entry({ state: 'ajar' })] }),
-    );
-    await waitFor(() =>
-      seenA.length >= 1 && seenB.length >= 1 && queues.depth('q1').visible === 1 ? true : undefined,
-    );
-    await new Promise((r) => setTimeout(r, 50));
-    // Assess
-    expect(put.FailedEntryCount).toBe(0);
-    expect(out.FailedEntryCount).toBe(0);
-    expect(seenA).toHaveLength(1);
-    expect(seenB).toHaveLength(1);
-    const event = seenA[0] as Record<string, unknown>;
-    expect(Object.keys(event)).toEqual([
-      'version',
-      'id',
-      'detail-type',
-      'source',
-      'account',
-      'time',
-      'region',
-      'resources',
-      'detail',
-    ]);
-    expect(event).toMatchObject({
-      version: '0',
-      id: out.Entries?.[0]?.EventId,
-      'detail-type': 'Door State Changed',
-      source: 'smartdoor.device',
-      account: ACCOUNT,
-      region: REGION,
-      resources: ['arn:aws:iot:us-east-1:123456789012:thing/door-001'],
-      detail: { state: 'open' },
+describe('Class: EventBusService (EventBridge API through the local AWS endpoint)', () => {
+  describe('Method: PutEvents', () => {
+    it('delivers a put event once to each matching target, in the documented shape', async () => {
+      // Prepare
+      const { bus, client, queues } = await startStack();
+      const seenA: unknown[] = [];
+      const seenB: unknown[] = [];
+      bus.functions.register('fa', async (event) => void seenA.push(event));
+      bus.functions.register('fb', async (event) => void seenB.push(event));
+      queues.createQueue('q1');
+      await client.send(
+        new PutRuleCommand({
+          Name: 'opens',
+          EventBusName: 'smartdoor',
+          EventPattern: JSON.stringify({ source: ['smartdoor.device'], detail: { state: ['open'] } }),
+        }),
+      );
+      await client.send(
+        new PutRuleCommand({
+          Name: 'closes',
+          EventBusName: 'smartdoor',
+          EventPattern: JSON.stringify({ detail: { state: ['closed'] } }),
+        }),
+      );
+      const put = await client.send(
+        new PutTargetsCommand({
+          Rule: 'opens',
+          EventBusName: 'smartdoor',
+          Targets: [
+            { Id: 'a', Arn: fnArn('fa') },
+            { Id: 'b', Arn: fnArn('fb') },
+            { Id: 'q', Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:q1` },
+          ],
+        }),
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'closes',
+          EventBusName: 'smartdoor',
+          Targets: [{ Id: 'a', Arn: fnArn('fa') }],
+        }),
+      );
+      // Act
+      const out = await client.send(
+        new PutEventsCommand({ Entries: [entry({ state: 'open' }), entry({ state: 'ajar' })] }),
+      );
+      await waitFor(() =>
+        seenA.length >= 1 && seenB.length >= 1 && queues.depth('q1').visible === 1 ? true : undefined,
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      // Assess
+      expect(put.FailedEntryCount).toBe(0);
+      expect(out.FailedEntryCount).toBe(0);
+      expect(seenA).toHaveLength(1);
+      expect(seenB).toHaveLength(1);
+      const event = seenA[0] as Record<string, unknown>;
+      expect(Object.keys(event)).toEqual([
+        'version',
+        'id',
+        'detail-type',
+        'source',
+        'account',
+        'time',
+        'region',
+        'resources',
+        'detail',
+      ]);
+      expect(event).toMatchObject({
+        version: '0',
+        id: out.Entries?.[0]?.EventId,
+        'detail-type': 'Door State Changed',
+        source: 'smartdoor.device',
+        account: ACCOUNT,
+        region: REGION,
+        resources: ['arn:aws:iot:us-east-1:123456789012:thing/door-001'],
+        detail: { state: 'open' },
+      });
+      expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(JSON.parse(queues.peek('q1')[0]!.body)).toEqual(event);
     });
-    expect(event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(JSON.parse(queues.peek('q1')[0]!.body)).toEqual(event);
-  });
 
-  it('refuses 11 entries with ValidationException', async () => {
-    // Prepare
-    const { client } = await startStack();
-    const entries = Array.from({ length: 11 }, () => entry({ state: 'open' }));
-    // Act
-    const err = await client.send(new PutEventsCommand({ Entries: entries })).catch((e: unknown) => e);
-    // Assess
-    // ValidationException is not modeled for EventBridge: the SDK raises its base class with that name.
-    expect(err).toBeInstanceOf(EventBridgeServiceException);
-    expect((err as Error).name).toBe('ValidationException');
-  });
-
-  it('fails an oversize or malformed entry on its own, not the request', async () => {
-    // Prepare
-    const { client } = await startStack();
-    const big = entry({ blob: 'x'.repeat(256 * 1024) });
-    // Act
-    const out = await client.send(
-      new PutEventsCommand({
-        Entries: [
-          entry({ state: 'open' }),
-          big,
-          { ...entry({}), Detail: '{not json' },
-          { Source: 's', Detail: '{}' },
-        ],
-      }),
-    );
-    // Assess
-    expect(out.FailedEntryCount).toBe(3);
-    expect(out.Entries?.[0]?.EventId).toBeTruthy();
-    expect(out.Entries?.[1]).toMatchObject({ ErrorCode: 'InvalidArgument' });
-    expect(out.Entries?.[1]?.ErrorMessage).toMatch(/256 KB/);
-    expect(out.Entries?.[2]).toMatchObject({
-      ErrorCode: 'MalformedDetail',
-      ErrorMessage: 'Detail is malformed.',
+    it('refuses 11 entries with ValidationException', async () => {
+      // Prepare
+      const { client } = await startStack();
+      const entries = Array.from({ length: 11 }, () => entry({ state: 'open' }));
+      // Act
+      const err = await client.send(new PutEventsCommand({ Entries: entries })).catch((e: unknown) => e);
+      // Assess
+      // ValidationException is not modeled for EventBridge: the SDK raises its base class with that name.
+      expect(err).toBeInstanceOf(EventBridgeServiceException);
+      expect((err as Error).name).toBe('ValidationException');
     });
-    expect(out.Entries?.[3]).toMatchObject({ ErrorCode: 'InvalidArgument' });
-    expect(out.Entries?.[3]?.ErrorMessage).toMatch(/DetailType is a required argument/);
+
+    it('fails an oversize or malformed entry on its own, not the request', async () => {
+      // Prepare
+      const { client } = await startStack();
+      const big = entry({ blob: 'x'.repeat(256 * 1024) });
+      // Act
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            entry({ state: 'open' }),
+            big,
+            { ...entry({}), Detail: '{not json' },
+            { Source: 's', Detail: '{}' },
+          ],
+        }),
+      );
+      // Assess
+      expect(out.FailedEntryCount).toBe(3);
+      expect(out.Entries?.[0]?.EventId).toBeTruthy();
+      expect(out.Entries?.[1]).toMatchObject({ ErrorCode: 'InvalidArgument' });
+      expect(out.Entries?.[1]?.ErrorMessage).toMatch(/256 KB/);
+      expect(out.Entries?.[2]).toMatchObject({
+        ErrorCode: 'MalformedDetail',
+        ErrorMessage: 'Detail is malformed.',
+      });
+      expect(out.Entries?.[3]).toMatchObject({ ErrorCode: 'InvalidArgument' });
+      expect(out.Entries?.[3]?.ErrorMessage).toMatch(/DetailType is a required argument/);
+    });
   });
 
-  it('raises the SDK exception classes for bad patterns, missing and duplicate resources', async () => {
-    // Prepare
-    const { client } = await startStack();
-    // Act
-    const badPattern = await client
-      .send(new PutRuleCommand({ Name: 'r', EventPattern: JSON.stringify({ source: 'not-an-array' }) }))
-      .catch((e: unknown) => e);
-    const missing = await client.send(new DescribeRuleCommand({ Name: 'nope' })).catch((e: unknown) => e);
-    await client.send(
-      new CreateArchiveCommand({
-        ArchiveName: 'a1',
-        EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
-      }),
-    );
-    const dup = await client
-      .send(
+  describe('Method: PutRule, DescribeRule, CreateArchive', () => {
+    it('raises the SDK exception classes for bad patterns, missing and duplicate resources', async () => {
+      // Prepare
+      const { client } = await startStack();
+      // Act
+      const badPattern = await client
+        .send(new PutRuleCommand({ Name: 'r', EventPattern: JSON.stringify({ source: 'not-an-array' }) }))
+        .catch((e: unknown) => e);
+      const missing = await client.send(new DescribeRuleCommand({ Name: 'nope' })).catch((e: unknown) => e);
+      await client.send(
         new CreateArchiveCommand({
           ArchiveName: 'a1',
           EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
         }),
-      )
-      .catch((e: unknown) => e);
-    // Assess
-    expect(badPattern).toBeInstanceOf(InvalidEventPatternException);
-    expect(missing).toBeInstanceOf(ResourceNotFoundException);
-    expect(dup).toBeInstanceOf(ResourceAlreadyExistsException);
-  });
-
-  it('answers TestEventPattern and refuses to delete a rule that has targets', async () => {
-    // Prepare
-    const { client, bus } = await startStack();
-    bus.functions.register('f', async () => {});
-    await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["a"]}' }));
-    await client.send(
-      new PutTargetsCommand({
-        Rule: 'r',
-        Targets: [{ Id: 't', Arn: fnArn('f'), RetryPolicy: { MaximumRetryAttempts: 3 } }],
-      }),
-    );
-    const event = JSON.stringify({
-      id: '1',
-      account: ACCOUNT,
-      source: 'a',
-      time: '2026-11-22T12:00:00Z',
-      region: REGION,
-      resources: [],
-      'detail-type': 'x',
-      detail: {},
-    });
-    // Act
-    const yes = await client.send(
-      new TestEventPatternCommand({ EventPattern: '{"source":["a"]}', Event: event }),
-    );
-    const no = await client.send(
-      new TestEventPatternCommand({ EventPattern: '{"source":["b"]}', Event: event }),
-    );
-    const partial = await client
-      .send(new TestEventPatternCommand({ EventPattern: '{"source":["a"]}', Event: '{"source":"a"}' }))
-      .catch((e: unknown) => e);
-    const del = await client.send(new DeleteRuleCommand({ Name: 'r' })).catch((e: unknown) => e);
-    const targets = await client.send(new ListTargetsByRuleCommand({ Rule: 'r' }));
-    // Assess
-    expect(yes.Result).toBe(true);
-    expect(no.Result).toBe(false);
-    expect((partial as Error).name).toBe('ValidationException');
-    expect((partial as Error).message).toMatch(/missing field\(s\) id, account/);
-    expect((del as Error).name).toBe('ValidationException');
-    expect((del as Error).message).toBe("Rule can't be deleted since it has targets.");
-    expect(targets.Targets?.[0]).toMatchObject({
-      Id: 't',
-      RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 86400 },
+      );
+      const dup = await client
+        .send(
+          new CreateArchiveCommand({
+            ArchiveName: 'a1',
+            EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+          }),
+        )
+        .catch((e: unknown) => e);
+      // Assess
+      expect(badPattern).toBeInstanceOf(InvalidEventPatternException);
+      expect(missing).toBeInstanceOf(ResourceNotFoundException);
+      expect(dup).toBeInstanceOf(ResourceAlreadyExistsException);
     });
   });
 
-  it('replays a time window to the rules named in FilterArns, marked with replay-name', async () => {
-    // Prepare
-    const { client, bus } = await startStack();
-    const first: Array<Record<string, unknown>> = [];
-    const second: Array<Record<string, unknown>> = [];
-    bus.functions.register('first', async (e) => void first.push(e as Record<string, unknown>));
-    bus.functions.register('second', async (e) => void second.push(e as Record<string, unknown>));
-    const r1 = await client.send(
-      new PutRuleCommand({
-        Name: 'r1',
-        EventBusName: 'smartdoor',
-        EventPattern: '{"source":["smartdoor.device"]}',
-      }),
-    );
-    await client.send(
-      new PutRuleCommand({
-        Name: 'r2',
-        EventBusName: 'smartdoor',
-        EventPattern: '{"source":["smartdoor.device"]}',
-      }),
-    );
-    await client.send(
-      new PutTargetsCommand({
-        Rule: 'r1',
-        EventBusName: 'smartdoor',
-        Targets: [{ Id: 't', Arn: fnArn('first') }],
-      }),
-    );
-    await client.send(
-      new PutTargetsCommand({
-        Rule: 'r2',
-        EventBusName: 'smartdoor',
-        Targets: [{ Id: 't', Arn: fnArn('second') }],
-      }),
-    );
-    const start = new Date(Date.now() - 1000);
-    await client.send(new PutEventsCommand({ Entries: [entry({ n: 1 }), entry({ n: 2 })] }));
-    await waitFor(() => (first.length === 2 && second.length === 2 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 20));
-    // Act
-    await client.send(
-      new StartReplayCommand({
-        ReplayName: 'again',
-        EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:archive/smartdoor-all`,
-        EventStartTime: start,
-        EventEndTime: new Date(),
-        Destination: {
-          Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`,
-          FilterArns: [r1.RuleArn!],
-        },
-      }),
-    );
-    await waitFor(() => (first.length === 4 ? true : undefined));
-    const described = await client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
-    // Assess
-    expect(first.slice(2).map((e) => e['replay-name'])).toEqual(['again', 'again']);
-    expect(
-      first
-        .slice(2)
-        .map((e) => (e.detail as { n: number }).n)
-        .sort(),
-    ).toEqual([1, 2]);
-    expect(second).toHaveLength(2);
-    expect(described.State).toBe('COMPLETED');
-  });
-
-  it('POSTs JSON to an HTTP target, forwards to another bus, and skips a disabled rule', async () => {
-    // Prepare
-    const { client, bus } = await startStack();
-    const posted: unknown[] = [];
-    const http = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString();
+  describe('Method: TestEventPattern, DeleteRule', () => {
+    it('answers TestEventPattern and refuses to delete a rule that has targets', async () => {
+      // Prepare
+      const { client, bus } = await startStack();
+      bus.functions.register('f', async () => {});
+      await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["a"]}' }));
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'r',
+          Targets: [{ Id: 't', Arn: fnArn('f'), RetryPolicy: { MaximumRetryAttempts: 3 } }],
+        }),
+      );
+      const event = JSON.stringify({
+        id: '1',
+        account: ACCOUNT,
+        source: 'a',
+        time: '2026-11-22T12:00:00Z',
+        region: REGION,
+        resources: [],
+        'detail-type': 'x',
+        detail: {},
       });
-      req.on('end', () => {
-        posted.push({ type: req.headers['content-type'], body: JSON.parse(body) });
-        res.end('ok');
+      // Act
+      const yes = await client.send(
+        new TestEventPatternCommand({ EventPattern: '{"source":["a"]}', Event: event }),
+      );
+      const no = await client.send(
+        new TestEventPatternCommand({ EventPattern: '{"source":["b"]}', Event: event }),
+      );
+      const partial = await client
+        .send(new TestEventPatternCommand({ EventPattern: '{"source":["a"]}', Event: '{"source":"a"}' }))
+        .catch((e: unknown) => e);
+      const del = await client.send(new DeleteRuleCommand({ Name: 'r' })).catch((e: unknown) => e);
+      const targets = await client.send(new ListTargetsByRuleCommand({ Rule: 'r' }));
+      // Assess
+      expect(yes.Result).toBe(true);
+      expect(no.Result).toBe(false);
+      expect((partial as Error).name).toBe('ValidationException');
+      expect((partial as Error).message).toMatch(/missing field\(s\) id, account/);
+      expect((del as Error).name).toBe('ValidationException');
+      expect((del as Error).message).toBe("Rule can't be deleted since it has targets.");
+      expect(targets.Targets?.[0]).toMatchObject({
+        Id: 't',
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 86400 },
       });
     });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise<void>((r) => http.close(() => r())));
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/hook`;
-    bus.http.registerApiDestination('hook', { url, headers: { 'x-api-key': 'k' } });
-    const onOther: unknown[] = [];
-    bus.functions.register('other', async (e) => void onOther.push(e));
-    await client.send(new CreateEventBusCommand({ Name: 'other' }));
-    await client.send(
-      new PutRuleCommand({ Name: 'all', EventBusName: 'other', EventPattern: '{"source":[{"prefix":""}]}' }),
-    );
-    await client.send(
-      new PutTargetsCommand({
-        Rule: 'all',
-        EventBusName: 'other',
-        Targets: [{ Id: 'f', Arn: fnArn('other') }],
-      }),
-    );
-    await client.send(
-      new PutRuleCommand({
-        Name: 'fan',
-        EventBusName: 'smartdoor',
-        EventPattern: '{"source":["smartdoor.device"]}',
-      }),
-    );
-    await client.send(
-      new PutTargetsCommand({
-        Rule: 'fan',
-        EventBusName: 'smartdoor',
-        Targets: [
-          {
-            Id: 'http',
-            Arn: `arn:aws:events:${REGION}:${ACCOUNT}:api-destination/hook/0000`,
-            InputTransformer: {
-              InputPathsMap: { state: '$.detail.state' },
-              InputTemplate: '{"door": <state>}',
-            },
+  });
+
+  describe('Method: StartReplay', () => {
+    it('replays a time window to the rules named in FilterArns, marked with replay-name', async () => {
+      // Prepare
+      const { client, bus } = await startStack();
+      const first: Array<Record<string, unknown>> = [];
+      const second: Array<Record<string, unknown>> = [];
+      bus.functions.register('first', async (e) => void first.push(e as Record<string, unknown>));
+      bus.functions.register('second', async (e) => void second.push(e as Record<string, unknown>));
+      const r1 = await client.send(
+        new PutRuleCommand({
+          Name: 'r1',
+          EventBusName: 'smartdoor',
+          EventPattern: '{"source":["smartdoor.device"]}',
+        }),
+      );
+      await client.send(
+        new PutRuleCommand({
+          Name: 'r2',
+          EventBusName: 'smartdoor',
+          EventPattern: '{"source":["smartdoor.device"]}',
+        }),
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'r1',
+          EventBusName: 'smartdoor',
+          Targets: [{ Id: 't', Arn: fnArn('first') }],
+        }),
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'r2',
+          EventBusName: 'smartdoor',
+          Targets: [{ Id: 't', Arn: fnArn('second') }],
+        }),
+      );
+      const start = new Date(Date.now() - 1000);
+      await client.send(new PutEventsCommand({ Entries: [entry({ n: 1 }), entry({ n: 2 })] }));
+      await waitFor(() => (first.length === 2 && second.length === 2 ? true : undefined));
+      await new Promise((r) => setTimeout(r, 20));
+      // Act
+      await client.send(
+        new StartReplayCommand({
+          ReplayName: 'again',
+          EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:archive/smartdoor-all`,
+          EventStartTime: start,
+          EventEndTime: new Date(),
+          Destination: {
+            Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`,
+            FilterArns: [r1.RuleArn!],
           },
-          { Id: 'url', Arn: url },
-          { Id: 'bus', Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/other` },
-        ],
-      }),
-    );
-    await client.send(
-      new PutRuleCommand({
-        Name: 'off',
-        EventBusName: 'smartdoor',
-        EventPattern: '{"source":["smartdoor.device"]}',
-      }),
-    );
-    await client.send(
-      new PutTargetsCommand({
-        Rule: 'off',
-        EventBusName: 'smartdoor',
-        Targets: [{ Id: 'f', Arn: fnArn('other') }],
-      }),
-    );
-    await client.send(new DisableRuleCommand({ Name: 'off', EventBusName: 'smartdoor' }));
-    // Act
-    const out = await client.send(new PutEventsCommand({ Entries: [entry({ state: 'open' })] }));
-    await waitFor(() => (posted.length === 2 && onOther.length === 1 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 50));
-    // Assess
-    expect(posted).toContainEqual({ type: 'application/json; charset=utf-8', body: { door: 'open' } });
-    expect(posted).toContainEqual({
-      type: 'application/json; charset=utf-8',
-      body: expect.objectContaining({ id: out.Entries?.[0]?.EventId }),
+        }),
+      );
+      await waitFor(() => (first.length === 4 ? true : undefined));
+      const described = await client.send(new DescribeReplayCommand({ ReplayName: 'again' }));
+      // Assess
+      expect(first.slice(2).map((e) => e['replay-name'])).toEqual(['again', 'again']);
+      expect(
+        first
+          .slice(2)
+          .map((e) => (e.detail as { n: number }).n)
+          .sort(),
+      ).toEqual([1, 2]);
+      expect(second).toHaveLength(2);
+      expect(described.State).toBe('COMPLETED');
     });
-    expect(onOther).toHaveLength(1);
-    expect(onOther[0]).toMatchObject({ id: out.Entries?.[0]?.EventId, detail: { state: 'open' } });
   });
 
-  it('archives only the events an archive pattern matches', async () => {
-    // Prepare
-    const { client } = await startStack();
-    await client.send(
-      new CreateArchiveCommand({
-        ArchiveName: 'opens',
-        EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`,
-        EventPattern: '{"detail":{"state":["open"]}}',
-      }),
-    );
-    // Act
-    await client.send(
-      new PutEventsCommand({
-        Entries: [entry({ state: 'open' }), entry({ state: 'closed' }), entry({ state: 'open' })],
-      }),
-    );
-    const opens = await client.send(new DescribeArchiveCommand({ ArchiveName: 'opens' }));
-    const all = await client.send(new DescribeArchiveCommand({ ArchiveName: 'smartdoor-all' }));
-    // Assess
-    expect(opens.EventCount).toBe(2);
-    expect(all.EventCount).toBe(3);
-  });
-
-  it('retries an HTTP target on 503 and dead-letters a 400 at once, as API destinations do', async () => {
-    // Prepare
-    const { client, queues } = await startStack();
-    const statuses: number[] = [];
-    let unavailable = 1;
-    const http = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const status = req.url === '/bad' ? 400 : unavailable-- > 0 ? 503 : 200;
-        statuses.push(status);
-        res.statusCode = status;
-        res.end();
+  describe('Method: PutTargets', () => {
+    it('POSTs JSON to an HTTP target, forwards to another bus, and skips a disabled rule', async () => {
+      // Prepare
+      const { client, bus } = await startStack();
+      const posted: unknown[] = [];
+      const http = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => {
+          body += c.toString();
+        });
+        req.on('end', () => {
+          posted.push({ type: req.headers['content-type'], body: JSON.parse(body) });
+          res.end('ok');
+        });
       });
+      await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+      cleanup.push(() => new Promise<void>((r) => http.close(() => r())));
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/hook`;
+      bus.http.registerApiDestination('hook', { url, headers: { 'x-api-key': 'k' } });
+      const onOther: unknown[] = [];
+      bus.functions.register('other', async (e) => void onOther.push(e));
+      await client.send(new CreateEventBusCommand({ Name: 'other' }));
+      await client.send(
+        new PutRuleCommand({
+          Name: 'all',
+          EventBusName: 'other',
+          EventPattern: '{"source":[{"prefix":""}]}',
+        }),
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'all',
+          EventBusName: 'other',
+          Targets: [{ Id: 'f', Arn: fnArn('other') }],
+        }),
+      );
+      await client.send(
+        new PutRuleCommand({
+          Name: 'fan',
+          EventBusName: 'smartdoor',
+          EventPattern: '{"source":["smartdoor.device"]}',
+        }),
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'fan',
+          EventBusName: 'smartdoor',
+          Targets: [
+            {
+              Id: 'http',
+              Arn: `arn:aws:events:${REGION}:${ACCOUNT}:api-destination/hook/0000`,
+              InputTransformer: {
+                InputPathsMap: { state: '$.detail.state' },
+                InputTemplate: '{"door": <state>}',
+              },
+            },
+            { Id: 'url', Arn: url },
+            { Id: 'bus', Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/other` },
+          ],
+        }),
+      );
+      await client.send(
+        new PutRuleCommand({
+          Name: 'off',
+          EventBusName: 'smartdoor',
+          EventPattern: '{"source":["smartdoor.device"]}',
+        }),
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'off',
+          EventBusName: 'smartdoor',
+          Targets: [{ Id: 'f', Arn: fnArn('other') }],
+        }),
+      );
+      await client.send(new DisableRuleCommand({ Name: 'off', EventBusName: 'smartdoor' }));
+      // Act
+      const out = await client.send(new PutEventsCommand({ Entries: [entry({ state: 'open' })] }));
+      await waitFor(() => (posted.length === 2 && onOther.length === 1 ? true : undefined));
+      await new Promise((r) => setTimeout(r, 50));
+      // Assess
+      expect(posted).toContainEqual({ type: 'application/json; charset=utf-8', body: { door: 'open' } });
+      expect(posted).toContainEqual({
+        type: 'application/json; charset=utf-8',
+        body: expect.objectContaining({ id: out.Entries?.[0]?.EventId }),
+      });
+      expect(onOther).toHaveLength(1);
+      expect(onOther[0]).toMatchObject({ id: out.Entries?.[0]?.EventId, detail: { state: 'open' } });
     });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    cleanup.push(() => new Promise<void>((r) => http.close(() => r())));
-    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    queues.createQueue('http-dlq');
-    const dlq = `arn:aws:sqs:${REGION}:${ACCOUNT}:http-dlq`;
-    await client.send(
-      new PutRuleCommand({
-        Name: 'h',
-        EventBusName: 'smartdoor',
-        EventPattern: '{"source":["smartdoor.device"]}',
-      }),
-    );
-    await client.send(
-      new PutTargetsCommand({
-        Rule: 'h',
-        EventBusName: 'smartdoor',
-        Targets: [
-          { Id: 'flaky', Arn: `${base}/flaky`, DeadLetterConfig: { Arn: dlq } },
-          { Id: 'bad', Arn: `${base}/bad`, DeadLetterConfig: { Arn: dlq } },
-        ],
-      }),
-    );
-    // Act
-    await client.send(new PutEventsCommand({ Entries: [entry({ state: 'open' })] }));
-    await waitFor(() =>
-      statuses.filter((s) => s === 200).length === 1 && queues.depth('http-dlq').visible === 1
-        ? true
-        : undefined,
-    );
-    // Assess
-    expect(statuses.sort()).toEqual([200, 400, 503]);
-    expect(queues.peek('http-dlq')[0]?.attributes).toMatchObject({
-      ERROR_CODE: 'HTTP400',
-      TARGET_ARN: `${base}/bad`,
-      RETRY_ATTEMPTS: '0',
+  });
+
+  describe('Method: CreateArchive', () => {
+    it('archives only the events an archive pattern matches', async () => {
+      // Prepare
+      const { client } = await startStack();
+      await client.send(
+        new CreateArchiveCommand({
+          ArchiveName: 'opens',
+          EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`,
+          EventPattern: '{"detail":{"state":["open"]}}',
+        }),
+      );
+      // Act
+      await client.send(
+        new PutEventsCommand({
+          Entries: [entry({ state: 'open' }), entry({ state: 'closed' }), entry({ state: 'open' })],
+        }),
+      );
+      const opens = await client.send(new DescribeArchiveCommand({ ArchiveName: 'opens' }));
+      const all = await client.send(new DescribeArchiveCommand({ ArchiveName: 'smartdoor-all' }));
+      // Assess
+      expect(opens.EventCount).toBe(2);
+      expect(all.EventCount).toBe(3);
+    });
+  });
+
+  describe('Method: PutTargets (API destination retry rules)', () => {
+    it('retries an HTTP target on 503 and dead-letters a 400 at once, as API destinations do', async () => {
+      // Prepare
+      const { client, queues } = await startStack();
+      const statuses: number[] = [];
+      let unavailable = 1;
+      const http = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          const status = req.url === '/bad' ? 400 : unavailable-- > 0 ? 503 : 200;
+          statuses.push(status);
+          res.statusCode = status;
+          res.end();
+        });
+      });
+      await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+      cleanup.push(() => new Promise<void>((r) => http.close(() => r())));
+      const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+      queues.createQueue('http-dlq');
+      const dlq = `arn:aws:sqs:${REGION}:${ACCOUNT}:http-dlq`;
+      await client.send(
+        new PutRuleCommand({
+          Name: 'h',
+          EventBusName: 'smartdoor',
+          EventPattern: '{"source":["smartdoor.device"]}',
+        }),
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'h',
+          EventBusName: 'smartdoor',
+          Targets: [
+            { Id: 'flaky', Arn: `${base}/flaky`, DeadLetterConfig: { Arn: dlq } },
+            { Id: 'bad', Arn: `${base}/bad`, DeadLetterConfig: { Arn: dlq } },
+          ],
+        }),
+      );
+      // Act
+      await client.send(new PutEventsCommand({ Entries: [entry({ state: 'open' })] }));
+      await waitFor(() =>
+        statuses.filter((s) => s === 200).length === 1 && queues.depth('http-dlq').visible === 1
+          ? true
+          : undefined,
+      );
+      // Assess
+      expect(statuses.sort()).toEqual([200, 400, 503]);
+      expect(queues.peek('http-dlq')[0]?.attributes).toMatchObject({
+        ERROR_CODE: 'HTTP400',
+        TARGET_ARN: `${base}/bad`,
+        RETRY_ATTEMPTS: '0',
+      });
     });
   });
 });

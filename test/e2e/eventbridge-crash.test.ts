@@ -69,31 +69,33 @@ function okLines(log: string, mode: string): number[] {
     .map((l) => Number(l.split(' ')[2]));
 }
 
-describe('Local EventBridge durability', () => {
-  it('delivers every event after a SIGKILL with deliveries pending, none lost', async () => {
-    // Prepare
-    dir = mkdtempSync(join(tmpdir(), 'smartdoor-eb-crash-'));
-    const db = join(dir, 'cloud.sqlite');
-    const log = join(dir, 'deliveries.log');
-    const first = run('first', db, log);
-    await first.output;
-    // Let the even events succeed; the odd ones hang in their handler, pending.
-    const deadline = Date.now() + 10_000;
-    while (okLines(log, 'first').length < 10 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
-    // Act
-    first.child.kill('SIGKILL');
-    await waitExit(first.child);
-    const second = run('second', db, log);
-    await second.output;
-    await waitExit(second.child);
-    // Assess
-    const before = okLines(log, 'first');
-    const after = okLines(log, 'second');
-    expect(before.sort((a, b) => a - b)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
-    expect(after.filter((n) => n % 2 === 1).sort((a, b) => a - b)).toEqual([
-      1, 3, 5, 7, 9, 11, 13, 15, 17, 19,
-    ]);
-    expect(new Set([...before, ...after]).size).toBe(20);
-  }, 60_000);
+describe('Class: EventBusService (durability)', () => {
+  describe('Method: start', () => {
+    it('delivers every event after a SIGKILL with deliveries pending, none lost', async () => {
+      // Prepare
+      dir = mkdtempSync(join(tmpdir(), 'smartdoor-eb-crash-'));
+      const db = join(dir, 'cloud.sqlite');
+      const log = join(dir, 'deliveries.log');
+      const first = run('first', db, log);
+      await first.output;
+      // Let the even events succeed; the odd ones hang in their handler, pending.
+      const deadline = Date.now() + 10_000;
+      while (okLines(log, 'first').length < 10 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      // Act
+      first.child.kill('SIGKILL');
+      await waitExit(first.child);
+      const second = run('second', db, log);
+      await second.output;
+      await waitExit(second.child);
+      // Assess
+      const before = okLines(log, 'first');
+      const after = okLines(log, 'second');
+      expect(before.sort((a, b) => a - b)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+      expect(after.filter((n) => n % 2 === 1).sort((a, b) => a - b)).toEqual([
+        1, 3, 5, 7, 9, 11, 13, 15, 17, 19,
+      ]);
+      expect(new Set([...before, ...after]).size).toBe(20);
+    }, 60_000);
+  });
 });
