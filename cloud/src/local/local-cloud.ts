@@ -16,7 +16,7 @@ import { type HttpRouteHandler, LocalHttpServer } from './http/http-server.js';
 import { type ConnectionInfo, IotBroker, type Refusal, type TopicHandler } from './iot/broker.js';
 import { LocalCa } from './iot/ca.js';
 import { lambdaAction } from './iot/lambda-action.js';
-import { SqliteLifecycleVersionStore } from './iot/lifecycle-store.js';
+import { SqliteLifecycleVersionStore, SqliteRetainedStore } from './iot/lifecycle-store.js';
 import { RulesEngine } from './iot/rules-engine.js';
 import { listenMqtt, listenMqtts, type MqttListener } from './iot/server.js';
 import { type LocalSqsHandler, SubscriberQueues } from './iot/subscriber-queues.js';
@@ -361,6 +361,7 @@ export class LocalCloud {
     this.#closers.push(async () => {
       await broker.stop();
       await rules.stop();
+      retained: new SqliteRetainedStore(this.db),
       await ingestAction.flush();
     });
   }

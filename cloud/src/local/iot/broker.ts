@@ -16,6 +16,7 @@ import {
   normalizeIp,
   type SessionFacts,
 } from './lifecycle.js';
+import type { RetainedStore } from './lifecycle-store.js';
 import { checkInboundPublish } from './limits.js';
 import {
   evaluateThingPolicy,
@@ -79,6 +80,8 @@ export interface IotBrokerOptions {
   newSessionId?: () => string;
   /** Where lifecycle version numbers are kept. @default in memory */
   versions?: LifecycleVersionStore;
+  /** Where retained messages outlive a restart. @default none (aedes keeps them in memory) */
+  retained?: RetainedStore;
   /**
    * Extra check at connect, after the policy (e.g. the provisioning registry: is this
    * certificate ACTIVE?). Return a reason to refuse.
@@ -148,10 +151,15 @@ export class IotBroker extends EventEmitter {
    */
   publishTo(clientId: string, message: { topic: string; payload: Buffer | string }): boolean {
     const clients = (this.#aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients;
-    const client = clients?.[clientId] as (Client & { deliver0?: (p: object, cb: () => void) => void }) | undefined;
+    const client = clients?.[clientId] as
+      | (Client & { deliver0?: (p: object, cb: () => void) => void })
+      | undefined;
     if (!client?.deliver0) return false;
     const payload = Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(message.payload);
-    client.deliver0({ cmd: 'publish', topic: message.topic, payload, qos: 0, retain: false, dup: false }, () => {});
+    client.deliver0(
+      { cmd: 'publish', topic: message.topic, payload, qos: 0, retain: false, dup: false },
+      () => {},
+    );
     return true;
   }
 
@@ -191,6 +199,19 @@ export class IotBroker extends EventEmitter {
     aedes.on('connectionError', (client, err) =>
       this.#opts.logger.debug({ clientId: client?.id, err }, 'connection error'),
     );
+    // Retained messages come back before any client connects; stored, not published, so
+    // that the rules do not see them twice.
+    const persistence = (
+      aedes as unknown as { persistence: { storeRetained(p: object, cb: (e?: Error) => void): void } }
+    ).persistence;
+    for (const m of this.#opts.retained?.all() ?? []) {
+      await new Promise<void>((resolve, reject) =>
+        persistence.storeRetained(
+          { cmd: 'publish', topic: m.topic, payload: m.payload, qos: m.qos, retain: true, dup: false },
+          (err) => (err ? reject(err) : resolve()),
+        ),
+      );
+    }
     this.#aedes = aedes;
   }
 
@@ -275,7 +296,9 @@ export class IotBroker extends EventEmitter {
       {
         action: 'connect',
         clientId: client.id,
-        ...(info.certificateThingName === undefined ? {} : { certificateThingName: info.certificateThingName }),
+        ...(info.certificateThingName === undefined
+          ? {}
+          : { certificateThingName: info.certificateThingName }),
       },
       info,
     );
@@ -379,6 +402,12 @@ export class IotBroker extends EventEmitter {
 
   #dispatch(packet: AedesPublishPacket, client: Client | null): void {
     if (packet.topic.startsWith('$SYS/')) return;
+    if (packet.retain && client && this.#opts.retained) {
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      // An empty retained payload clears the topic's retained message [MQTT-3.3.1-10].
+      if (payload.length === 0) this.#opts.retained.delete(packet.topic);
+      else this.#opts.retained.put({ topic: packet.topic, payload, qos: packet.qos === 0 ? 0 : 1 });
+    }
     const session = client ? this.#sessions.get(client) : undefined;
     const message: BrokerMessage = {
       topic: packet.topic,

@@ -24,3 +24,51 @@ export class SqliteLifecycleVersionStore implements LifecycleVersionStore {
     return this.#next(clientId).version;
   }
 }
+
+/** A retained message, as the broker keeps it. */
+export interface RetainedMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1;
+}
+
+/** Where retained messages survive a restart (IoT Core keeps them until an empty payload clears them). */
+export interface RetainedStore {
+  put(message: RetainedMessage): void;
+  delete(topic: string): void;
+  all(): RetainedMessage[];
+}
+
+export class SqliteRetainedStore implements RetainedStore {
+  readonly #put: (topic: string, payload: Buffer, qos: number) => void;
+  readonly #delete: (topic: string) => void;
+  readonly #all: () => Array<{ topic: string; payload: Buffer; qos: number }>;
+
+  constructor(db: Database) {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS iot_retained (topic TEXT PRIMARY KEY, payload BLOB NOT NULL, qos INTEGER NOT NULL)',
+    );
+    const put = db.prepare(
+      'INSERT INTO iot_retained (topic, payload, qos) VALUES (?, ?, ?) ON CONFLICT(topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos',
+    );
+    const del = db.prepare('DELETE FROM iot_retained WHERE topic = ?');
+    const all = db.prepare<[], { topic: string; payload: Buffer; qos: number }>(
+      'SELECT topic, payload, qos FROM iot_retained ORDER BY topic',
+    );
+    this.#put = (t, p, q) => void put.run(t, p, q);
+    this.#delete = (t) => void del.run(t);
+    this.#all = () => all.all();
+  }
+
+  put(message: RetainedMessage): void {
+    this.#put(message.topic, message.payload, message.qos);
+  }
+
+  delete(topic: string): void {
+    this.#delete(topic);
+  }
+
+  all(): RetainedMessage[] {
+    return this.#all().map((r) => ({ topic: r.topic, payload: r.payload, qos: r.qos === 1 ? 1 : 0 }));
+  }
+}
