@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { lambdaAction } from './lambda-action.js';
+import type { RuleActionInput } from './rules-engine.js';
+
+const input = (n: number): RuleActionInput => ({
+  ruleName: 'r',
+  topic: 't',
+  payload: Buffer.from(String(n)),
+  json: { n },
+  traceId: `trace-${n}`,
+});
+
+function setup(maxBatch: number, fail?: string) {
+  const events: unknown[] = [];
+  const action = lambdaAction({
+    functionName: 'fn',
+    functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+    fn: async (event, context) => {
+      events.push(event);
+      expect(context.functionName).toBe('fn');
+      if (fail) throw new Error(fail);
+    },
+    maxBatch,
+    newId: () => 'req',
+    now: () => 0,
+  });
+  return { action, events };
+}
+
+describe('Function: lambdaAction', () => {
+  it('passes the rule output as the event when not batching', async () => {
+    // Prepare
+    const { action, events } = setup(1);
+
+    // Act
+    await action.run(input(1));
+
+    // Assess
+    expect(events).toEqual([{ n: 1 }]);
+    expect(action).toMatchObject({
+      type: 'LambdaAction',
+      resource: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+    });
+  });
+
+  it('gathers the outputs of one tick into batches of at most maxBatch', async () => {
+    // Prepare
+    const { action, events } = setup(3);
+
+    // Act
+    await Promise.all([1, 2, 3, 4, 5].map((n) => action.run(input(n))));
+
+    // Assess
+    expect(events).toEqual([
+      [{ n: 1 }, { n: 2 }, { n: 3 }],
+      [{ n: 4 }, { n: 5 }],
+    ]);
+  });
+
+  it('fails every message of a batch whose invocation failed', async () => {
+    // Prepare
+    const { action } = setup(10, 'PutEvents failed');
+
+    // Act
+    const outcomes = await Promise.allSettled([action.run(input(1)), action.run(input(2))]);
+
+    // Assess
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    await action.flush();
+  });
+});
