@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { AwsEndpoint } from '../../local/aws-endpoint/aws-endpoint.js';
 import { AwsServiceError } from '../../local/aws-endpoint/errors.js';
 import { RestRouter } from '../../local/aws-endpoint/rest-router.js';
@@ -26,6 +28,8 @@ export interface RecordingAws {
   entries: RecordedEntry[];
   publishes: Array<{ topic: string; qos: number; payload: Record<string, unknown> }>;
   snsMessages: Array<{ TopicArn: string; Subject?: string; Message: string }>;
+  /** SQS SendMessage calls (awsJson1_0): the delayed checks. */
+  sqsMessages: Array<{ QueueUrl: string; MessageBody: string; DelaySeconds?: number }>;
   /** Refuse the next n PutEvents entries with InternalFailure. */
   failPutEvents(n: number): void;
   /** Make the next n IoT Data Plane publishes fail with ServiceUnavailableException. */
@@ -33,6 +37,7 @@ export interface RecordingAws {
   eventBridge: EventBridgeClient;
   iotData: IoTDataPlaneClient;
   sns: SNSClient;
+  sqs: SQSClient;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,7 @@ export async function startRecordingAws(): Promise<RecordingAws> {
     entries: [] as RecordedEntry[],
     publishes: [] as RecordingAws['publishes'],
     snsMessages: [] as RecordingAws['snsMessages'],
+    sqsMessages: [] as RecordingAws['sqsMessages'],
     failEntries: 0,
     failPublishes: 0,
   };
@@ -85,7 +91,7 @@ export async function startRecordingAws(): Promise<RecordingAws> {
   });
   endpoint.register({
     signingName: 'sns',
-    protocol: 'awsJson1_0',
+    protocol: 'awsQuery',
     async handle(req) {
       // SNS speaks the query protocol; the SDK posts a form body.
       const form = new URLSearchParams(req.body.toString());
@@ -95,9 +101,21 @@ export async function startRecordingAws(): Promise<RecordingAws> {
         ...(form.get('Subject') ? { Subject: form.get('Subject')! } : {}),
       });
       return {
-        headers: { 'content-type': 'text/xml' },
         body: `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-${state.snsMessages.length}</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>`,
       };
+    },
+  });
+  endpoint.register({
+    signingName: 'sqs',
+    protocol: 'awsJson1_0',
+    targetPrefix: 'AmazonSQS',
+    async handle(req) {
+      if (req.operation !== 'SendMessage') throw new AwsServiceError('UnsupportedOperation', 'not recorded');
+      const message = JSON.parse(req.body.toString()) as RecordingAws['sqsMessages'][number];
+      state.sqsMessages.push(message);
+      // The SDK checks this digest of the body it sent.
+      const md5 = createHash('md5').update(message.MessageBody).digest('hex');
+      return { body: { MessageId: `sqs-${state.sqsMessages.length}`, MD5OfMessageBody: md5 } };
     },
   });
   const server = await listenAwsEndpoint(endpoint, { port: 0 });
@@ -110,11 +128,13 @@ export async function startRecordingAws(): Promise<RecordingAws> {
   const eventBridge = new EventBridgeClient(clientOpts);
   const iotData = new IoTDataPlaneClient(clientOpts);
   const sns = new SNSClient(clientOpts);
+  const sqs = new SQSClient({ ...clientOpts, useQueueUrlAsEndpoint: false });
   return {
     url: server.url,
     entries: state.entries,
     publishes: state.publishes,
     snsMessages: state.snsMessages,
+    sqsMessages: state.sqsMessages,
     failPutEvents: (n) => {
       state.failEntries = n;
     },
@@ -124,7 +144,9 @@ export async function startRecordingAws(): Promise<RecordingAws> {
     eventBridge,
     iotData,
     sns,
+    sqs,
     async close() {
+      sqs.destroy();
       eventBridge.destroy();
       iotData.destroy();
       sns.destroy();

@@ -1,0 +1,88 @@
+import { DetailType, EventSource } from '@smartdoor/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deviceEvent, lambdaContext, sqsOf } from '../../idempotency/testing/bus-events.js';
+import {
+  type LocalDynamoDb,
+  startLocalDynamoDb,
+  uniqueTableName,
+} from '../../idempotency/testing/local-dynamodb.js';
+import { type RecordingAws, startRecordingAws } from '../../idempotency/testing/recording-aws.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../idempotency/testing/webhook-receiver.js';
+import { buildNotificationHandler } from './lambda.js';
+import { readNotificationEnv } from './lambda-config.js';
+
+// The Lambda entry as AWS runs it: DynamoDB (in-process), EventBridge, SNS and SQS through
+// the real SDK clients, and a real HTTP server as the webhook.
+let ddb: LocalDynamoDb;
+let aws: RecordingAws;
+let hook: WebhookReceiver;
+
+beforeAll(async () => {
+  ddb = await startLocalDynamoDb();
+  aws = await startRecordingAws();
+  hook = await startWebhookReceiver();
+});
+afterAll(async () => {
+  await hook.close();
+  await aws.close();
+  await ddb.close();
+});
+
+describe('Function: buildNotificationHandler', () => {
+  it('delivers to the webhook and SNS once, and records Notification Sent for each channel', async () => {
+    // Prepare
+    const names = {
+      IDEMPOTENCY_TABLE: uniqueTableName('idem'),
+      NOTIFICATION_TABLE: uniqueTableName('notif'),
+    };
+    await ddb.createTable(names.IDEMPOTENCY_TABLE, 'id');
+    await ddb.createTable(names.NOTIFICATION_TABLE, 'pk');
+    const handler = buildNotificationHandler(
+      {
+        ...names,
+        EVENT_BUS_NAME: 'smartdoor',
+        QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/smartdoor-notification',
+        WEBHOOK_URL: hook.url,
+        WEBHOOK_SECRET: 's3cret',
+        SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:smartdoor-alerts',
+      },
+      { dynamodb: ddb.client, eventBridge: aws.eventBridge, sns: aws.sns, sqs: aws.sqs },
+    );
+    const event = {
+      ...deviceEvent(DetailType.DoorHeldOpen, 'door-7', new Date().toISOString(), { limitSeconds: 30 }),
+      source: EventSource.Device,
+    };
+    // Act
+    const first = await handler(sqsOf(event), lambdaContext());
+    const again = await handler(sqsOf(event), lambdaContext());
+    // Assess
+    expect([...first.batchItemFailures, ...again.batchItemFailures]).toEqual([]);
+    expect(hook.calls).toHaveLength(1);
+    expect(aws.snsMessages).toHaveLength(1);
+    expect(aws.snsMessages[0]).toMatchObject({
+      TopicArn: 'arn:aws:sns:us-east-1:123456789012:smartdoor-alerts',
+    });
+    expect(JSON.parse(aws.snsMessages[0]!.Message)).toMatchObject({
+      reason: 'door-held-open',
+      thingName: 'door-7',
+    });
+    expect(aws.entries.map((e) => e.Detail.channel)).toEqual(['webhook', 'sns', 'log']);
+    expect(aws.sqsMessages.map((m) => m.DelaySeconds)).toEqual([60]);
+  });
+});
+
+describe('Function: readNotificationEnv', () => {
+  it('requires a secret with a webhook URL', () => {
+    // Prepare / Act
+    const read = () =>
+      readNotificationEnv({
+        EVENT_BUS_NAME: 'b',
+        QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/q',
+        IDEMPOTENCY_TABLE: 'i',
+        NOTIFICATION_TABLE: 'n',
+        WEBHOOK_URL: 'https://example.com/hook',
+      });
+    // Assess
+    expect(read).toThrow(/WEBHOOK_SECRET: .*required with WEBHOOK_URL/);
+  });
+});
