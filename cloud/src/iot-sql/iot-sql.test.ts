@@ -213,11 +213,12 @@ describe('Function: topicFilterProblem', () => {
   });
 });
 
-describe('Caches: regular expressions and time zones', () => {
+describe('Caches: regular expressions, time zones and time patterns', () => {
   it('keeps answering correctly after more distinct patterns and zones than the caches hold', () => {
     // Prepare
     const regex = compileIotSql("SELECT VALUE regexp_matches(s, p) FROM 'a/b'");
     const time = compileIotSql("SELECT VALUE parse_time('yyyy', 0, z) FROM 'a/b'");
+    const epoch = compileIotSql("SELECT VALUE time_to_epoch(t, p) FROM 'a/b'");
     // Act
     const matches = Array.from({ length: 300 }, (_, i) =>
       evaluateIotSql(regex, message(JSON.stringify({ s: `x${i}`, p: `^x${i}$` }))),
@@ -225,8 +226,12 @@ describe('Caches: regular expressions and time zones', () => {
     const years = Array.from({ length: 520 }, (_, i) =>
       evaluateIotSql(time, message(JSON.stringify({ z: i === 519 ? 'UTC' : `Nowhere/Zone${i}` }))),
     );
+    const epochs = Array.from({ length: 300 }, (_, i) =>
+      evaluateIotSql(epoch, message(JSON.stringify({ t: `1970 ${i}`, p: `yyyy '${i}'` }))),
+    );
     // Assess
     expect(matches.every((r) => r.fired && r.json === true)).toBe(true);
+    expect(epochs.every((r) => r.fired && r.json === 0)).toBe(true);
     expect(
       years.filter((r) => r.fired && r.payload.length > 0).map((r) => r.fired && r.payload.toString()),
     ).toEqual(['1970']);

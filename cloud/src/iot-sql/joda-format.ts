@@ -8,7 +8,7 @@
  * ICU writes some as "GMT+1" where Joda writes "CET".
  */
 
-const MONTHS = [
+export const MONTHS = [
   'January',
   'February',
   'March',
@@ -22,7 +22,7 @@ const MONTHS = [
   'November',
   'December',
 ];
-const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+export const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 interface Fields {
   year: number;
@@ -64,7 +64,7 @@ function formatter(zone: string): Intl.DateTimeFormat | undefined {
   return f ?? undefined;
 }
 
-function fieldsAt(millisUtc: number, zone: string): Fields | undefined {
+export function fieldsAt(millisUtc: number, zone: string): Fields | undefined {
   const f = formatter(zone);
   if (!f) return undefined;
   const parts: Record<string, string> = {};
