@@ -3,18 +3,26 @@ import type { AddressInfo } from 'node:net';
 import {
   CreateArchiveCommand,
   CreateEventBusCommand,
+  DeleteArchiveCommand,
   DeleteRuleCommand,
   DescribeArchiveCommand,
+  DescribeEventBusCommand,
   DescribeReplayCommand,
   DescribeRuleCommand,
   DisableRuleCommand,
+  EnableRuleCommand,
   EventBridgeClient,
   EventBridgeServiceException,
   InvalidEventPatternException,
+  ListArchivesCommand,
+  ListEventBusesCommand,
+  ListReplaysCommand,
+  ListRulesCommand,
   ListTargetsByRuleCommand,
   PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
+  RemoveTargetsCommand,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
   StartReplayCommand,
@@ -527,6 +535,72 @@ describe('Class: EventBusService (EventBridge API through the local AWS endpoint
         TARGET_ARN: `${base}/bad`,
         RETRY_ATTEMPTS: '0',
       });
+    });
+  });
+
+  describe('Method: ListRules, ListEventBuses, ListArchives, RemoveTargets, EnableRule', () => {
+    it('lists with prefixes and pages, removes targets and re-enables rules', async () => {
+      // Prepare
+      const { client, bus } = await startStack();
+      bus.functions.register('f', async () => {});
+      for (const name of ['door-a', 'door-b', 'door-c', 'other']) {
+        await client.send(
+          new PutRuleCommand({
+            Name: name,
+            EventBusName: 'smartdoor',
+            EventPattern: '{"source":["x"]}',
+            State: 'DISABLED',
+          }),
+        );
+      }
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'door-a',
+          EventBusName: 'smartdoor',
+          Targets: [{ Id: 't', Arn: fnArn('f') }],
+        }),
+      );
+      // Act
+      const page1 = await client.send(
+        new ListRulesCommand({ EventBusName: 'smartdoor', NamePrefix: 'door-', Limit: 2 }),
+      );
+      const page2 = await client.send(
+        new ListRulesCommand({
+          EventBusName: 'smartdoor',
+          NamePrefix: 'door-',
+          Limit: 2,
+          NextToken: page1.NextToken,
+        }),
+      );
+      const removed = await client.send(
+        new RemoveTargetsCommand({ Rule: 'door-a', EventBusName: 'smartdoor', Ids: ['t', 'nope'] }),
+      );
+      await client.send(new EnableRuleCommand({ Name: 'door-b', EventBusName: 'smartdoor' }));
+      const enabled = await client.send(
+        new DescribeRuleCommand({ Name: 'door-b', EventBusName: 'smartdoor' }),
+      );
+      const buses = await client.send(new ListEventBusesCommand({ NamePrefix: 'smart' }));
+      const described = await client.send(new DescribeEventBusCommand({ Name: 'smartdoor' }));
+      await client.send(new DeleteArchiveCommand({ ArchiveName: 'smartdoor-all' }));
+      const archives = await client.send(new ListArchivesCommand({}));
+      const replays = await client.send(new ListReplaysCommand({}));
+      // Assess
+      expect(page1.Rules?.map((r) => r.Name)).toEqual(['door-a', 'door-b']);
+      expect(page2.Rules?.map((r) => r.Name)).toEqual(['door-c']);
+      expect(page2.NextToken).toBeUndefined();
+      expect(removed).toMatchObject({
+        FailedEntryCount: 1,
+        FailedEntries: [{ TargetId: 'nope', ErrorCode: 'ResourceNotFoundException' }],
+      });
+      expect(enabled).toMatchObject({
+        State: 'ENABLED',
+        EventBusName: 'smartdoor',
+        Arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/smartdoor/door-b`,
+      });
+      expect(buses.EventBuses?.map((b) => b.Name)).toEqual(['smartdoor']);
+      expect(described.Arn).toBe(`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`);
+      expect(archives.Archives?.map((a) => a.ArchiveName)).toEqual(['default-all']);
+      expect(replays.Replays).toEqual([]);
     });
   });
 });
