@@ -3,7 +3,6 @@ export {
   AwsServiceError,
   InvalidSignatureError,
   MissingAuthenticationTokenError,
-  statusFor,
   UnknownOperationError,
 } from './errors.js';
 export { type RestHandler, RestRouter } from './rest-router.js';
@@ -17,4 +16,4 @@ export type {
   AwsResponse,
   AwsServiceDefinition,
 } from './types.js';
-export { contentTypeFor, toWireError, type WireError } from './wire-errors.js';
+export { contentTypeFor, statusFor, toWireError, type WireError } from './wire-errors.js';
