@@ -236,4 +236,40 @@ describe('Class: EventBusService', () => {
       expect(errors.map((e) => (e as Error).message)).toEqual(['listener bug']);
     });
   });
+
+  describe('Target: Lambda function', () => {
+    it('passes a Lambda-like context and fails an invocation that outlives its timeout', async () => {
+      // Prepare
+      const contexts: Array<{ id: string; name: string; arn: string; remaining: number }> = [];
+      let hang = true;
+      bus.functions.register(
+        'flaky',
+        async (_event, ctx) => {
+          contexts.push({
+            id: ctx.awsRequestId,
+            name: ctx.functionName,
+            arn: ctx.invokedFunctionArn,
+            remaining: ctx.getRemainingTimeInMillis(),
+          });
+          if (hang) await new Promise(() => {});
+        },
+        { timeoutMs: 2000 },
+      );
+      bus.putRule({ name: 'r', eventPattern: '{"source":["smartdoor.device"]}' });
+      bus.putTargets('r', 'default', [{ id: 't', arn: FN }]);
+      const failures: string[] = [];
+      bus.on('delivery-failed', (f) => failures.push(f.error));
+      // Act
+      put();
+      await vi.advanceTimersByTimeAsync(2001);
+      hang = false;
+      await vi.advanceTimersByTimeAsync(2000);
+      // Assess
+      expect(failures).toEqual(['Task.TimedOut: Task timed out after 2000 ms']);
+      expect(contexts).toHaveLength(2);
+      expect(contexts[0]).toMatchObject({ name: 'flaky', arn: FN, remaining: 2000 });
+      expect(contexts[0]!.id).not.toBe(contexts[1]!.id);
+      expect(bus.stats()).toMatchObject({ delivered: 1, pendingDeliveries: 0 });
+    });
+  });
 });
