@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DoorAgent } from '@smartdoor/device/agent';
+import { SimulatedBadgeReader, SimulatedBuzzer } from '@smartdoor/device/inputs/simulated-badge-reader';
+import { SimulatedDoorSensor } from '@smartdoor/device/inputs/simulated-door-sensor';
+import { MemoryOutbox } from '@smartdoor/device/outbox/memory-outbox';
+import { MqttJsTransport } from '@smartdoor/device/transport/mqttjs-transport';
+import { type BusEvent, DetailType, parseAgentConfig } from '@smartdoor/shared';
+import { Command } from 'commander';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { NotificationConfigError } from '../../cloud/src/handlers/notification/errors.js';
+import {
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../cloud/src/idempotency/testing/webhook-receiver.js';
+import { LocalCloud } from '../../cloud/src/local/local-cloud.js';
+import {
+  addSubscriberOptions,
+  installLocalSubscribers,
+  type LocalSubscribers,
+  subscriberConfigFromFlags,
+} from '../../cloud/src/local/subscribers.js';
+
+// The offline grace period end to end: the real agent disconnects from the local cloud's
+// broker, IoT lifecycle events become Device Disconnected / Connected on the bus, and the
+// notification subscriber alerts only when no reconnect came within the grace period.
+let dir: string;
+let hook: WebhookReceiver;
+let cloud: LocalCloud;
+let subscribers: LocalSubscribers;
+const events: BusEvent[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'smartdoor-offline-'));
+  hook = await startWebhookReceiver();
+  cloud = new LocalCloud(
+    {
+      dataDir: join(dir, 'cloud'),
+      mqttPort: 0,
+      mqttsPort: 0,
+      awsPort: 0,
+      httpPort: 0,
+      webhookUrl: hook.url,
+      webhookSecret: 'offline-secret',
+      offlineGraceSeconds: 2,
+      notificationCollapseSeconds: 0,
+    },
+    { logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), dashboard: false },
+  );
+  await cloud.start();
+  subscribers = await installLocalSubscribers(cloud);
+  cloud.subscribeBus((e) => events.push(e));
+});
+
+afterAll(async () => {
+  subscribers?.stop();
+  await cloud?.stop();
+  await hook?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startAgent(thingName: string): Promise<DoorAgent> {
+  const agent = new DoorAgent({
+    config: parseAgentConfig({
+      thingName,
+      dataDir: dir,
+      mqtt: { endpoint: cloud.endpoints!.mqtt!, transport: 'mqtt' },
+      badgeReader: { enabled: true, path: 'simulated' },
+      reedSwitch: { driver: 'simulated' },
+      logLevel: 'error',
+    }),
+    sensor: new SimulatedDoorSensor(),
+    badgeReader: new SimulatedBadgeReader(),
+    buzzer: new SimulatedBuzzer(),
+    transport: new MqttJsTransport({
+      url: cloud.endpoints!.mqtt!,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 1_000 },
+    }),
+    outbox: new MemoryOutbox(),
+    badgeSecret: 'offline-badge-secret-000',
+    logger: pino({ level: 'silent' }),
+  });
+  await agent.start();
+  await vi.waitFor(() => expect(cloud.broker.connectedClientIds).toContain(thingName), { timeout: 10_000 });
+  return agent;
+}
+
+const presence = (thing: string, type: string) =>
+  events.filter(
+    (e) =>
+      e['detail-type'] === type &&
+      (e.detail as { metadata: { thingName: string } }).metadata.thingName === thing,
+  );
+const offlineHooks = (thing: string) =>
+  hook.calls
+    .map((c) => JSON.parse(c.body) as { thingName: string; reason: string })
+    .filter((b) => b.thingName === thing);
+
+describe('Offline grace period on the local cloud', () => {
+  it('raises nothing when a door reconnects within the grace period', async () => {
+    // Prepare
+    const first = await startAgent('door-off-1');
+    // Act
+    await first.stop();
+    const second = await startAgent('door-off-1');
+    await vi.waitFor(() => expect(presence('door-off-1', DetailType.DeviceConnected)).toHaveLength(2), {
+      timeout: 10_000,
+    });
+    await new Promise((r) => setTimeout(r, 3_500)); // past the grace period and a queue poll
+    // Assess
+    expect(presence('door-off-1', DetailType.DeviceDisconnected)).toHaveLength(1);
+    expect(offlineHooks('door-off-1')).toEqual([]);
+    await second.stop();
+  });
+
+  it('notifies device-offline once when the door stays away past the grace period', async () => {
+    // Prepare
+    const agent = await startAgent('door-off-2');
+    // Act
+    await agent.stop();
+    // Assess
+    await vi.waitFor(() => expect(offlineHooks('door-off-2')).toHaveLength(1), { timeout: 15_000 });
+    expect(offlineHooks('door-off-2')[0]).toMatchObject({ reason: 'device-offline' });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(offlineHooks('door-off-2')).toHaveLength(1);
+  });
+});
+
+describe('Function: subscriberConfigFromFlags', () => {
+  it('maps the four flags of smartdoor cloud to CloudConfig fields, refusing a bad window', async () => {
+    // Prepare
+    const command = addSubscriberOptions(new Command('cloud').exitOverride()).action(() => {});
+    // Act
+    await command.parseAsync(
+      [
+        '--webhook-url',
+        'http://127.0.0.1:9/h',
+        '--webhook-secret',
+        's',
+        '--badges',
+        'b.csv',
+        '--badge-window-seconds',
+        '5',
+      ],
+      { from: 'user' },
+    );
+    const mapped = subscriberConfigFromFlags(command.opts());
+    // Assess
+    expect(mapped).toEqual({
+      webhookUrl: 'http://127.0.0.1:9/h',
+      webhookSecret: 's',
+      badgesFile: 'b.csv',
+      badgeWindowSeconds: 5,
+    });
+    const bad = addSubscriberOptions(
+      new Command('cloud').exitOverride().configureOutput({ writeErr: () => {} }),
+    );
+    await expect(bad.parseAsync(['--badge-window-seconds', '0'], { from: 'user' })).rejects.toThrow(
+      /whole seconds 1-3600/,
+    );
+  });
+
+  it('refuses a webhook URL without a secret', async () => {
+    // Prepare
+    const { createLocalSubscribers } = await import('../../cloud/src/local/subscribers.js');
+    const { parseCloudConfig } = await import('@smartdoor/shared');
+    // Act
+    const make = () =>
+      createLocalSubscribers({
+        config: parseCloudConfig({ webhookUrl: 'http://127.0.0.1:9/h' }),
+        db: cloud.db,
+        eventBridge: { send: async () => ({}) } as never,
+        iotData: { send: async () => ({}) } as never,
+        enqueue: () => {},
+        logger: pino({ level: 'silent' }),
+      });
+    // Assess
+    expect(make).toThrow(NotificationConfigError);
+    expect(make).toThrow(/webhookSecret is required/);
+  });
+});
