@@ -20,6 +20,7 @@ import { SqliteLifecycleVersionStore, SqliteRetainedStore } from './iot/lifecycl
 import { RulesEngine } from './iot/rules-engine.js';
 import { listenMqtt, listenMqtts, type MqttListener } from './iot/server.js';
 import { type LocalSqsHandler, SubscriberQueues } from './iot/subscriber-queues.js';
+import { type LocalProvisioning, startLocalProvisioning } from './iot-control/local-provisioning.js';
 import { LocalQueues, queueArn } from './queues/index.js';
 
 /** Where the running local cloud listens: the ready line's fields. */
@@ -81,6 +82,7 @@ export class LocalCloud {
   #ingest: IngestHandler | undefined;
   #subscribers: SubscriberQueues | undefined;
   #dashboard: Dashboard | undefined;
+  #provisioning: LocalProvisioning | undefined;
   #closers: Array<() => Promise<void> | void> = [];
   #endpoints: LocalCloudEndpoints | undefined;
 
@@ -120,6 +122,10 @@ export class LocalCloud {
   /** The subscribers' queues: dead letters and redrive. */
   get subscribers(): SubscriberQueues {
     return required(this.#subscribers, 'subscribers');
+  }
+  /** The IoT registry, claim certificate and fleet provisioning API. */
+  get provisioning(): LocalProvisioning {
+    return required(this.#provisioning, 'provisioning');
   }
   get dashboard(): Dashboard | undefined {
     return this.#dashboard;
@@ -191,6 +197,14 @@ export class LocalCloud {
 
       this.#startIot(aws.url);
       const broker = this.broker;
+      const provisioning = await startLocalProvisioning({
+        ...{ db, ca: this.ca, broker, region: c.region, accountId: c.accountId, dataDir: this.dataDir },
+        logger: log.child({ part: 'provisioning' }),
+        registerAwsService: (s) => endpoint.register(s),
+        now: this.#now,
+      });
+      this.#provisioning = provisioning;
+      this.#closers.push(() => provisioning.stop());
       const mqtts = await listenMqtts(broker, {
         host: c.host,
         port: c.mqttsPort,

@@ -1,0 +1,182 @@
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { AwsServiceDefinition } from '../aws-endpoint/index.js';
+import type { BrokerLogger, IotBroker } from '../iot/broker.js';
+import { certificateIdOf, type LocalCa } from '../iot/ca.js';
+import { ProvisioningMqttApi } from '../iot/provisioning-api.js';
+import {
+  PROVISIONING_TOPICS,
+  registryConnectionCheck,
+  registryPolicyOverride,
+} from '../iot/provisioning-policy.js';
+import {
+  CLAIM_POLICY_NAME,
+  DOOR_POLICY_NAME,
+  LOCAL_PROVISIONING_TEMPLATE,
+  type ProvisioningTemplate,
+} from '../iot/provisioning-template.js';
+import { iotControlApi } from './api.js';
+import { IotRegistry } from './registry.js';
+
+export interface LocalProvisioningOptions {
+  db: Database.Database;
+  ca: LocalCa;
+  broker: IotBroker;
+  region: string;
+  accountId: string;
+  /** The local cloud's data dir; the claim certificate goes to `{dataDir}/provisioning/`. */
+  dataDir: string;
+  logger: BrokerLogger;
+  registerAwsService: (service: AwsServiceDefinition) => void;
+  /** @default [LOCAL_PROVISIONING_TEMPLATE] */
+  templates?: readonly ProvisioningTemplate[];
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** Where the claim certificate an installer needs is written. */
+export interface ClaimFiles {
+  certificatePath: string;
+  privateKeyPath: string;
+  caPath: string;
+  certificateId: string;
+}
+
+/** The running provisioning part of the local cloud. */
+export interface LocalProvisioning {
+  registry: IotRegistry;
+  claim: ClaimFiles;
+  templates: readonly ProvisioningTemplate[];
+  stop(): void;
+}
+
+/** The folder, under a local cloud's data dir, that holds the claim certificate. */
+export function claimDir(dataDir: string): string {
+  return join(dataDir, 'provisioning');
+}
+
+/**
+ * Wires provisioning into a started broker and AWS endpoint: the registry and its IoT
+ * control-plane API, the door and claim policies, the claim certificate (made once, kept
+ * in the data dir), the fleet provisioning MQTT API, and the broker hooks (policy for
+ * registry certificates, ACTIVE check at connect).
+ */
+export async function startLocalProvisioning(o: LocalProvisioningOptions): Promise<LocalProvisioning> {
+  const templates = o.templates ?? [LOCAL_PROVISIONING_TEMPLATE];
+  const registry = new IotRegistry({
+    db: o.db,
+    ca: o.ca,
+    region: o.region,
+    accountId: o.accountId,
+    ...(o.now ? { now: o.now } : {}),
+  });
+  const arn = (name: string) => `arn:aws:iot:${o.region}:${o.accountId}:${name}`;
+  registry.ensurePolicy(DOOR_POLICY_NAME, doorPolicyDocument(arn));
+  registry.ensurePolicy(CLAIM_POLICY_NAME, claimPolicyDocument(arn, templates));
+  const claim = await ensureClaimCertificate(registry, o.ca, o.dataDir);
+  o.registerAwsService(iotControlApi(registry));
+  const api = new ProvisioningMqttApi({ registry, templates, logger: o.logger });
+  api.start(o.broker);
+  const grants = (id: string) => registry.grants(id);
+  o.broker.setPolicyOverride(registryPolicyOverride(grants, () => api.templateNames));
+  o.broker.setConnectionCheck(registryConnectionCheck(grants));
+  return {
+    registry,
+    claim,
+    templates,
+    stop: () => {
+      api.stop();
+      o.broker.setPolicyOverride(undefined);
+      o.broker.setConnectionCheck(undefined);
+    },
+  };
+}
+
+async function ensureClaimCertificate(
+  registry: IotRegistry,
+  ca: LocalCa,
+  dataDir: string,
+): Promise<ClaimFiles> {
+  const dir = claimDir(dataDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const certificatePath = join(dir, 'claim.crt');
+  const privateKeyPath = join(dir, 'claim.key');
+  const files = { certificatePath, privateKeyPath, caPath: ca.caCertPath };
+  const existing = await readFile(certificatePath, 'utf8').catch(() => undefined);
+  if (existing !== undefined) {
+    const certificateId = certificateIdOf(existing);
+    const g = registry.grants(certificateId);
+    const hasKey = await readFile(privateKeyPath, 'utf8').then(
+      () => true,
+      () => false,
+    );
+    if (hasKey && g?.status === 'ACTIVE' && g.policies.includes(CLAIM_POLICY_NAME)) {
+      return { ...files, certificateId };
+    }
+  }
+  const created = await registry.createKeysAndCertificate(true);
+  registry.attachPolicy(CLAIM_POLICY_NAME, created.certificateArn);
+  await writeAtomic(privateKeyPath, created.keyPair!.PrivateKey, 0o600);
+  await writeAtomic(certificatePath, created.certificatePem, 0o644);
+  return { ...files, certificateId: created.certificateId };
+}
+
+async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, content, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, path);
+}
+
+/** The door policy as IoT Core stores it (the broker enforces it as evaluateThingPolicy). */
+function doorPolicyDocument(arn: (name: string) => string): object {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, not a JS template
+  const thing = '${iot:Connection.Thing.ThingName}';
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 'iot:Connect', Resource: arn(`client/${thing}`) },
+      {
+        Effect: 'Allow',
+        Action: ['iot:Publish', 'iot:Receive'],
+        Resource: [arn(`topic/smartdoor/${thing}/*`), arn(`topic/$aws/things/${thing}/shadow/*`)],
+      },
+      {
+        Effect: 'Allow',
+        Action: 'iot:Subscribe',
+        Resource: [arn(`topicfilter/smartdoor/${thing}/*`), arn(`topicfilter/$aws/things/${thing}/shadow/*`)],
+      },
+    ],
+  };
+}
+
+/** The claim policy of the fleet provisioning guide (the broker enforces it as evaluateClaimPolicy). */
+function claimPolicyDocument(
+  arn: (name: string) => string,
+  templates: readonly ProvisioningTemplate[],
+): object {
+  const requests = [
+    PROVISIONING_TOPICS.createFromCsr,
+    PROVISIONING_TOPICS.create,
+    ...templates.map((t) => PROVISIONING_TOPICS.provision(t.templateName)),
+  ];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: 'iot:Connect', Resource: '*' },
+      { Effect: 'Allow', Action: 'iot:Publish', Resource: requests.map((t) => arn(`topic/${t}`)) },
+      {
+        Effect: 'Allow',
+        Action: ['iot:Receive', 'iot:Subscribe'],
+        Resource: requests.flatMap((t) => [
+          arn(`topic/${t}/accepted`),
+          arn(`topic/${t}/rejected`),
+          arn(`topicfilter/${t}/accepted`),
+          arn(`topicfilter/${t}/rejected`),
+        ]),
+      },
+    ],
+  };
+}
