@@ -187,6 +187,8 @@ describe('Function: evaluateIotSql', () => {
 describe('Function: topicMatchesIotFilter', () => {
   it.each([
     ['a/b', 'a/b', true],
+    ['a/b/c', 'a/b', false],
+    ['a/+/c', 'a/b/d', false],
     ['a/#', 'a', false],
     ['a/#', 'a/', true],
     ['#', '$aws/x', false],
@@ -235,5 +237,26 @@ describe('Caches: regular expressions, time zones and time patterns', () => {
     expect(
       years.filter((r) => r.fired && r.payload.length > 0).map((r) => r.fired && r.payload.toString()),
     ).toEqual(['1970']);
+  });
+});
+
+describe('README', () => {
+  it('gives the output its example shows', () => {
+    // Prepare
+    const rule = compileIotSql(
+      "SELECT temperature AS t, topic(2) AS room FROM 'rooms/+/temp' WHERE temperature > 20",
+    );
+    // Act
+    const result = evaluateIotSql(
+      rule,
+      { topic: 'rooms/kitchen/temp', payload: Buffer.from('{"temperature":23}') },
+      { clientId: 'sensor-1', now: () => Date.now(), newUuid: () => crypto.randomUUID() },
+    );
+    // Assess
+    expect(result).toEqual({
+      fired: true,
+      payload: Buffer.from('{"t":23,"room":"kitchen"}'),
+      json: { t: 23, room: 'kitchen' },
+    });
   });
 });

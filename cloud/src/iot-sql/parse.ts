@@ -63,6 +63,12 @@ const COMPARISONS: Record<string, BinaryOp> = {
  */
 export function parseIotSql(sql: string): IotSqlStatement {
   if (typeof sql !== 'string') throw new IotSqlSyntaxError(1, 'the statement must be a string');
+  const set = /^\s*SET\b/i.exec(sql);
+  if (set) {
+    // The SET clause (variables) is newer than this evaluator; say so rather than fail on its `@`.
+    const pos = set[0].length - 2;
+    throw new IotSqlSyntaxError(pos, 'the SET clause (variables) is not supported by the local evaluator');
+  }
   const p = new Parser(sql, tokenize(sql));
   return p.statement();
 }
