@@ -13,10 +13,12 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['shared/src/**', 'cloud/src/**', 'device/src/**', 'simulator/src/**'],
-      exclude: ['**/index.ts', '**/*.test.ts', '**/*.contract.ts'],
+      exclude: ['**/index.ts', '**/*.test.ts', '**/*.contract.ts', '**/*.md'],
       thresholds: {
         // The contract everything depends on: every line is exercised by a test.
         'shared/src/**': { lines: 100, functions: 100, statements: 98, branches: 95 },
+        // The IoT SQL evaluator: the project's own core, run by both runtimes' rules.
+        'cloud/src/iot-sql/**': { lines: 100, functions: 100, statements: 100, branches: 100 },
       },
     },
   },
