@@ -21,3 +21,4 @@ export {
   type ReceivedMessage,
 } from './model.js';
 export { type QueueStore, SqliteQueueStore } from './queue-store.js';
+export { type SqsApiOptions, sqsApi } from './sqs-api.js';
