@@ -29,6 +29,26 @@ describe('Function: buildConfig', () => {
     expect(config).toMatchObject({ awsPort: 0, region: 'eu-west-1', mqttPort: null, mqttsPort: 8883 });
   });
 
+  it('maps the subscriber flags onto the cloud config', async () => {
+    // Prepare
+    const flags = {
+      mqtt: true,
+      badges: 'badges.csv',
+      badgeWindowSeconds: 20,
+      webhookUrl: 'http://127.0.0.1:9/hook',
+    };
+
+    // Act
+    const config = await buildConfig(flags);
+
+    // Assess
+    expect(config).toMatchObject({
+      badgesFile: 'badges.csv',
+      badgeWindowSeconds: 20,
+      webhookUrl: 'http://127.0.0.1:9/hook',
+    });
+  });
+
   it('lists every bad field of the config file at once', async () => {
     // Prepare
     const file = join(dir, 'cloud.json');

@@ -4,6 +4,12 @@ import { ContractValidationError, parseCloudConfig } from '@smartdoor/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { LocalCloud } from '../local/local-cloud.js';
+import {
+  addSubscriberOptions,
+  installLocalSubscribers,
+  type SubscriberFlags,
+  subscriberConfigFromFlags,
+} from '../local/subscribers.js';
 
 /** Where the command writes and which signals stop it (tests pass their own). */
 export interface CloudCommandIo {
@@ -17,6 +23,11 @@ export interface CloudCommandIo {
   signals?: Pick<EventEmitter, 'once' | 'off'>;
   /** Called with the started cloud (tests). */
   onStarted?: (cloud: LocalCloud) => void;
+  /**
+   * Run the identification and notification subscribers in the process, as on AWS.
+   * @default true
+   */
+  subscribers?: boolean;
   logger?: Logger;
 }
 
@@ -24,7 +35,7 @@ export interface CloudCommandIo {
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_CONFIG = 2;
 
-interface CloudFlags {
+interface CloudFlags extends SubscriberFlags {
   config?: string;
   dataDir?: string;
   host?: string;
@@ -46,7 +57,7 @@ export function cloudCommand(io: CloudCommandIo = {}): Command {
   const setExit = io.setExitCode ?? ((code: number) => (process.exitCode = code));
   const signals = io.signals ?? process;
 
-  return new Command('cloud')
+  const command = new Command('cloud')
     .description('Start the local cloud: MQTT broker (mTLS), AWS endpoint, EventBridge bus, rules, dashboard')
     .option('--config <file>', 'JSON file with the cloud configuration (CloudConfig); flags override it')
     .option('--data-dir <dir>', 'folder for state.db and the local CA (default .data/cloud)')
@@ -59,43 +70,46 @@ export function cloudCommand(io: CloudCommandIo = {}): Command {
       port,
     )
     .option('--aws-port <port>', 'AWS API endpoint port, 0 picks a free one (default 4566)', port)
-    .option('--http-port <port>', 'dashboard and /metrics port, 0 picks a free one (default 8080)', port)
-    .action(async (flags: CloudFlags) => {
-      let config: ReturnType<typeof parseCloudConfig>;
-      try {
-        config = await buildConfig(flags);
-      } catch (e) {
-        err(`smartdoor cloud: ${(e as Error).message}\n`);
-        setExit(EXIT_BAD_CONFIG);
-        return;
-      }
-      const cloud = new LocalCloud(config, io.logger ? { logger: io.logger } : {});
-      let stopped!: () => void;
-      const done = new Promise<void>((resolve) => {
-        stopped = resolve;
-      });
-      const onSignal = (name: string) => {
-        cloud.logger.info({ signal: name }, 'stopping');
-        stopped();
-      };
-      const onInt = () => onSignal('SIGINT');
-      const onTerm = () => onSignal('SIGTERM');
-      signals.once('SIGINT', onInt);
-      signals.once('SIGTERM', onTerm);
-      try {
-        const endpoints = await cloud.start();
-        out(`${JSON.stringify(endpoints)}\n`);
-        io.onStarted?.(cloud);
-        await done;
-      } catch (e) {
-        err(`smartdoor cloud: ${(e as Error).message}\n`);
-        setExit(EXIT_FAILED);
-      } finally {
-        signals.off('SIGINT', onInt);
-        signals.off('SIGTERM', onTerm);
-        await cloud.stop();
-      }
+    .option('--http-port <port>', 'dashboard and /metrics port, 0 picks a free one (default 8080)', port);
+  return addSubscriberOptions(command).action(async (flags: CloudFlags) => {
+    let config: ReturnType<typeof parseCloudConfig>;
+    try {
+      config = await buildConfig(flags);
+    } catch (e) {
+      err(`smartdoor cloud: ${(e as Error).message}\n`);
+      setExit(EXIT_BAD_CONFIG);
+      return;
+    }
+    const cloud = new LocalCloud(config, io.logger ? { logger: io.logger } : {});
+    let stopped!: () => void;
+    const done = new Promise<void>((resolve) => {
+      stopped = resolve;
     });
+    const onSignal = (name: string) => {
+      cloud.logger.info({ signal: name }, 'stopping');
+      stopped();
+    };
+    const onInt = () => onSignal('SIGINT');
+    const onTerm = () => onSignal('SIGTERM');
+    signals.once('SIGINT', onInt);
+    signals.once('SIGTERM', onTerm);
+    let subscribers: { stop(): void } | undefined;
+    try {
+      const endpoints = await cloud.start();
+      if (io.subscribers !== false) subscribers = await installLocalSubscribers(cloud);
+      out(`${JSON.stringify(endpoints)}\n`);
+      io.onStarted?.(cloud);
+      await done;
+    } catch (e) {
+      err(`smartdoor cloud: ${(e as Error).message}\n`);
+      setExit(EXIT_FAILED);
+    } finally {
+      signals.off('SIGINT', onInt);
+      signals.off('SIGTERM', onTerm);
+      subscribers?.stop();
+      await cloud.stop();
+    }
+  });
 }
 
 /** Config file, then flags on top, validated once (every bad field listed). */
@@ -117,7 +131,7 @@ export async function buildConfig(flags: CloudFlags): Promise<ReturnType<typeof 
       throw new Error(`config file ${flags.config} must hold a JSON object`);
     }
   }
-  const merged: Record<string, unknown> = { ...base };
+  const merged: Record<string, unknown> = { ...base, ...subscriberConfigFromFlags(flags) };
   if (flags.dataDir !== undefined) merged.dataDir = flags.dataDir;
   if (flags.host !== undefined) merged.host = flags.host;
   if (flags.mqttPort !== undefined) merged.mqttPort = flags.mqttPort;
