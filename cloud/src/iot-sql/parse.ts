@@ -1,6 +1,5 @@
 import {
   type BinaryOp,
-  type CastType,
   childrenOf,
   type Expr,
   type IotSqlStatement,
@@ -9,53 +8,10 @@ import {
   type SelectQuery,
 } from './ast.js';
 import { IotSqlSyntaxError } from './errors.js';
+import { CAST_TYPES, COMPARISONS, RESERVED } from './keywords.js';
 import { type Token, tokenize } from './lexer.js';
+import { TokenStream } from './token-stream.js';
 import { topicFilterProblem } from './topic-filter.js';
-
-/** Words that cannot name a field; write `get(*, 'case')` to read a key spelled like one. */
-const RESERVED = new Set([
-  'SELECT',
-  'FROM',
-  'WHERE',
-  'AS',
-  'AND',
-  'OR',
-  'NOT',
-  'CASE',
-  'WHEN',
-  'THEN',
-  'ELSE',
-  'END',
-  'TRUE',
-  'FALSE',
-  'NULL',
-  'IN',
-  'CONTAINS',
-]);
-
-/** cast() type keywords, SQL version 2016-03-23 (functions reference, cast). */
-const CAST_TYPES: Record<string, CastType> = {
-  STRING: 'string',
-  NVARCHAR: 'string',
-  TEXT: 'string',
-  NTEXT: 'string',
-  VARCHAR: 'string',
-  INT: 'int',
-  INTEGER: 'int',
-  DOUBLE: 'double',
-  DECIMAL: 'decimal',
-  BOOL: 'boolean',
-  BOOLEAN: 'boolean',
-};
-
-const COMPARISONS: Record<string, BinaryOp> = {
-  '=': '=',
-  '<>': '<>',
-  '<': '<',
-  '<=': '<=',
-  '>': '>',
-  '>=': '>=',
-};
 
 /**
  * Parse an IoT SQL statement (version 2016-03-23) into its syntax tree. Throws an
@@ -89,13 +45,14 @@ function deepestBeyond(stmt: IotSqlStatement, limit: number): Expr | undefined {
   return undefined;
 }
 
-class Parser {
-  private i = 0;
+class Parser extends TokenStream {
   private depth = 0;
   constructor(
     private readonly sql: string,
-    private readonly tokens: Token[],
-  ) {}
+    tokens: Token[],
+  ) {
+    super(tokens);
+  }
 
   statement(): IotSqlStatement {
     const select = this.select();
@@ -418,35 +375,5 @@ class Parser {
     this.expectPunct(')');
     const query: NestedQuery = { ...select, from, ...(where ? { where } : {}) };
     return { kind: 'subquery', pos: open.pos, query };
-  }
-
-  private peek(): Token {
-    return this.tokens[this.i]!;
-  }
-
-  private isWord(t: Token, word: string): boolean {
-    return t.type === 'ident' && t.text.toUpperCase() === word;
-  }
-
-  private acceptWord(word: string): boolean {
-    if (!this.isWord(this.peek(), word)) return false;
-    this.i++;
-    return true;
-  }
-
-  private acceptPunct(text: string): boolean {
-    const t = this.peek();
-    if (t.type !== 'punct' || t.text !== text) return false;
-    this.i++;
-    return true;
-  }
-
-  private expectPunct(text: string): void {
-    if (!this.acceptPunct(text)) this.fail(this.peek(), `expected "${text}"`);
-  }
-
-  private fail(t: Token, reason: string): never {
-    const found = t.type === 'eof' ? 'the end of the statement' : JSON.stringify(t.text);
-    throw new IotSqlSyntaxError(t.pos, `${reason}, found ${found}`);
   }
 }
