@@ -115,3 +115,51 @@ describe('Class: Replayer', () => {
     });
   });
 });
+
+describe('Class: EventBusService (restart)', () => {
+  describe('Method: start', () => {
+    it('reports a stored rule the matcher refuses and still runs the others', async () => {
+      // Prepare
+      const errors: unknown[] = [];
+      const s = new EventBusService({
+        db,
+        queues,
+        region: REGION,
+        accountId: ACCOUNT,
+        onError: (e) => errors.push(e),
+      });
+      running.push(s);
+      s.store.putBus({ name: 'default', arn: BUS_ARN, createdAt: 0 });
+      s.store.putRule({
+        name: 'broken',
+        busName: 'default',
+        arn: 'arn:broken',
+        eventPattern: '{"source":"x"}',
+        state: 'ENABLED',
+      });
+      s.store.putRule({
+        name: 'fine',
+        busName: 'default',
+        arn: 'arn:fine',
+        eventPattern: '{"source":["x"]}',
+        state: 'ENABLED',
+      });
+      const got: unknown[] = [];
+      s.functions.register('f', async (e) => void got.push(e));
+      s.store.putTarget('default', 'fine', {
+        id: 't',
+        arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f`,
+        retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 },
+      });
+      // Act
+      s.start();
+      s.putEvents([{ Source: 'x', DetailType: 'd', Detail: '{}' }]);
+      await vi.advanceTimersByTimeAsync(100);
+      // Assess
+      expect(errors.map((e) => (e as Error).message)).toEqual([
+        expect.stringMatching(/^Rule arn:broken not loaded/),
+      ]);
+      expect(got).toHaveLength(1);
+    });
+  });
+});

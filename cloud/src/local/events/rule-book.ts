@@ -32,9 +32,21 @@ export class RuleBook {
     private readonly kinds: readonly TargetKind[],
   ) {}
 
-  /** Loads every stored rule into the matchers (start()). */
-  load(): void {
-    for (const rule of this.store.listRules()) this.#sync(rule);
+  /**
+   * Loads every stored rule into the matchers (start()). A stored pattern the matcher now
+   * refuses (it was accepted by an older version) leaves that rule out instead of failing the
+   * start; the errors are returned for the caller to report.
+   */
+  load(): Error[] {
+    const failures: Error[] = [];
+    for (const rule of this.store.listRules()) {
+      try {
+        this.#sync(rule);
+      } catch (err) {
+        failures.push(new Error(`Rule ${rule.arn} not loaded: ${(err as Error).message}`, { cause: err }));
+      }
+    }
+    return failures;
   }
 
   /** Names of the enabled rules of `busName` that match `event`. */

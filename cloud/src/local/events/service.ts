@@ -178,7 +178,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     for (const name of ['default', ...(this.#o.busNames ?? [])]) {
       if (!this.store.getBus(name)) this.createEventBus(name);
     }
-    this.#rules.load();
+    for (const err of this.#rules.load()) this.#onError(err);
     this.#worker.start();
     this.#replayer.start();
   }
