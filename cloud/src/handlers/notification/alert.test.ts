@@ -64,4 +64,22 @@ describe('Function: classify', () => {
     // Assess: an Entry Unidentified from the wrong source is not trusted.
     expect(kinds).toEqual(['disconnected', 'connected', 'ignored', 'ignored', 'ignored']);
   });
+
+  it('takes presence times from the lifecycle timestamp, and ignores a duplicate-client-id disconnect', () => {
+    // Prepare
+    const ms = Date.parse(T) + 456;
+    // Act
+    const disconnected = classify(
+      from(EventSource.Presence, DetailType.DeviceDisconnected, { timestamp: ms }),
+    );
+    const takeover = classify(
+      from(EventSource.Presence, DetailType.DeviceDisconnected, {
+        timestamp: ms,
+        disconnectReason: 'DUPLICATE_CLIENTID',
+      }),
+    );
+    // Assess
+    expect(disconnected).toMatchObject({ kind: 'disconnected', atMs: ms });
+    expect(takeover.kind).toBe('ignored');
+  });
 });

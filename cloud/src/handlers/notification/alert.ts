@@ -83,10 +83,15 @@ export function classify(event: KeyedBusEvent): Classified {
     };
   }
   if (source === EventSource.Presence && type === DetailType.DeviceDisconnected) {
-    return { kind: 'disconnected', thingName, atMs: Date.parse(event.time), key: sourceKey, event };
+    // A second connection with the same client id closes the first: the door is online.
+    // https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html#connect-disconnect
+    if (detail.disconnectReason === 'DUPLICATE_CLIENTID') {
+      return { kind: 'ignored', why: 'another session of the door took over' };
+    }
+    return { kind: 'disconnected', thingName, atMs: presenceTime(event), key: sourceKey, event };
   }
   if (source === EventSource.Presence && type === DetailType.DeviceConnected) {
-    return { kind: 'connected', thingName, atMs: Date.parse(event.time) };
+    return { kind: 'connected', thingName, atMs: presenceTime(event) };
   }
   if (source === EventSource.Notification && type === OFFLINE_CHECK_DUE) {
     return {
@@ -100,6 +105,16 @@ export function classify(event: KeyedBusEvent): Classified {
     return { kind: 'window-closed', windowId: String(detail.windowId), thingName };
   }
   return { kind: 'ignored', why: `not for notification: ${source} / ${type}` };
+}
+
+/**
+ * When a presence event happened. The bus `time` has whole seconds only, and a quick
+ * disconnect/reconnect falls within one second: use the lifecycle event's own
+ * millisecond `timestamp`, which the ingest function keeps in the detail.
+ */
+function presenceTime(event: KeyedBusEvent): number {
+  const ts = event.detail.timestamp;
+  return typeof ts === 'number' && Number.isFinite(ts) ? ts : Date.parse(event.time);
 }
 
 /** The offline alert raised once the grace period passed without a reconnect. */
