@@ -10,9 +10,10 @@ const input = (n: number): RuleActionInput => ({
   traceId: `trace-${n}`,
 });
 
-function setup(maxBatch: number, fail?: string) {
+function setup(maxBatch: number, fail?: string, concurrency?: number) {
   const events: unknown[] = [];
   const action = lambdaAction({
+    ...(concurrency === undefined ? {} : { concurrency }),
     functionName: 'fn',
     functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
     fn: async (event, context) => {
@@ -55,6 +56,20 @@ describe('Function: lambdaAction', () => {
       [{ n: 1 }, { n: 2 }, { n: 3 }],
       [{ n: 4 }, { n: 5 }],
     ]);
+  });
+
+  it('batches what arrives while every invocation slot is busy', async () => {
+    // Prepare
+    const { action, events } = setup(10, undefined, 1);
+
+    // Act: the first output takes the only slot; the next ones arrive in later ticks.
+    const first = action.run(input(1));
+    await new Promise((r) => setImmediate(r));
+    const later = [2, 3, 4].map((n) => action.run(input(n)));
+    await Promise.all([first, ...later]);
+
+    // Assess
+    expect(events).toEqual([[{ n: 1 }], [{ n: 2 }, { n: 3 }, { n: 4 }]]);
   });
 
   it('fails every message of a batch whose invocation failed', async () => {

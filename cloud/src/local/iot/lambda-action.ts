@@ -21,6 +21,12 @@ export interface LambdaActionOptions {
    * @default 10
    */
   maxBatch?: number;
+  /**
+   * Invocations in flight at once (Lambda's reserved concurrency). While every slot is busy,
+   * outputs wait and go out in batches when one frees: batching under load, no delay when idle.
+   * @default 4
+   */
+  concurrency?: number;
   /** @default 30000 */
   timeoutMs?: number;
   newId: () => string;
@@ -55,14 +61,18 @@ export function lambdaAction(options: LambdaActionOptions): RuleAction & { flush
     }
   };
 
+  const concurrency = options.concurrency ?? 4;
   const run = () => {
     scheduled = false;
-    while (pending.length > 0) {
+    while (pending.length > 0 && inFlight.size < concurrency) {
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(maxBatch);
       const p = invoke(batch);
       inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
+      void p.finally(() => {
+        inFlight.delete(p);
+        run();
+      });
     }
   };
 
@@ -81,7 +91,10 @@ export function lambdaAction(options: LambdaActionOptions): RuleAction & { flush
     },
     async flush() {
       run();
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0 || pending.length > 0) {
+        await Promise.allSettled([...inFlight]);
+        run();
+      }
     },
   };
 }
