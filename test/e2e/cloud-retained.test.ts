@@ -63,6 +63,16 @@ describe('Class: LocalCloud (retained messages)', () => {
     const second = new LocalCloud(config(), options);
     const e2 = await second.start();
     const afterRestart = await retainedOn(e2.mqtt!, 'door-301', 'smartdoor/door-301/status');
+    const listed = second.broker.retainedMessages().map((m) => [m.topic, m.payload.toString()]);
+    await second.broker.publish({
+      topic: 'smartdoor/door-302/commands',
+      payload: 'kept',
+      qos: 1,
+      retain: true,
+    });
+    const cloudPublished = second.broker
+      .retainedMessages()
+      .some((m) => m.topic === 'smartdoor/door-302/commands');
     const clearer = await connect(e2.mqtt!, 'door-301');
     await new Promise((r) => clearer.publish('smartdoor/door-301/status', '', { qos: 1, retain: true }, r));
     await end(clearer);
@@ -75,5 +85,7 @@ describe('Class: LocalCloud (retained messages)', () => {
     // Assess
     expect(afterRestart).toBe('{"state":"online"}');
     expect(afterClear).toBeUndefined();
+    expect(listed).toEqual([['smartdoor/door-301/status', '{"state":"online"}']]);
+    expect(cloudPublished).toBe(true);
   });
 });

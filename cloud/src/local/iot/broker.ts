@@ -16,7 +16,7 @@ import {
   normalizeIp,
   type SessionFacts,
 } from './lifecycle.js';
-import type { RetainedStore } from './lifecycle-store.js';
+import type { RetainedMessage, RetainedStore } from './lifecycle-store.js';
 import { checkInboundPublish } from './limits.js';
 import {
   evaluateThingPolicy,
@@ -276,6 +276,14 @@ export class IotBroker extends EventEmitter {
     return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
   }
 
+  /**
+   * The retained messages kept in the store (IoT Data Plane ListRetainedMessages and
+   * GetRetainedMessage); empty without a store.
+   */
+  retainedMessages(): RetainedMessage[] {
+    return this.#opts.retained?.all() ?? [];
+  }
+
   /** Close a client's connection (IoT Data Plane DeleteConnection). False when not connected. */
   disconnect(clientId: string, reason: DisconnectReason = DisconnectReason.ApiInitiatedDisconnect): boolean {
     const client = (this.#aedes as unknown as { clients?: Record<string, Client> } | undefined)?.clients?.[
@@ -402,7 +410,7 @@ export class IotBroker extends EventEmitter {
 
   #dispatch(packet: AedesPublishPacket, client: Client | null): void {
     if (packet.topic.startsWith('$SYS/')) return;
-    if (packet.retain && client && this.#opts.retained) {
+    if (packet.retain && this.#opts.retained) {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       // An empty retained payload clears the topic's retained message [MQTT-3.3.1-10].
       if (payload.length === 0) this.#opts.retained.delete(packet.topic);
