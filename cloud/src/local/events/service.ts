@@ -73,6 +73,14 @@ export interface EventBusServiceOptions {
   httpTimeoutMs?: number;
 }
 
+/**
+ * What observers (dashboard, metrics) hear, always after the change is committed:
+ * - `event-put`: an event reached a bus (also replayed and forwarded ones) and the rules it matched;
+ * - `delivered`: a target took an event;
+ * - `delivery-failed`: an attempt failed and will be retried at `nextAttemptAt`;
+ * - `dead-lettered`: retries are over (or the error is not retryable): the event went to the
+ *   target's DLQ (`deadLetterQueue`), or was dropped when the target has none.
+ */
 export interface EventBusServiceEvents {
   'event-put': [{ busName: string; event: BusEvent; matchedRules: string[] }];
   delivered: [{ delivery: Delivery }];
