@@ -65,6 +65,22 @@ function formatter(zone: string): Intl.DateTimeFormat | undefined {
 }
 
 export function fieldsAt(millisUtc: number, zone: string): Fields | undefined {
+  // UTC, the default zone, needs no time-zone data: Intl's formatToParts costs ~10 µs a call.
+  if (zone === 'UTC') {
+    const d = new Date(millisUtc);
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      millis: d.getUTCMilliseconds(),
+      offset: 0,
+      zone,
+      millisUtc,
+    };
+  }
   const f = formatter(zone);
   if (!f) return undefined;
   const parts: Record<string, string> = {};
@@ -93,6 +109,7 @@ export function fieldsAt(millisUtc: number, zone: string): Fields | undefined {
 }
 
 function zoneName(f: Fields, long: boolean): string {
+  if (f.zone === 'UTC') return long ? 'Coordinated Universal Time' : 'UTC';
   return new Intl.DateTimeFormat('en-US', { timeZone: f.zone, timeZoneName: long ? 'long' : 'short' })
     .formatToParts(new Date(f.millisUtc))
     .find((p) => p.type === 'timeZoneName')!.value;
