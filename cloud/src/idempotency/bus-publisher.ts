@@ -4,7 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { BusEventMetadata } from '@smartdoor/shared';
-import { IdempotencyStoreError } from './errors.js';
+import { SubscriberRuntimeError } from './errors.js';
 
 /** The EventBridge client port: the real SDK client, here or against the local endpoint. */
 export type EventBridgePort = Pick<EventBridgeClient, 'send'>;
@@ -19,7 +19,7 @@ export interface EmittedEvent {
 }
 
 /** PutEvents reported entries it did not take (FailedEntryCount > 0). */
-export class PutEventsFailedError extends IdempotencyStoreError {
+export class PutEventsFailedError extends SubscriberRuntimeError {
   override name = 'PutEventsFailedError';
   constructor(readonly failures: Array<{ detailType: string; errorCode?: string; errorMessage?: string }>) {
     super(

@@ -1,10 +1,13 @@
-/** Root of the errors the local idempotency persistence raises (Powertools' own errors aside). */
-export class IdempotencyStoreError extends Error {
-  override name = 'IdempotencyStoreError';
+/**
+ * Root of the errors of the subscriber runtime (idempotent consumption, delayed checks,
+ * emitting events); Powertools raises its own idempotency errors besides.
+ */
+export class SubscriberRuntimeError extends Error {
+  override name = 'SubscriberRuntimeError';
 }
 
-/** A stored record cannot be read back (corrupt JSON, unknown status). */
-export class IdempotencyRecordCorruptError extends IdempotencyStoreError {
+/** A stored idempotency record cannot be read back (corrupt JSON, unknown status). */
+export class IdempotencyRecordCorruptError extends SubscriberRuntimeError {
   override name = 'IdempotencyRecordCorruptError';
   constructor(
     readonly idempotencyKey: string,

@@ -66,6 +66,11 @@ export interface LocalSubscribers {
   stop(): void;
 }
 
+/** The local cloud is not in a state to take the subscribers. */
+export class SubscribersNotReadyError extends Error {
+  override name = 'SubscribersNotReadyError';
+}
+
 /** Correlations and spent keys are kept this long (DynamoDB TTL does it on AWS). */
 const RETENTION_MS = 24 * 3600_000;
 
@@ -179,7 +184,8 @@ export async function installLocalSubscribers(
   options: InstallLocalSubscribersOptions = {},
 ): Promise<LocalSubscribers> {
   const endpoints = cloud.endpoints;
-  if (!endpoints) throw new Error('start the local cloud before installing the subscribers');
+  if (!endpoints)
+    throw new SubscribersNotReadyError('start the local cloud before installing the subscribers');
   const { region, credentials } = cloud.config;
   const clientConfig = { endpoint: endpoints.aws, region, credentials };
   const eventBridge = new EventBridgeClient(clientConfig);

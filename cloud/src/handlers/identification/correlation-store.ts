@@ -1,4 +1,5 @@
 import type { UnidentifiedReason } from '@smartdoor/shared';
+import { OpeningNotFoundError } from './errors.js';
 
 /** How an opening was settled. Stored with the opening so a retry redoes the same effects. */
 export type Resolution =
@@ -94,7 +95,7 @@ export class MemoryCorrelationStore implements CorrelationStore {
 
   async claimOpening(ref: OpeningRef, resolution: Resolution, claimant: string): Promise<Claim> {
     const o = this.#openings.get(ref.key);
-    if (!o) throw new Error(`no opening ${ref.key} to claim`);
+    if (!o) throw new OpeningNotFoundError(ref.key);
     if (!o.resolution) {
       o.resolution = structuredClone(resolution);
       o.claimedBy = claimant;

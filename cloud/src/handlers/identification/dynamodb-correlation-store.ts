@@ -14,6 +14,7 @@ import type {
   OpeningRef,
   Resolution,
 } from './correlation-store.js';
+import { OpeningNotFoundError } from './errors.js';
 
 /** The table the CDK app creates for correlations: pk + sk, TTL on expiresAt. */
 export const CORRELATION_TABLE = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' } as const;
@@ -131,7 +132,7 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const existing = await this.getOpening(ref);
-      if (!existing?.resolution) throw new Error(`no opening ${ref.key} to claim`);
+      if (!existing?.resolution) throw new OpeningNotFoundError(ref.key);
       return { resolution: existing.resolution, claimedBy: existing.claimedBy ?? '' };
     }
   }

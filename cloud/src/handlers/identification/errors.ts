@@ -36,3 +36,11 @@ export class BadgeLookupError extends IdentificationError {
 export class IdentificationConfigError extends IdentificationError {
   override name = 'IdentificationConfigError';
 }
+
+/** A correlation record the handler relies on is not in the store (e.g. removed by TTL). */
+export class OpeningNotFoundError extends IdentificationError {
+  override name = 'OpeningNotFoundError';
+  constructor(readonly openingKey: string) {
+    super(`no stored opening ${openingKey} to claim`);
+  }
+}

@@ -1,18 +1,6 @@
 import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import {
-  type BusEventMetadata,
-  DetailType,
-  DeviceCommand,
-  deriveIdempotencyKey,
-  type EntryIdentifiedDetail,
-  type EntryUnidentifiedDetail,
-  EventSource,
-  type IdentificationFailedDetail,
-  thingArn,
-  topics,
-  UnidentifiedReason,
-} from '@smartdoor/shared';
-import { type EmittedEvent, type EventBridgePort, putBusEvents } from '../../idempotency/bus-publisher.js';
+import { DetailType, deriveIdempotencyKey, EventSource, topics, UnidentifiedReason } from '@smartdoor/shared';
+import { type EventBridgePort, putBusEvents } from '../../idempotency/bus-publisher.js';
 import type { DelayQueue } from '../../idempotency/delay-queue.js';
 import type { KeyedBusEvent } from '../../idempotency/sqs-batch.js';
 import type { SubscriberLog } from '../../idempotency/sqs-types.js';
@@ -20,16 +8,12 @@ import { decideAccess } from './access-policy.js';
 import type { BadgeDirectory } from './badge-directory.js';
 import type { BadgeRead, CorrelationStore, Opening, OpeningRef, Resolution } from './correlation-store.js';
 import { BadgeLookupError } from './errors.js';
+import { buzzerCommand, closestRead, KEY_PURPOSE, resultEvent } from './results.js';
 
 /** The internal check message's detail-type: it goes to the handler's own queue, never on the bus. */
 export const IDENTIFICATION_CHECK_DUE = 'Identification Check Due';
 
-/** Key purposes, so every derived key is reproducible from its source key. */
-export const KEY_PURPOSE = {
-  result: 'identification-result',
-  check: 'identification-check',
-  buzzer: 'identification-buzzer',
-} as const;
+export { KEY_PURPOSE } from './results.js';
 
 export interface IdentificationPorts {
   correlations: CorrelationStore;
@@ -183,7 +167,7 @@ export class IdentificationService {
         opening.atMs - this.#windowMs,
         opening.atMs + this.#windowMs,
       );
-      const badge = closest(reads, opening.atMs);
+      const badge = closestRead(reads, opening.atMs);
       let resolution: Resolution;
       if (badge) resolution = await this.#decide(opening, badge);
       else if (final) resolution = { kind: 'unidentified', reason: UnidentifiedReason.NoBadge };
@@ -230,50 +214,18 @@ export class IdentificationService {
 
   /** Put the result on the bus, and sound the buzzer for an unidentified entry. Safe to repeat. */
   async #emit(opening: Opening, resolution: Resolution, cause: KeyedBusEvent): Promise<void> {
-    const causedBy = [
-      opening.key,
-      ...('badgeKey' in resolution && resolution.badgeKey ? [resolution.badgeKey] : []),
-    ];
-    const metadata: BusEventMetadata = {
-      'idempotency-key': deriveIdempotencyKey(opening.key, KEY_PURPOSE.result),
-      thingName: opening.thingName,
-      causedBy,
-    };
-    const openedAt = new Date(opening.atMs).toISOString();
-    const base = {
-      source: EventSource.Identification,
-      time: new Date(this.#p.now()),
-      resources: [thingArn(cause.region, cause.account, opening.thingName)],
-    };
-    let event: EmittedEvent;
-    if (resolution.kind === 'identified') {
-      const detail: EntryIdentifiedDetail = {
-        metadata,
-        personId: resolution.personId,
-        openedAt,
-        badgeReadAt: new Date(resolution.badgeReadAtMs).toISOString(),
-      };
-      event = { ...base, detailType: DetailType.EntryIdentified, detail };
-    } else if (resolution.kind === 'unidentified') {
-      const detail: EntryUnidentifiedDetail = { metadata, reason: resolution.reason, openedAt };
-      if (resolution.badgeRef) detail.badgeRef = resolution.badgeRef;
-      event = { ...base, detailType: DetailType.EntryUnidentified, detail };
-    } else {
-      const detail: IdentificationFailedDetail = { metadata, error: resolution.error };
-      event = { ...base, detailType: DetailType.IdentificationFailed, detail };
-    }
+    const event = resultEvent(opening, resolution, {
+      now: this.#p.now(),
+      region: cause.region,
+      account: cause.account,
+    });
     await putBusEvents(this.#p.eventBridge, this.#s.eventBusName, [event]);
     this.#p.log.info('identification result', { thingName: opening.thingName, result: resolution.kind });
     if (resolution.kind === 'unidentified') await this.#soundBuzzer(opening, resolution.reason);
   }
 
   async #soundBuzzer(opening: Opening, reason: UnidentifiedReason): Promise<void> {
-    const command = DeviceCommand.parse({
-      name: 'buzzer',
-      commandId: deriveIdempotencyKey(opening.key, KEY_PURPOSE.buzzer),
-      durationMs: this.#s.buzzerDurationMs,
-      reason: `entry unidentified: ${reason}`,
-    });
+    const command = buzzerCommand(opening.key, reason, this.#s.buzzerDurationMs);
     // IoT Data Plane Publish: https://docs.aws.amazon.com/iot/latest/apireference/API_iotdata_Publish.html
     await this.#p.iotData.send(
       new PublishCommand({
@@ -304,18 +256,4 @@ export class IdentificationService {
       },
     };
   }
-}
-
-/** The read nearest the opening; on a tie, the one before it (badge, then door, is the usual order). */
-function closest(reads: BadgeRead[], atMs: number): BadgeRead | undefined {
-  let best: BadgeRead | undefined;
-  for (const r of reads) {
-    if (!best) best = r;
-    else {
-      const d = Math.abs(r.atMs - atMs);
-      const bd = Math.abs(best.atMs - atMs);
-      if (d < bd || (d === bd && r.atMs < best.atMs)) best = r;
-    }
-  }
-  return best;
 }

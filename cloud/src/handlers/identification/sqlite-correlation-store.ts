@@ -7,6 +7,7 @@ import type {
   OpeningRef,
   Resolution,
 } from './correlation-store.js';
+import { OpeningNotFoundError } from './errors.js';
 
 interface OpeningRow {
   key: string;
@@ -89,7 +90,7 @@ export class SqliteCorrelationStore implements CorrelationStore {
   async claimOpening(ref: OpeningRef, resolution: Resolution, claimant: string): Promise<Claim> {
     this.#claim.run(JSON.stringify(resolution), claimant, ref.key);
     const row = this.#getOpening.get(ref.key);
-    if (!row?.resolution) throw new Error(`no opening ${ref.key} to claim`);
+    if (!row?.resolution) throw new OpeningNotFoundError(ref.key);
     return { resolution: JSON.parse(row.resolution) as Resolution, claimedBy: row.claimed_by ?? '' };
   }
 
