@@ -53,6 +53,7 @@ export class Simulation {
   private stepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private plan: Plan | undefined;
+  private endPlay: (() => void) | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: SimulationOptions) {
@@ -167,6 +168,7 @@ export class Simulation {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.stepTimer) clearTimeout(this.stepTimer);
+    this.endPlay?.();
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     await runLimited(
@@ -201,6 +203,7 @@ export class Simulation {
     let next = 0;
     const end = started + this.options.durationMs;
     return new Promise<void>((resolve) => {
+      this.endPlay = resolve;
       const tick = () => {
         if (this.stopped) return resolve();
         const now = Date.now() - started;

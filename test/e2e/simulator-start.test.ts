@@ -1,0 +1,93 @@
+// `smartdoor start` (what `npm start` runs) as a child process: everything comes up, the
+// dashboard shows the doors, Ctrl-C stops it cleanly, a second start reuses the data folder.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'smartdoor-start-'));
+
+function start(): {
+  child: ChildProcess;
+  output: () => string;
+  line: (re: RegExp) => Promise<RegExpMatchArray>;
+} {
+  const child = spawn(
+    'node',
+    [
+      'simulator/bin/smartdoor.js',
+      'start',
+      '--data-dir',
+      dataDir,
+      '--doors',
+      '4',
+      ...['--http-port', '0'],
+      ...['--mqtts-port', '0', '--mqtt-port', '0', '--aws-port', '0'],
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'error' } },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.resume();
+  const line = (re: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const m = re.exec(out);
+        if (m) {
+          child.stdout!.off('data', check);
+          resolve(m);
+        }
+      };
+      child.stdout!.on('data', check);
+      child.once('exit', () => reject(new Error(`exited before ${re}: ${out}`)));
+      check();
+    });
+  return { child, output: () => out, line };
+}
+
+function exit(child: ChildProcess): Promise<number | null> {
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('Command: smartdoor start', () => {
+  it('starts the cloud and the doors, serves the dashboard, and stops cleanly on SIGINT', async () => {
+    // Prepare
+    const run = start();
+    const [, url] = await run.line(/dashboard\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    // Act
+    let doors = 0;
+    for (let i = 0; i < 50 && doors < 4; i++) {
+      const state = (await (await fetch(`${url}/api/state`)).json()) as { doors: unknown[] };
+      doors = state.doors.length;
+      if (doors < 4) await new Promise((r) => setTimeout(r, 200));
+    }
+    const exited = exit(run.child);
+    run.child.kill('SIGINT');
+    // Assess
+    expect(doors).toBe(4);
+    expect(await exited).toBe(0);
+    expect(run.output()).toContain('4 simulated doors connected over mTLS');
+    expect(run.output()).toMatch(/stopped\. State kept in/);
+  }, 60_000);
+
+  it('reuses the data folder on a second start: same CA, same door outboxes', async () => {
+    // Prepare
+    const caBefore = readFileSync(join(dataDir, 'cloud', 'ca', 'ca.crt'), 'utf8');
+    const outbox = join(dataDir, 'doors', 'door-001.outbox.db');
+    const outboxBefore = statSync(outbox).ino;
+    // Act
+    const run = start();
+    await run.line(/Ctrl-C stops everything/);
+    const exited = exit(run.child);
+    run.child.kill('SIGINT');
+    // Assess
+    expect(await exited).toBe(0);
+    expect(readFileSync(join(dataDir, 'cloud', 'ca', 'ca.crt'), 'utf8')).toBe(caBefore);
+    expect(statSync(outbox).ino).toBe(outboxBefore);
+  }, 60_000);
+});
