@@ -1,0 +1,329 @@
+/**
+ * The local IoT control plane through the real @aws-sdk/client-iot, and the fleet
+ * provisioning MQTT API's refusals: AWS error types, idempotent calls, pagination,
+ * certificate states, and answers delivered to the requesting client only.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AttachPolicyCommand,
+  AttachThingPrincipalCommand,
+  CertificateStateException,
+  CreateCertificateFromCsrCommand,
+  CreateKeysAndCertificateCommand,
+  CreatePolicyCommand,
+  CreateThingCommand,
+  DescribeCertificateCommand,
+  DescribeThingCommand,
+  DetachThingPrincipalCommand,
+  GetPolicyCommand,
+  InvalidRequestException,
+  IoTClient,
+  ListThingPrincipalsCommand,
+  ListThingsCommand,
+  MalformedPolicyException,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
+  UpdateCertificateCommand,
+} from '@aws-sdk/client-iot';
+import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import { MqttJsIdentityClient } from '@smartdoor/device/provisioning/mqttjs-identity-client';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+describe('Service: local IoT control plane', () => {
+  let dir: string;
+  let cloud: LocalCloud;
+  let endpoints: LocalCloudEndpoints;
+  let iot: IoTClient;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'iot-control-'));
+    cloud = new LocalCloud(
+      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
+      { logger: pino({ level: 'silent' }), dashboard: false },
+    );
+    endpoints = await cloud.start();
+    iot = new IoTClient({
+      endpoint: endpoints.aws,
+      region: cloud.config.region,
+      credentials: cloud.config.credentials,
+    });
+  });
+
+  afterAll(async () => {
+    iot?.destroy();
+    await cloud?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('Operation: CreateThing', () => {
+    it('succeeds again with the same configuration and refuses another one', async () => {
+      // Prepare
+      const input = { thingName: 'thing-a', attributePayload: { attributes: { location: 'lobby' } } };
+
+      // Act
+      const first = await iot.send(new CreateThingCommand(input));
+      const again = await iot.send(new CreateThingCommand(input));
+      const other = await iot
+        .send(
+          new CreateThingCommand({
+            thingName: 'thing-a',
+            attributePayload: { attributes: { location: 'x' } },
+          }),
+        )
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(again.thingId).toBe(first.thingId);
+      expect(first.thingArn).toBe(
+        `arn:aws:iot:${cloud.config.region}:${cloud.config.accountId}:thing/thing-a`,
+      );
+      expect(other).toBeInstanceOf(ResourceAlreadyExistsException);
+    });
+
+    it('refuses a bad thing name with InvalidRequestException', async () => {
+      // Act
+      const act = await iot.send(new CreateThingCommand({ thingName: 'bad name' })).catch((e: unknown) => e);
+
+      // Assess
+      expect(act).toBeInstanceOf(InvalidRequestException);
+    });
+  });
+
+  describe('Operation: DescribeThing', () => {
+    it('answers ResourceNotFoundException for a thing that does not exist', async () => {
+      // Act
+      const act = await iot.send(new DescribeThingCommand({ thingName: 'nope' })).catch((e: unknown) => e);
+
+      // Assess
+      expect(act).toBeInstanceOf(ResourceNotFoundException);
+    });
+  });
+
+  describe('Operation: ListThings', () => {
+    it('pages with nextToken and filters on an attribute', async () => {
+      // Prepare
+      for (const n of [1, 2, 3, 4, 5]) {
+        await iot.send(
+          new CreateThingCommand({
+            thingName: `list-${n}`,
+            attributePayload: { attributes: { floor: String(n % 2) } },
+          }),
+        );
+      }
+
+      // Act
+      const names: string[] = [];
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const page = await iot.send(
+          new ListThingsCommand({ maxResults: 2, attributeName: 'floor', attributeValue: '1', nextToken }),
+        );
+        names.push(...(page.things ?? []).map((t) => t.thingName!));
+        nextToken = page.nextToken;
+        pages++;
+      } while (nextToken);
+
+      // Assess
+      expect(names).toEqual(['list-1', 'list-3', 'list-5']);
+      expect(pages).toBe(2);
+    });
+  });
+
+  describe('Operation: certificates and attachments', () => {
+    it('attaches, lists and detaches a certificate, and keeps a revoked one revoked', async () => {
+      // Prepare
+      await iot.send(new CreateThingCommand({ thingName: 'cert-thing' }));
+      const cert = await iot.send(new CreateKeysAndCertificateCommand({ setAsActive: true }));
+      const principal = cert.certificateArn!;
+
+      // Act
+      await iot.send(new AttachPolicyCommand({ policyName: 'smartdoor-door', target: principal }));
+      await iot.send(new AttachThingPrincipalCommand({ thingName: 'cert-thing', principal }));
+      await iot.send(new AttachThingPrincipalCommand({ thingName: 'cert-thing', principal }));
+      const listed = await iot.send(new ListThingPrincipalsCommand({ thingName: 'cert-thing' }));
+      await iot.send(new DetachThingPrincipalCommand({ thingName: 'cert-thing', principal }));
+      const after = await iot.send(new ListThingPrincipalsCommand({ thingName: 'cert-thing' }));
+      await iot.send(
+        new UpdateCertificateCommand({ certificateId: cert.certificateId!, newStatus: 'REVOKED' }),
+      );
+      const reactivate = await iot
+        .send(new UpdateCertificateCommand({ certificateId: cert.certificateId!, newStatus: 'ACTIVE' }))
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(cert.keyPair?.PrivateKey).toContain('BEGIN PRIVATE KEY');
+      expect(cert.keyPair?.PublicKey).toContain('BEGIN PUBLIC KEY');
+      expect(listed.principals).toEqual([principal]);
+      expect(after.principals).toEqual([]);
+      expect(reactivate).toBeInstanceOf(CertificateStateException);
+      const d = await iot.send(new DescribeCertificateCommand({ certificateId: cert.certificateId! }));
+      expect(d.certificateDescription?.status).toBe('REVOKED');
+    });
+
+    it('makes a certificate INACTIVE unless setAsActive, and refuses a bad CSR', async () => {
+      // Act
+      const cert = await iot.send(new CreateKeysAndCertificateCommand({}));
+      const bad = await iot
+        .send(new CreateCertificateFromCsrCommand({ certificateSigningRequest: 'not a csr' }))
+        .catch((e: unknown) => e);
+
+      // Assess
+      const d = await iot.send(new DescribeCertificateCommand({ certificateId: cert.certificateId! }));
+      expect(d.certificateDescription?.status).toBe('INACTIVE');
+      expect(bad).toBeInstanceOf(InvalidRequestException);
+    });
+
+    it('answers ResourceNotFoundException for an unknown policy or principal', async () => {
+      // Prepare
+      const cert = await iot.send(new CreateKeysAndCertificateCommand({}));
+
+      // Act
+      const noPolicy = await iot
+        .send(new AttachPolicyCommand({ policyName: 'missing', target: cert.certificateArn! }))
+        .catch((e: unknown) => e);
+      const noCert = await iot
+        .send(
+          new AttachThingPrincipalCommand({
+            thingName: 'thing-a',
+            principal: cert.certificateArn!.replace(/cert\/.*/, `cert/${'0'.repeat(64)}`),
+          }),
+        )
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(noPolicy).toBeInstanceOf(ResourceNotFoundException);
+      expect(noCert).toBeInstanceOf(ResourceNotFoundException);
+    });
+  });
+
+  describe('Operation: CreatePolicy / GetPolicy', () => {
+    it('creates a policy once, returns it, and refuses a duplicate or a malformed document', async () => {
+      // Prepare
+      const doc = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+
+      // Act
+      const created = await iot.send(new CreatePolicyCommand({ policyName: 'p1', policyDocument: doc }));
+      const got = await iot.send(new GetPolicyCommand({ policyName: 'p1' }));
+      const dup = await iot
+        .send(new CreatePolicyCommand({ policyName: 'p1', policyDocument: doc }))
+        .catch((e: unknown) => e);
+      const malformed = await iot
+        .send(new CreatePolicyCommand({ policyName: 'p2', policyDocument: '{' }))
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(created.policyArn).toMatch(/:policy\/p1$/);
+      expect(got.policyDocument).toBe(doc);
+      expect(dup).toBeInstanceOf(ResourceAlreadyExistsException);
+      expect(malformed).toBeInstanceOf(MalformedPolicyException);
+    });
+  });
+});
+
+describe('Service: local fleet provisioning MQTT API', () => {
+  let dir: string;
+  let cloud: LocalCloud;
+  let endpoints: LocalCloudEndpoints;
+  const clients: MqttJsIdentityClient[] = [];
+
+  async function claimClient(clientId: string) {
+    const claim = cloud.provisioning.claim;
+    const c = await MqttJsIdentityClient.connect({
+      host: '127.0.0.1',
+      port: Number(new URL(endpoints.mqtts).port),
+      cert: await readFile(claim.certificatePath, 'utf8'),
+      key: await readFile(claim.privateKeyPath, 'utf8'),
+      ca: await readFile(claim.caPath, 'utf8'),
+      clientId,
+      timeoutMs: 1_500,
+    });
+    clients.push(c);
+    return c;
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fleet-api-'));
+    cloud = new LocalCloud(
+      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
+      { logger: pino({ level: 'silent' }), dashboard: false },
+    );
+    endpoints = await cloud.start();
+  });
+
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await cloud?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rejects RegisterThing with an unknown ownership token', async () => {
+    // Prepare
+    const client = await claimClient('claim-a');
+
+    // Act
+    const act = client.registerThing('smartdoor-door', 'forged', { SerialNumber: 'X1' });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({
+      name: 'ProvisioningRejectedError',
+      errorCode: 'InvalidCertificateOwnershipToken',
+    });
+  });
+
+  it('rejects RegisterThing without a valid SerialNumber and a bad CSR', async () => {
+    // Prepare
+    const client = await claimClient('claim-b');
+    const created = await client.createKeysAndCertificate();
+
+    // Act
+    const noSerial = await client
+      .registerThing('smartdoor-door', created.certificateOwnershipToken, {})
+      .catch((e: unknown) => e);
+    const badCsr = await client.createCertificateFromCsr('garbage').catch((e: unknown) => e);
+
+    // Assess
+    expect(noSerial).toMatchObject({ errorCode: 'InvalidParameters', statusCode: 400 });
+    expect(badCsr).toMatchObject({ errorCode: 'InvalidRequest' });
+    expect(cloud.provisioning.registry.grants(created.certificateId)?.status).toBe('PENDING_ACTIVATION');
+  });
+
+  it('delivers an answer to the requesting client only', async () => {
+    // Prepare
+    const claim = cloud.provisioning.claim;
+    const requester = await claimClient('claim-c');
+    const bystander = mqtt.connect(endpoints.mqtts, {
+      clientId: 'claim-d',
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      ca: await readFile(claim.caPath),
+      cert: await readFile(claim.certificatePath),
+      key: await readFile(claim.privateKeyPath),
+    });
+    const seen: string[] = [];
+    bystander.on('message', (_t, payload) => seen.push(JSON.parse(payload.toString()).certificateId));
+    await new Promise<void>((resolve, reject) => {
+      bystander.once('connect', () =>
+        bystander.subscribe('$aws/certificates/create/json/accepted', { qos: 1 }, (e) =>
+          e ? reject(e) : resolve(),
+        ),
+      );
+      bystander.once('error', reject);
+    });
+
+    // Act
+    const mine = await requester.createKeysAndCertificate();
+    bystander.publish('$aws/certificates/create/json', '{}', { qos: 1 });
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThan(0));
+    await new Promise<void>((r) => bystander.end(true, {}, () => r()));
+
+    // Assess
+    expect(mine.privateKey).toContain('PRIVATE KEY');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).not.toBe(mine.certificateId);
+  });
+});
