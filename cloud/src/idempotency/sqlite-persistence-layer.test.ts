@@ -114,4 +114,41 @@ describe('Class: SqlitePersistenceLayer', () => {
       rmSync(dir, { recursive: true, force: true });
     });
   });
+  describe('Method: saveSuccess', () => {
+    it('completes both records when two handlers with their own layers interleave on one table (regression: one shared layer finished a record under the other handler prefix)', async () => {
+      // Prepare
+      const db = new Database(':memory:');
+      let releaseA!: () => void;
+      const gateA = new Promise<void>((r) => {
+        releaseA = r;
+      });
+      const a = makeIdempotent(
+        async (_e: unknown, _c: unknown) => {
+          await gateA;
+          return 'a';
+        },
+        { persistenceStore: new SqlitePersistenceLayer({ db }), config: config(), keyPrefix: 'handler-a' },
+      );
+      const b = makeIdempotent(async (_e: unknown, _c: unknown) => 'b', {
+        persistenceStore: new SqlitePersistenceLayer({ db }),
+        config: config(),
+        keyPrefix: 'handler-b',
+      });
+      // Act
+      const pendingA = a({ id: 'same-key' }, ctx);
+      await b({ id: 'same-key' }, ctx);
+      releaseA();
+      await pendingA;
+      // Assess
+      const rows = db.prepare('SELECT id, status FROM idempotency_records ORDER BY id').all() as Array<{
+        id: string;
+        status: string;
+      }>;
+      expect(rows.map((r) => [r.id.split('#')[0], r.status])).toEqual([
+        ['handler-a', 'COMPLETED'],
+        ['handler-b', 'COMPLETED'],
+      ]);
+      db.close();
+    });
+  });
 });

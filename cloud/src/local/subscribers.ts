@@ -85,7 +85,10 @@ export function createLocalSubscribers(options: LocalSubscribersOptions): LocalS
   if (config.webhookUrl && !config.webhookSecret) {
     throw new NotificationConfigError('webhookSecret is required with webhookUrl: every delivery is signed');
   }
-  const persistenceStore = new SqlitePersistenceLayer({ db, now });
+  // One layer per handler: Powertools sets the key prefix on the layer at each call, so a
+  // layer shared by two handlers could finish one handler's record under the other's prefix.
+  const idRecords = new SqlitePersistenceLayer({ db, now });
+  const nRecords = new SqlitePersistenceLayer({ db, now });
   const correlations = new SqliteCorrelationStore(db);
   const directory = new SqliteBadgeDirectory(db);
   const delays = (target: SubscriberName): DelayQueue => ({
@@ -107,7 +110,7 @@ export function createLocalSubscribers(options: LocalSubscribersOptions): LocalS
       log: idLog,
     },
     settings: { eventBusName: config.eventBusName, windowSeconds: config.badgeWindowSeconds },
-    persistenceStore,
+    persistenceStore: idRecords,
   });
 
   const nLog = pinoPort(options.logger.child({ fn: 'smartdoor-notification' }));
@@ -140,13 +143,13 @@ export function createLocalSubscribers(options: LocalSubscribersOptions): LocalS
       collapseSeconds: config.notificationCollapseSeconds,
       offlineGraceSeconds: config.offlineGraceSeconds,
     },
-    persistenceStore,
+    persistenceStore: nRecords,
   });
 
   let purgeHandle: unknown;
   const purge = () => {
     void correlations.purgeBefore(now() - RETENTION_MS);
-    persistenceStore.purgeExpired();
+    idRecords.purgeExpired(); // the table is shared: this purges both handlers' records
     purgeHandle = timers.setTimeout(purge, 3600_000);
   };
 
