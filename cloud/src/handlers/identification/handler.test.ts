@@ -45,7 +45,7 @@ afterEach(async () => {
   db.close();
 });
 
-function makeHandler(directory?: { lookup(ref: string): Promise<unknown> }) {
+function makeHandler(directory?: { lookup(ref: string): Promise<unknown> }, windowSeconds = 10) {
   const dir = new SqliteBadgeDirectory(db);
   void dir.replaceAll([
     { badgeRef: ALICE, personId: 'alice', doors: ['*'], hours: [], timezone: 'UTC' },
@@ -69,7 +69,7 @@ function makeHandler(directory?: { lookup(ref: string): Promise<unknown> }) {
       log: SILENT_LOG,
       sleep: async () => {},
     },
-    settings: { eventBusName: 'smartdoor', windowSeconds: 10 },
+    settings: { eventBusName: 'smartdoor', windowSeconds },
     persistenceStore: new SqlitePersistenceLayer({ db }),
   });
 }
@@ -193,6 +193,26 @@ describe('Function: createIdentificationHandler', () => {
     await handler(sqsOf(...delays.take()), lambdaContext());
     // Assess
     expect(aws.entries.map((e) => e.DetailType)).toEqual([DetailType.EntryIdentified]);
+  });
+
+  it('sends the check again when it comes back before it is due (windows beyond the 900 s SQS delay)', async () => {
+    // Prepare
+    const handler = makeHandler(undefined, 1_200);
+    await handler(sqsOf(opened('door-1', T(0))), lambdaContext());
+    const [first] = delays.held.splice(0);
+    // Act: SQS delivers it after at most 900 s.
+    now += 900_000;
+    await handler(sqsOf(first!.message), lambdaContext());
+    const [second] = delays.held.splice(0);
+    now += 300_000;
+    await handler(sqsOf(second!.message), lambdaContext());
+    // Assess
+    expect(first!.delaySeconds).toBe(1_200);
+    expect(second!.delaySeconds).toBe(300);
+    expect(second!.message.detail.metadata['idempotency-key']).not.toBe(
+      first!.message.detail.metadata['idempotency-key'],
+    );
+    expect(aws.entries.map((e) => e.Detail.reason)).toEqual(['no-badge']);
   });
 
   it('emits Identification Failed when the directory lookup keeps failing', async () => {
