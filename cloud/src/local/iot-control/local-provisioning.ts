@@ -81,6 +81,10 @@ export async function startLocalProvisioning(o: LocalProvisioningOptions): Promi
   const grants = (id: string) => registry.grants(id);
   o.broker.setPolicyOverride(registryPolicyOverride(grants, () => api.templateNames));
   o.broker.setConnectionCheck(registryConnectionCheck(grants));
+  o.logger.info(
+    { claimCertificate: claim.certificatePath, templates: api.templateNames },
+    'fleet provisioning: claim certificate ready (smartdoor provision claim-cert --out DIR hands it out)',
+  );
   return {
     registry,
     claim,
