@@ -13,7 +13,6 @@ export {
 export {
   type BuildAgentOptions,
   buildAgent,
-  createDoorSensor,
   createLogger,
   createOutbox,
   DEFAULT_OUTBOX_KIND,

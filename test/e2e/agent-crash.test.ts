@@ -101,13 +101,13 @@ describe('E2E: agent crash and broker outage', () => {
     }
   }
 
-  it('delivers every event in order through 10 SIGKILLs and restarts', async () => {
+  it('delivers every event in order through 10 SIGKILLs and restarts (log outbox)', async () => {
     // Prepare
     const seed = Date.now() % 100_000;
     const random = prng(seed);
     const killAt = new Set<number>();
     while (killAt.size < 10) killAt.add(20 + Math.floor(random() * (DOOR_EVENTS - 40)));
-    child = new AgentProcess(join(dir, 'data'), broker.url, 'sqlite');
+    child = new AgentProcess(join(dir, 'data'), broker.url, 'log');
     await child.start('closed');
     const accepted = new Map<string, number>();
     const state = { door: 'closed' as 'open' | 'closed', done: 0 };
@@ -129,10 +129,10 @@ describe('E2E: agent crash and broker outage', () => {
     expect(code).toBe(0);
   }, 60_000);
 
-  it('keeps events through a 30 s broker outage and a crash during it, then delivers them in order', async () => {
+  it('keeps events through a 30 s broker outage and a crash in it, then delivers them in order (SQLite outbox)', async () => {
     // Prepare
     const random = prng(42);
-    child = new AgentProcess(join(dir, 'data'), broker.url, 'log');
+    child = new AgentProcess(join(dir, 'data'), broker.url, 'sqlite');
     await child.start('closed');
     const accepted = new Map<string, number>();
     const state = { door: 'closed' as 'open' | 'closed', done: 0 };

@@ -3,6 +3,7 @@
  * config (durable outbox in the data dir, MQTT.js transport), with a simulated door
  * sensor driven over stdin. Protocol, one line each:
  *   stdin  `open` | `closed`       set the door
+ *   stdin  `stats`                 answer {"rss":bytes,"depth":n,"published":n}
  *   stdout {"ready":true}           after start()
  *   stdout {"step":n,"seq":s,"key":k} once step n's event is durable (accepted)
  * Usage: node --import tsx agent-child.ts <dataDir> <brokerUrl> <outboxKind> <initialState>
@@ -40,6 +41,12 @@ process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
 
 let step = 0;
 createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'stats') {
+    const s = agent.status();
+    const stats = { rss: process.memoryUsage().rss, depth: s.outbox.depth, published: s.counters.published };
+    process.stdout.write(`${JSON.stringify(stats)}\n`);
+    return;
+  }
   step++;
   accepted.entry = undefined;
   sensor.set(line.trim() === 'open' ? 'open' : 'closed');

@@ -4,6 +4,20 @@ import { fileURLToPath } from 'node:url';
 
 const CHILD = fileURLToPath(new URL('./agent-child.ts', import.meta.url));
 
+/** How to launch the child. */
+export interface AgentLaunch {
+  /** Extra node flags, e.g. --max-semi-space-size=2. @default none */
+  nodeArgs?: string[];
+  /** A prebuilt JS entry to run with plain node instead of agent-child.ts through tsx. */
+  entry?: string;
+}
+
+export interface AgentChildStats {
+  rss: number;
+  depth: number;
+  published: number;
+}
+
 export type ChildAck = { step: number; seq: number; key: string } | { step: number; none: true };
 
 /** Drives test/support/agent-child.ts: a real DoorAgent in its own process. */
@@ -17,13 +31,21 @@ export class AgentProcess {
     private readonly dataDir: string,
     private readonly brokerUrl: string,
     private readonly outboxKind: 'sqlite' | 'log',
+    private readonly launch: AgentLaunch = {},
   ) {}
 
   /** Start the agent with the door in `initial`; resolves once it says ready. */
   start(initial: 'open' | 'closed'): Promise<void> {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', CHILD, this.dataDir, this.brokerUrl, this.outboxKind, initial],
+      [
+        ...(this.launch.nodeArgs ?? []),
+        ...(this.launch.entry ? [this.launch.entry] : ['--import', 'tsx', CHILD]),
+        this.dataDir,
+        this.brokerUrl,
+        this.outboxKind,
+        initial,
+      ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     this.#child = child;
@@ -50,6 +72,14 @@ export class AgentProcess {
     return new Promise<ChildAck>((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
       this.#child!.stdin!.write(`${state}\n`);
+    });
+  }
+
+  /** The child's RSS, outbox depth and published count. */
+  stats(): Promise<AgentChildStats> {
+    return new Promise<AgentChildStats>((resolve, reject) => {
+      this.#waiters.push({ resolve: resolve as unknown as (a: ChildAck) => void, reject });
+      this.#child!.stdin!.write('stats\n');
     });
   }
 

@@ -70,12 +70,17 @@ describe('Class: LogOutbox', () => {
       const before = readFileSync(path).length;
       // Act
       for (let seq = 1; seq <= 1_050; seq++) outbox.ack(seq);
+      const afterCompaction = outbox.read(0, 100);
+      add(outbox);
       await outbox.stop();
       // Assess
       expect(readFileSync(path).length).toBeLessThan(before / 5);
       const reopened = new LogOutbox(path);
       await reopened.start();
-      expect(reopened.stats()).toMatchObject({ depth: 50, oldestSeq: 1_051, nextSeq: 1_101 });
+      expect(afterCompaction.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 1_051 + i));
+      expect(JSON.parse(afterCompaction[0]!.payload)).toMatchObject({ seq: 1_051 });
+      expect(reopened.stats()).toMatchObject({ depth: 51, oldestSeq: 1_051, nextSeq: 1_102 });
+      expect(reopened.read(1_100, 5).map((e) => e.idempotencyKey)).toHaveLength(1);
       await reopened.stop();
     });
   });

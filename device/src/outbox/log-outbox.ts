@@ -7,6 +7,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   writeSync,
 } from 'node:fs';
@@ -18,25 +19,36 @@ import type { OutboxEntry, OutboxOptions, OutboxWrite, RecoveredOutbox } from '.
 
 /**
  * The outbox as an append-only log file: one line per record, `crc32 json\n`. An append
- * (event + evictions + next seq) is one line written and fdatasync'd before `append`
+ * (event + evictions + next seq) is one line, written and fdatasync'd before `append`
  * returns; a removal is a line written without a sync (a lost removal only resends an
- * event under the same idempotency key). A line torn by a power cut fails its CRC or
- * lacks its newline: recovery drops it, as it was never acknowledged. When removed
- * records outnumber live ones, the log is compacted into a new file (write, fsync,
- * rename, fsync the folder). Live entries are kept in memory (bounded by maxEvents).
+ * event under the same key; the next append's sync makes it durable). A line torn by a
+ * power cut fails its CRC or lacks its newline: recovery drops it, as it was never
+ * acknowledged. When removed records outnumber live ones, the log is compacted into a
+ * new file (write, fsync, rename, fsync the folder). Memory holds only an index (seq,
+ * type, time, offset): payloads are read back from the file when they are sent.
  */
 type LogRecord =
   | { a: [number, string, DeviceEventType, number, string]; n: number; e?: number[] }
   | { d: number }
   | { n: number };
 
+/** Where a live entry's record sits in the file. */
+export interface LogIndexEntry {
+  seq: number;
+  type: DeviceEventType;
+  createdAt: number;
+  offset: number;
+  length: number;
+}
+
 const COMPACT_MIN_DEAD = 1_000;
 
 export class LogOutbox extends BaseOutbox {
   #fd: number | undefined;
-  #entries = new Map<number, OutboxEntry>();
+  #index = new Map<number, LogIndexEntry>();
   #nextSeq = 1;
   #dead = 0;
+  #size = 0;
 
   constructor(
     readonly path: string,
@@ -48,11 +60,13 @@ export class LogOutbox extends BaseOutbox {
   protected async _open(): Promise<RecoveredOutbox> {
     mkdirSync(dirname(this.path), { recursive: true });
     const log = readLog(this.path);
-    this.#entries = log.entries;
+    this.#index = log.entries;
     this.#nextSeq = log.nextSeq;
     this.#dead = log.dead;
+    this.#size = log.validBytes;
     try {
-      this.#fd = openSync(this.path, 'a');
+      // a+: appends go to the end, positional reads fetch payloads back.
+      this.#fd = openSync(this.path, 'a+');
       if (log.validBytes < log.totalBytes) {
         ftruncateSync(this.#fd, log.validBytes);
         fsyncSync(this.#fd);
@@ -60,9 +74,11 @@ export class LogOutbox extends BaseOutbox {
     } catch (cause) {
       throw new OutboxError('cannot open the outbox log', this.path, { cause });
     }
-    const entries = [...this.#entries.values()]
-      .sort((a, b) => a.seq - b.seq)
-      .map((e) => ({ seq: e.seq, type: e.type, createdAt: e.createdAt }));
+    const entries = [...this.#index.values()].map((e) => ({
+      seq: e.seq,
+      type: e.type,
+      createdAt: e.createdAt,
+    }));
     return { entries, nextSeq: this.#nextSeq };
   }
 
@@ -72,7 +88,7 @@ export class LogOutbox extends BaseOutbox {
       closeSync(this.#fd);
     }
     this.#fd = undefined;
-    this.#entries.clear();
+    this.#index = new Map();
   }
 
   protected _write(write: OutboxWrite): void {
@@ -82,45 +98,69 @@ export class LogOutbox extends BaseOutbox {
       n: write.nextSeq,
     };
     if (write.evict.length > 0) record.e = write.evict;
-    writeSync(this.#fd!, encodeLine(record));
+    const offset = this.#size;
+    const length = this.#append(encodeLine(record));
     fdatasyncSync(this.#fd!);
-    this.#apply(record);
+    for (const seq of write.evict) if (this.#index.delete(seq)) this.#dead++;
+    this.#index.set(e.seq, { seq: e.seq, type: e.type, createdAt: e.createdAt, offset, length });
+    this.#nextSeq = write.nextSeq;
   }
 
   protected _remove(seq: number): void {
-    writeSync(this.#fd!, encodeLine({ d: seq }));
-    this.#apply({ d: seq });
-    if (this.#dead > COMPACT_MIN_DEAD && this.#dead > this.#entries.size) this.#compact();
+    this.#append(encodeLine({ d: seq }));
+    if (this.#index.delete(seq)) this.#dead++;
+    if (this.#dead > COMPACT_MIN_DEAD && this.#dead > this.#index.size) this.#compact();
   }
 
   protected _read(afterSeq: number, limit: number): OutboxEntry[] {
     const out: OutboxEntry[] = [];
-    for (const [seq, entry] of this.#entries) {
+    // The index is in seq order (appends only add larger seqs).
+    for (const [seq, at] of this.#index) {
       if (seq <= afterSeq) continue;
-      out.push(entry);
+      out.push(this.#load(at));
       if (out.length >= limit) break;
     }
     return out;
   }
 
-  #apply(record: LogRecord): void {
-    const state = { entries: this.#entries, nextSeq: this.#nextSeq, dead: this.#dead };
-    applyRecord(state, record);
-    this.#nextSeq = state.nextSeq;
-    this.#dead = state.dead;
+  #load(at: LogIndexEntry): OutboxEntry {
+    const buf = Buffer.alloc(at.length - 1);
+    readSync(this.#fd!, buf, 0, buf.length, at.offset);
+    const record = decodeLine(buf);
+    if (!record || !('a' in record) || record.a[0] !== at.seq) {
+      throw new OutboxCorruptError(
+        `record of seq ${at.seq} at byte ${at.offset} cannot be read back`,
+        this.path,
+      );
+    }
+    const [seq, idempotencyKey, type, createdAt, payload] = record.a;
+    return { seq, idempotencyKey, type, createdAt, payload };
+  }
+
+  #append(line: string): number {
+    const bytes = Buffer.from(line, 'utf8');
+    writeSync(this.#fd!, bytes);
+    this.#size += bytes.length;
+    return bytes.length;
   }
 
   /** Rewrite the log with only live entries; the rename makes the switch atomic. */
   #compact(): void {
+    const live = [...this.#index.values()].map((at) => this.#load(at));
     const tmp = `${this.path}.compact`;
-    const lines = [encodeLine({ n: this.#nextSeq })];
-    for (const e of this.#entries.values()) {
-      lines.push(
+    const chunks: Buffer[] = [Buffer.from(encodeLine({ n: this.#nextSeq }))];
+    const index = new Map<number, LogIndexEntry>();
+    let offset = chunks[0]!.length;
+    for (const e of live) {
+      const line = Buffer.from(
         encodeLine({ a: [e.seq, e.idempotencyKey, e.type, e.createdAt, e.payload], n: this.#nextSeq }),
       );
+      index.set(e.seq, { seq: e.seq, type: e.type, createdAt: e.createdAt, offset, length: line.length });
+      offset += line.length;
+      chunks.push(line);
     }
     const fd = openSync(tmp, 'w');
-    writeSync(fd, lines.join(''));
+    writeSync(fd, Buffer.concat(chunks));
     fsyncSync(fd);
     closeSync(fd);
     fsyncSync(this.#fd!);
@@ -129,13 +169,16 @@ export class LogOutbox extends BaseOutbox {
     const dirFd = openSync(dirname(this.path), 'r');
     fsyncSync(dirFd);
     closeSync(dirFd);
-    this.#fd = openSync(this.path, 'a');
+    this.#fd = openSync(this.path, 'a+');
+    this.#index = index;
+    this.#size = offset;
     this.#dead = 0;
   }
 }
 
 export interface LogContents {
-  entries: Map<number, OutboxEntry>;
+  /** Live entries' index, in seq order. */
+  entries: Map<number, LogIndexEntry>;
   nextSeq: number;
   /** Records of removed entries still in the file. */
   dead: number;
@@ -149,46 +192,48 @@ export interface LogContents {
  * the agent runs). A torn tail is left out; damage before the tail throws.
  */
 export function readLog(path: string): LogContents {
-  const state = { entries: new Map<number, OutboxEntry>(), nextSeq: 1, dead: 0 };
-  if (!existsSync(path)) return { ...state, validBytes: 0, totalBytes: 0 };
+  const entries = new Map<number, LogIndexEntry>();
+  let nextSeq = 1;
+  let dead = 0;
+  if (!existsSync(path)) return { entries, nextSeq, dead, validBytes: 0, totalBytes: 0 };
   const buf = readFileSync(path);
   let start = 0;
   let lineNo = 0;
-  let validBytes = 0;
   while (start < buf.length) {
     const nl = buf.indexOf(10, start);
     lineNo++;
-    const record = nl === -1 ? undefined : decodeLine(buf.subarray(start, nl));
-    if (record === undefined) {
+    const decoded = nl === -1 ? undefined : decodeLine(buf.subarray(start, nl));
+    if (decoded === undefined) {
       // A torn tail is expected after a power cut; damage before the tail is not.
       if (nl !== -1 && buf.indexOf(10, nl + 1) !== -1) {
         throw new OutboxCorruptError(`record ${lineNo} fails its checksum`, path);
       }
       break;
     }
-    applyRecord(state, record);
+    const applied = indexRecord(entries, decoded, start, nl + 1 - start);
+    dead += applied.dead;
+    nextSeq = Math.max(nextSeq, applied.nextSeq);
     start = nl + 1;
-    validBytes = start;
   }
-  return { ...state, validBytes, totalBytes: buf.length };
+  return { entries, nextSeq, dead, validBytes: start, totalBytes: buf.length };
 }
 
-function applyRecord(
-  state: { entries: Map<number, OutboxEntry>; nextSeq: number; dead: number },
+/** Apply one record to the index; returns removals counted and the seq it names. */
+function indexRecord(
+  entries: Map<number, LogIndexEntry>,
   record: LogRecord,
-) {
+  offset: number,
+  length: number,
+): { dead: number; nextSeq: number } {
+  let dead = 0;
   if ('a' in record) {
-    for (const seq of record.e ?? []) {
-      if (state.entries.delete(seq)) state.dead++;
-    }
-    const [seq, idempotencyKey, type, createdAt, payload] = record.a;
-    state.entries.set(seq, { seq, idempotencyKey, type, createdAt, payload });
-    state.nextSeq = Math.max(state.nextSeq, record.n);
-  } else if ('d' in record) {
-    if (state.entries.delete(record.d)) state.dead++;
-  } else {
-    state.nextSeq = Math.max(state.nextSeq, record.n);
+    for (const seq of record.e ?? []) if (entries.delete(seq)) dead++;
+    const [seq, , type, createdAt] = record.a;
+    entries.set(seq, { seq, type, createdAt, offset, length });
+    return { dead, nextSeq: record.n };
   }
+  if ('d' in record) return { dead: entries.delete(record.d) ? 1 : 0, nextSeq: 1 };
+  return { dead, nextSeq: record.n };
 }
 
 function encodeLine(record: LogRecord): string {

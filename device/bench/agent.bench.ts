@@ -1,0 +1,192 @@
+/**
+ * `npm run bench:agent`: the door agent's numbers.
+ * - door edge to PUBACK latency (p50, p99) on loopback, aedes in process, per outbox kind;
+ * - durable outbox appends/s, SQLite vs append-only log (the ratio decides the default);
+ * - agent RSS after 10,000 events (child process);
+ * - cold start to first publish (child process, through tsx as the bin runs it).
+ * Goals: p99 < 20 ms, RSS < 80 MB, start < 1 s. BENCH_QUICK=1 shortens every run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAgentConfig } from '@smartdoor/shared';
+import pino from 'pino';
+import { percentile, printTable, report } from '../../scripts/bench/report.js';
+import { startTestBroker, type TestBroker } from '../../test/support/aedes-broker.js';
+import { type AgentLaunch, AgentProcess } from '../../test/support/agent-process.js';
+import { waitUntil } from '../../test/support/wait.js';
+import { DoorAgent } from '../src/agent.js';
+import { createOutbox, DEFAULT_OUTBOX_KIND, type OutboxKind } from '../src/agent-factory.js';
+import { SimulatedDoorSensor } from '../src/inputs/simulated-door-sensor.js';
+import { MqttJsTransport } from '../src/transport/mqttjs-transport.js';
+import { bundleAgentChild } from './bundle-child.js';
+import { benchOutbox } from './outbox-bench.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const BENCH = 'agent';
+const load = () => `load average ${loadavg()[0]!.toFixed(1)} on this machine`;
+const other = (k: OutboxKind): OutboxKind => (k === 'sqlite' ? 'log' : 'sqlite');
+
+async function latency(broker: TestBroker, kind: OutboxKind, events: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'smartdoor-bench-latency-'));
+  const config = parseAgentConfig({
+    thingName: `door-latency-${kind}`,
+    dataDir: dir,
+    mqtt: { endpoint: broker.url },
+    badgeReader: { enabled: false },
+    door: { flappingTransitions: 1_000_000, heartbeatIntervalSeconds: 86_400 },
+  });
+  const sensor = new SimulatedDoorSensor();
+  const agent = new DoorAgent({
+    config,
+    sensor,
+    transport: new MqttJsTransport({ url: broker.url }),
+    outbox: createOutbox(config, kind),
+    logger: pino({ level: 'silent' }),
+  });
+  const edges = new Map<number, number>();
+  const samples: number[] = [];
+  let done: (() => void) | undefined;
+  agent.onAccepted((e) => edges.set(e.seq, edgeAt));
+  agent.onPuback((e) => {
+    const start = edges.get(e.seq);
+    if (start !== undefined) samples.push(performance.now() - start);
+    done?.();
+  });
+  let edgeAt = performance.now();
+  await agent.start();
+  await waitUntil(
+    () => agent.status().connection === 'connected' && agent.status().outbox.depth === 0,
+    'ready',
+  );
+  for (let i = 0; i < events; i++) {
+    const acked = new Promise<void>((r) => {
+      done = r;
+    });
+    edgeAt = performance.now();
+    sensor.set(i % 2 === 0 ? 'open' : 'closed');
+    await acked;
+  }
+  await agent.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return samples.slice(-events);
+}
+
+async function rssAfter(broker: TestBroker, events: number, launch: AgentLaunch): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'smartdoor-bench-rss-'));
+  const child = new AgentProcess(join(dir, 'data'), broker.url, DEFAULT_OUTBOX_KIND, launch);
+  try {
+    await child.start('closed');
+    for (let i = 0; i < events; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => child.send((i + j) % 2 === 0 ? 'open' : 'closed')),
+      );
+    }
+    await waitUntil(async () => (await child.stats()).depth === 0, 'all published', 120_000);
+    return (await child.stats()).rss;
+  } finally {
+    await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function coldStart(broker: TestBroker, launch: AgentLaunch): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'smartdoor-bench-start-'));
+  const topic = 'smartdoor/door-crash/events';
+  const before = broker.json(topic).length;
+  const child = new AgentProcess(join(dir, 'data'), broker.url, DEFAULT_OUTBOX_KIND, launch);
+  const t0 = performance.now();
+  try {
+    await child.start('closed');
+    // The first event is the door's state at start; its arrival is the first publish.
+    await waitUntil(() => broker.json(topic).length > before, 'first publish', 30_000);
+    return performance.now() - t0;
+  } finally {
+    await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const broker = await startTestBroker();
+try {
+  const appends = QUICK ? 300 : 2_000;
+  const results = { sqlite: await benchOutbox('sqlite', appends), log: await benchOutbox('log', appends) };
+  for (const kind of ['sqlite', 'log'] as const) {
+    const r = results[kind];
+    const peer = results[other(kind)];
+    report({
+      bench: BENCH,
+      metric: `outbox appends/s (${kind}, fsync each)`,
+      value: r.appendsPerSecond,
+      unit: 'ops/s',
+      peer: other(kind),
+      ratio: r.appendsPerSecond / peer.appendsPerSecond,
+      note: `${appends} appends; ${load()}`,
+    });
+    report({ bench: BENCH, metric: `outbox acks/s (${kind})`, value: r.acksPerSecond, unit: 'ops/s' });
+    if (r.bytesWrittenPerEvent !== undefined) {
+      report({
+        bench: BENCH,
+        metric: `outbox bytes written per event (${kind})`,
+        value: r.bytesWrittenPerEvent,
+        unit: 'B',
+        peer: other(kind),
+        ratio: r.bytesWrittenPerEvent / (peer.bytesWrittenPerEvent ?? Number.NaN),
+        note: 'append + ack, from /proc/self/io write_bytes: storage wear on an SD card',
+      });
+    }
+  }
+
+  const events = QUICK ? 200 : 1_000;
+  for (const kind of [DEFAULT_OUTBOX_KIND, other(DEFAULT_OUTBOX_KIND)]) {
+    const samples = await latency(broker, kind, events);
+    const note = `${events} events one at a time, ${kind} outbox, MQTT.js to aedes on 127.0.0.1; ${load()}`;
+    report({
+      bench: BENCH,
+      metric: `edge to PUBACK p50 (${kind})`,
+      value: percentile(samples, 50),
+      unit: 'ms',
+      note,
+    });
+    report({
+      bench: BENCH,
+      metric: `edge to PUBACK p99 (${kind})`,
+      value: percentile(samples, 99),
+      unit: 'ms',
+      note: `goal < 20 ms; ${note}`,
+    });
+  }
+
+  // The bin runs the agent through tsx, whose loader thread costs ~30 MB on its own; the
+  // same agent bundled for plain node shows what the agent itself needs.
+  const launches: Array<[string, AgentLaunch]> = [
+    ['node + tsx, as the bin runs it', {}],
+    ['node + tsx, --max-semi-space-size=2', { nodeArgs: ['--max-semi-space-size=2'] }],
+    ['plain node, esbuild bundle', { entry: await bundleAgentChild() }],
+  ];
+  const rssEvents = QUICK ? 2_000 : 10_000;
+  for (const [name, launch] of launches) {
+    const rss = await rssAfter(broker, rssEvents, launch);
+    report({
+      bench: BENCH,
+      metric: `agent RSS after ${rssEvents} events (${name})`,
+      value: rss / 1024 / 1024,
+      unit: 'MB',
+      note: `goal < 80 MB; child process, ${DEFAULT_OUTBOX_KIND} outbox, all published`,
+    });
+  }
+  for (const [name, launch] of launches) {
+    const starts: number[] = [];
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) starts.push(await coldStart(broker, launch));
+    report({
+      bench: BENCH,
+      metric: `cold start to first publish, median (${name})`,
+      value: percentile(starts, 50),
+      unit: 'ms',
+      note: `goal < 1000 ms; spawn to the first event at the broker; runs: ${starts.map(Math.round).join(', ')}; ${load()}`,
+    });
+  }
+} finally {
+  await broker.close();
+  printTable();
+}
