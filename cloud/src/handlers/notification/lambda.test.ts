@@ -1,5 +1,5 @@
 import { DetailType, EventSource } from '@smartdoor/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deviceEvent, lambdaContext, sqsOf } from '../../idempotency/testing/bus-events.js';
 import {
   type LocalDynamoDb,
@@ -8,7 +8,7 @@ import {
 } from '../../idempotency/testing/local-dynamodb.js';
 import { type RecordingAws, startRecordingAws } from '../../idempotency/testing/recording-aws.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../idempotency/testing/webhook-receiver.js';
-import { buildNotificationHandler } from './lambda.js';
+import { buildNotificationHandler, handler as lambdaHandler } from './lambda.js';
 import { readNotificationEnv } from './lambda-config.js';
 
 // The Lambda entry as AWS runs it: DynamoDB (in-process), EventBridge, SNS and SQS through
@@ -68,6 +68,49 @@ describe('Function: buildNotificationHandler', () => {
     });
     expect(aws.entries.map((e) => e.Detail.channel)).toEqual(['webhook', 'sns', 'log']);
     expect(aws.sqsMessages.map((m) => m.DelaySeconds)).toEqual([60]);
+  });
+});
+
+describe('Function: handler', () => {
+  it('builds itself from the environment on the first invocation, as Lambda runs it', async () => {
+    // Prepare: service endpoints from the SDK's standard AWS_ENDPOINT_URL_* variables.
+    const names = {
+      IDEMPOTENCY_TABLE: uniqueTableName('idem'),
+      NOTIFICATION_TABLE: uniqueTableName('notif'),
+    };
+    await ddb.createTable(names.IDEMPOTENCY_TABLE, 'id');
+    await ddb.createTable(names.NOTIFICATION_TABLE, 'pk');
+    const stubs: Record<string, string> = {
+      ...names,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_ENDPOINT_URL_DYNAMODB: String(
+        await ddb.client.config.endpoint?.().then((e) => `${e.protocol}//${e.hostname}:${e.port}`),
+      ),
+      EVENT_BUS_NAME: 'smartdoor',
+      QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/smartdoor-notification',
+      COLLAPSE_SECONDS: '0',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    };
+    for (const [k, v] of Object.entries(stubs)) vi.stubEnv(k, v);
+    const before = aws.entries.length;
+    const event = {
+      ...deviceEvent(DetailType.DeviceFault, 'door-8', new Date().toISOString(), {
+        fault: 'tamper',
+        active: true,
+      }),
+      source: EventSource.Device,
+    };
+    // Act
+    const result = await lambdaHandler(sqsOf(event), lambdaContext());
+    vi.unstubAllEnvs();
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(aws.entries.slice(before).map((e) => [e.DetailType, e.Detail.channel])).toEqual([
+      [DetailType.NotificationSent, 'log'],
+    ]);
   });
 });
 

@@ -8,6 +8,8 @@ import dynalite from 'dynalite';
  * stores, reached through the real SDK clients. Tests only.
  */
 export interface LocalDynamoDb {
+  /** http://127.0.0.1:PORT */
+  endpoint: string;
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   /** Create a table with a string partition key (and sort key). */
@@ -28,6 +30,7 @@ export async function startLocalDynamoDb(): Promise<LocalDynamoDb> {
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
+    endpoint: `http://127.0.0.1:${port}`,
     client,
     doc,
     async createTable(name, partitionKey, sortKey) {
