@@ -86,9 +86,7 @@ describe('Function: handler', () => {
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_ENDPOINT_URL: aws.url,
-      AWS_ENDPOINT_URL_DYNAMODB: String(
-        await ddb.client.config.endpoint?.().then((e) => `${e.protocol}//${e.hostname}:${e.port}`),
-      ),
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
       EVENT_BUS_NAME: 'smartdoor',
       QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/smartdoor-notification',
       COLLAPSE_SECONDS: '0',
