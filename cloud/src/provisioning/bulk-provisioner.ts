@@ -1,14 +1,4 @@
-import {
-  chmodSync,
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AttachPolicyCommand,
@@ -22,18 +12,14 @@ import {
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { type BackoffOptions, withBackoff } from './backoff.js';
+import { BUNDLE_FILES, ensurePrivateDir, writeBundle, writeSecret } from './bundle.js';
 import type { DoorRow } from './door-list.js';
 import { DoorStepError, ForeignCertificateError } from './errors.js';
 import { ProvisionJournal } from './journal.js';
 import { certificateMatchesKey, csrForKey, keyAndCsr } from './keys.js';
 
-/** File names inside a door's bundle folder. */
-export const BUNDLE_FILES = {
-  certificate: 'certificate.pem.crt',
-  privateKey: 'private.pem.key',
-  ca: 'ca.pem',
-  agentConfig: 'agent.json',
-} as const;
+export { BUNDLE_FILES } from './bundle.js';
+export { planFleet } from './plan.js';
 
 export interface BulkProvisionOptions {
   doors: readonly DoorRow[];
@@ -120,38 +106,6 @@ export async function provisionFleet(o: BulkProvisionOptions): Promise<BulkSumma
     certificatesCreated: results.filter((r) => r.createdCertificate).length,
     failures,
   };
-}
-
-/** What a run would do, one line per door, from the journal alone (no AWS call). */
-export function planFleet(
-  doors: readonly DoorRow[],
-  outDir: string,
-  o: { policyName: string; createKeys?: boolean },
-): string[] {
-  const journal = new ProvisionJournal(outDir);
-  if (existsSync(outDir)) journal.open();
-  try {
-    return doors.map((d) => {
-      const p = journal.progress(d.thingName);
-      if (p.steps.has('done'))
-        return `${d.thingName}: already provisioned (certificate ${p.certificateId}), skip`;
-      const steps: string[] = [];
-      if (!p.steps.has('thing')) steps.push(`CreateThing ${JSON.stringify(d.attributes)}`);
-      if (!p.certificateId) {
-        steps.push(
-          'ListThingPrincipals',
-          o.createKeys ? 'CreateKeysAndCertificate' : 'CreateCertificateFromCsr',
-        );
-      }
-      if (!p.steps.has('policy')) steps.push(`AttachPolicy ${o.policyName}`);
-      if (!p.steps.has('principal')) steps.push('AttachThingPrincipal');
-      if (!p.steps.has('active')) steps.push('UpdateCertificate ACTIVE');
-      steps.push(`bundle ${join(outDir, d.thingName)}`);
-      return `${d.thingName}: ${steps.join(', ')}`;
-    });
-  } finally {
-    journal.close();
-  }
 }
 
 async function provisionDoor(
@@ -312,41 +266,6 @@ async function createCertificate(
   };
 }
 
-function writeBundle(o: BulkProvisionOptions, dir: string, thingName: string, certificatePem: string): void {
-  writeSecret(join(dir, BUNDLE_FILES.certificate), certificatePem);
-  if (o.caPem) writeSecret(join(dir, BUNDLE_FILES.ca), o.caPem);
-  // Relative paths: the agent resolves them against the config's folder, so the bundle can move.
-  const config = {
-    thingName,
-    mqtt: {
-      endpoint: o.mqttEndpoint,
-      certFile: BUNDLE_FILES.certificate,
-      keyFile: BUNDLE_FILES.privateKey,
-      ...(o.caPem ? { caFile: BUNDLE_FILES.ca } : {}),
-    },
-  };
-  writeSecret(join(dir, BUNDLE_FILES.agentConfig), `${JSON.stringify(config, null, 2)}\n`);
-}
-
 function certId(id: string | undefined): { certificateId?: string } {
   return id ? { certificateId: id } : {};
-}
-
-function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-}
-
-/** 0600, written to a temp file, fsynced and renamed into place. */
-function writeSecret(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
 }
