@@ -21,6 +21,7 @@ import { RulesEngine } from './iot/rules-engine.js';
 import { listenMqtt, listenMqtts, type MqttListener } from './iot/server.js';
 import { type LocalSqsHandler, SubscriberQueues } from './iot/subscriber-queues.js';
 import { type LocalProvisioning, startLocalProvisioning } from './iot-control/local-provisioning.js';
+import { iotDataApi, ShadowService, SqliteShadowStore } from './iot-data/index.js';
 import { LocalQueues, queueArn } from './queues/index.js';
 
 /** Where the running local cloud listens: the ready line's fields. */
@@ -83,6 +84,7 @@ export class LocalCloud {
   #subscribers: SubscriberQueues | undefined;
   #dashboard: Dashboard | undefined;
   #provisioning: LocalProvisioning | undefined;
+  #shadows: ShadowService | undefined;
   #closers: Array<() => Promise<void> | void> = [];
   #endpoints: LocalCloudEndpoints | undefined;
 
@@ -126,6 +128,10 @@ export class LocalCloud {
   /** The IoT registry, claim certificate and fleet provisioning API. */
   get provisioning(): LocalProvisioning {
     return required(this.#provisioning, 'provisioning');
+  }
+  /** The Device Shadow service (MQTT shadow topics and the IoT Data Plane API). */
+  get shadows(): ShadowService {
+    return required(this.#shadows, 'shadows');
   }
   get dashboard(): Dashboard | undefined {
     return this.#dashboard;
@@ -205,6 +211,15 @@ export class LocalCloud {
       });
       this.#provisioning = provisioning;
       this.#closers.push(() => provisioning.stop());
+      const shadows = new ShadowService({
+        store: new SqliteShadowStore(db),
+        now: this.#now,
+        logger: log.child({ part: 'shadows' }),
+      });
+      this.#shadows = shadows;
+      shadows.start(broker);
+      this.#closers.push(() => shadows.stop());
+      endpoint.register(iotDataApi({ shadows, broker, now: this.#now }));
       const mqtts = await listenMqtts(broker, {
         host: c.host,
         port: c.mqttsPort,

@@ -1,0 +1,23 @@
+export { type DataPlaneBroker, type IotDataApiOptions, iotDataApi, MAX_PUBLISH_BYTES } from './api.js';
+export * from './errors.js';
+export {
+  SHADOW_NAME_RE,
+  type ShadowBroker,
+  ShadowService,
+  type ShadowServiceLogger,
+  type ShadowServiceOptions,
+} from './service.js';
+export {
+  applyUpdate,
+  computeDelta,
+  type Json,
+  type JsonObject,
+  parseUpdateRequest,
+  SHADOW_LIMITS,
+  type ShadowDocument,
+  type UpdateOutcome,
+  type UpdateRequest,
+} from './shadow-document.js';
+export { deleteResponse, errorDocument, getResponse } from './shadow-responses.js';
+export { SqliteShadowStore } from './sqlite-store.js';
+export { CLASSIC_SHADOW, MemoryShadowStore, type ShadowStore, type StoredShadow } from './store.js';
