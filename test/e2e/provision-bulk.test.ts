@@ -189,9 +189,13 @@ describe('Command: smartdoor provision', () => {
     }
   });
 
-  it('changes nothing on a third run', async () => {
+  it('changes nothing on a third run (mqtt endpoint from DescribeEndpoint)', async () => {
+    // Prepare: no --mqtt-endpoint, so DescribeEndpoint supplies it
+    const args = bulkArgs();
+    args.splice(args.indexOf('--mqtt-endpoint'), 2);
+
     // Act
-    const third = await run(bulkArgs()).done;
+    const third = await run(args).done;
 
     // Assess
     expect(third.code).toBe(0);

@@ -28,6 +28,7 @@ import {
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import { resolveMqttEndpoint } from '@smartdoor/cloud/provisioning/data-endpoint';
 import { MqttJsIdentityClient } from '@smartdoor/device/provisioning/mqttjs-identity-client';
 import mqtt from 'mqtt';
 import pino from 'pino';
@@ -198,6 +199,17 @@ describe('Service: local IoT control plane', () => {
       // Assess
       expect(noPolicy).toBeInstanceOf(ResourceNotFoundException);
       expect(noCert).toBeInstanceOf(ResourceNotFoundException);
+    });
+  });
+
+  describe('Operation: DescribeEndpoint', () => {
+    it('gives the MQTT TLS listener as the ATS data endpoint, which the bulk tool uses by default', async () => {
+      // Act
+      const address = await resolveMqttEndpoint(iot);
+
+      // Assess
+      expect(address).toBe(new URL(endpoints.mqtts).host);
+      expect(await resolveMqttEndpoint(iot, 'mqtts://given:8883')).toBe('mqtts://given:8883');
     });
   });
 

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DOOR_POLICY_NAME } from '../local/iot/provisioning-template.js';
 import { claimDir } from '../local/iot-control/local-provisioning.js';
 import { type BulkSummary, planFleet, provisionFleet } from '../provisioning/bulk-provisioner.js';
+import { resolveMqttEndpoint } from '../provisioning/data-endpoint.js';
 import { parseDoorList } from '../provisioning/door-list.js';
 import { FleetProvisioningError } from '../provisioning/errors.js';
 import { revokeThing } from '../provisioning/revoke.js';
@@ -66,9 +67,14 @@ export function provisionCommand(io: ProvisionCommandIo = {}): Command {
           out(`dry run: ${doors.length} doors, nothing changed\n`);
           return;
         }
-        if (!f.mqttEndpoint)
-          throw new FleetProvisioningError('--mqtt-endpoint is required (the agent configs need it)');
         const iot = iotClient(f);
+        let mqttEndpoint: string;
+        try {
+          mqttEndpoint = await resolveMqttEndpoint(iot, f.mqttEndpoint);
+        } catch (e) {
+          iot.destroy();
+          throw e;
+        }
         const show = io.progress ?? process.stderr.isTTY === true;
         const bar = new cliProgress.SingleBar(
           {
@@ -86,7 +92,7 @@ export function provisionCommand(io: ProvisionCommandIo = {}): Command {
             outDir,
             iot,
             policyName: f.policy,
-            mqttEndpoint: f.mqttEndpoint,
+            mqttEndpoint,
             concurrency: f.concurrency,
             ...(f.caFile ? { caPem: readText(f.caFile, 'CA file') } : {}),
             ...(f.createKeys ? { createKeys: true } : {}),

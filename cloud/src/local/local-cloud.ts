@@ -207,6 +207,7 @@ export class LocalCloud {
         ...{ db, ca: this.ca, broker, region: c.region, accountId: c.accountId, dataDir: this.dataDir },
         logger: log.child({ part: 'provisioning' }),
         registerAwsService: (s) => endpoint.register(s),
+        dataEndpoint: () => this.#endpoints && new URL(this.#endpoints.mqtts).host,
         now: this.#now,
       });
       this.#provisioning = provisioning;

@@ -7,6 +7,7 @@ export {
   planFleet,
   provisionFleet,
 } from './bulk-provisioner.js';
+export { resolveMqttEndpoint } from './data-endpoint.js';
 export { type DoorRow, parseCsv, parseDoorList } from './door-list.js';
 export * from './errors.js';
 export {

@@ -9,7 +9,11 @@ import type { IotRegistry } from './registry.js';
  * uses, over the registry. Paths and members as in the IoT API reference
  * (https://docs.aws.amazon.com/iot/latest/apireference/API_Operations_AWS_IoT.html).
  */
-export function iotControlApi(registry: IotRegistry): AwsServiceDefinition {
+export function iotControlApi(
+  registry: IotRegistry,
+  /** `host:port` of the MQTT TLS listener, for DescribeEndpoint; undefined until it listens. */
+  dataEndpoint: () => string | undefined = () => undefined,
+): AwsServiceDefinition {
   const { region, accountId } = registry;
   const thingOut = (t: ThingRecord) => ({
     thingName: t.thingName,
@@ -17,6 +21,18 @@ export function iotControlApi(registry: IotRegistry): AwsServiceDefinition {
     thingArn: thingArn(region, accountId, t.thingName),
   });
   const router = new RestRouter()
+    .add('GET', '/endpoint', 'DescribeEndpoint', async (req) => {
+      // IoT Core answers with a bare host (port 8883 implied); locally the port is part of it.
+      const type = req.query.get('endpointType') ?? 'iot:Data';
+      if (!['iot:Data', 'iot:Data-ATS'].includes(type)) {
+        throw new InvalidRequestError(
+          `endpointType ${type} is not served by the local cloud (iot:Data-ATS is)`,
+        );
+      }
+      const address = dataEndpoint();
+      if (!address) throw new InvalidRequestError('the MQTT TLS listener is not started yet');
+      return { body: { endpointAddress: address } };
+    })
     .add('POST', '/things/{thingName}', 'CreateThing', async (req, p) => {
       const body = json(req);
       const attributes = (body.attributePayload as { attributes?: unknown } | undefined)?.attributes ?? {};

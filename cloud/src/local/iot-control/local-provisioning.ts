@@ -33,6 +33,8 @@ export interface LocalProvisioningOptions {
   templates?: readonly ProvisioningTemplate[];
   /** @default Date.now */
   now?: () => number;
+  /** `host:port` of the MQTT TLS listener for DescribeEndpoint. @default none (DescribeEndpoint refuses) */
+  dataEndpoint?: () => string | undefined;
 }
 
 /** Where the claim certificate an installer needs is written. */
@@ -75,7 +77,7 @@ export async function startLocalProvisioning(o: LocalProvisioningOptions): Promi
   registry.ensurePolicy(DOOR_POLICY_NAME, doorPolicyDocument(arn));
   registry.ensurePolicy(CLAIM_POLICY_NAME, claimPolicyDocument(arn, templates));
   const claim = await ensureClaimCertificate(registry, o.ca, o.dataDir);
-  o.registerAwsService(iotControlApi(registry));
+  o.registerAwsService(iotControlApi(registry, o.dataEndpoint));
   const api = new ProvisioningMqttApi({ registry, templates, logger: o.logger });
   api.start(o.broker);
   const grants = (id: string) => registry.grants(id);
