@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { DoorAgent } from '@smartdoor/device/agent';
 import { SimulatedBadgeReader, SimulatedBuzzer } from '@smartdoor/device/inputs/simulated-badge-reader';
 import { SimulatedDoorSensor } from '@smartdoor/device/inputs/simulated-door-sensor';
@@ -23,13 +22,13 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../cloud/src/idempotency/testing/webhook-receiver.js';
-import { RestRouter } from '../../cloud/src/local/aws-endpoint/rest-router.js';
 import { LocalCloud } from '../../cloud/src/local/local-cloud.js';
 import { installLocalSubscribers, type LocalSubscribers } from '../../cloud/src/local/subscribers.js';
 
 // End to end on the local cloud: the real DoorAgent (MQTT.js over the embedded broker),
 // ingest, the local bus and its rules, the subscriber queues, and the subscribers'
-// Lambda-style handlers; a real HTTP server receives the webhook.
+// Lambda-style handlers, the local IoT Data Plane for the buzzer; a real HTTP server
+// receives the webhook.
 // Roles: `hook` the webhook receiver, `events` every event on the bus, `door(name)` an agent.
 const SECRET = 'e2e-badge-secret-0123456789';
 const WEBHOOK_SECRET = 'e2e-webhook-secret';
@@ -67,7 +66,6 @@ beforeAll(async () => {
   );
   const endpoints = await cloud.start();
   aws = endpoints.aws;
-  await ensureIotDataPublish(cloud);
   subscribers = await installLocalSubscribers(cloud, {
     webhook: { attempts: 3, backoffBaseMs: 20, timeoutMs: 2_000 },
   });
@@ -87,36 +85,6 @@ afterAll(async () => {
   await hook?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Until the IoT Data Plane lands in the local cloud, a Publish-only stand-in that forwards to the broker. */
-async function ensureIotDataPublish(c: LocalCloud): Promise<void> {
-  const client = new IoTDataPlaneClient({
-    endpoint: c.endpoints!.aws,
-    region: c.config.region,
-    credentials: c.config.credentials,
-  });
-  try {
-    await client.send(
-      new PublishCommand({ topic: 'smartdoor/probe/commands', qos: 0, payload: new Uint8Array() }),
-    );
-  } catch {
-    const router = new RestRouter().add('POST', '/topics/{topic}', 'Publish', async (req, params) => {
-      await c.broker.publish({
-        topic: params.topic!,
-        payload: req.body,
-        qos: Number(req.query.get('qos') ?? 0) as 0 | 1,
-      });
-      return {};
-    });
-    c.registerAwsService({
-      signingName: 'iotdata',
-      protocol: 'restJson1',
-      handle: (req) => router.handle(req),
-    });
-  } finally {
-    client.destroy();
-  }
-}
 
 async function door(thingName: string) {
   const sensor = new SimulatedDoorSensor();

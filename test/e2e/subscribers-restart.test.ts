@@ -43,8 +43,7 @@ async function start(): Promise<{ cloud: LocalCloud; subscribers: LocalSubscribe
   await cloud.start();
   const events: BusEvent[] = [];
   cloud.subscribeBus((e) => events.push(e));
-  // The buzzer's IoT Data Plane publish is not what this test is about: accept it.
-  const subscribers = await installLocalSubscribers(cloud, { iotData: { send: async () => ({}) } as never });
+  const subscribers = await installLocalSubscribers(cloud);
   return { cloud, subscribers, events };
 }
 
