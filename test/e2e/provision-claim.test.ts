@@ -149,6 +149,8 @@ describe('Function: provisionDevice against LocalCloud', () => {
     // Prepare
     const claim = cloud.provisioning.claim;
     const before = cloud.broker.refusals.publish;
+    const refusals: Array<{ action: string; reason: string }> = [];
+    cloud.broker.on('refused', (r) => refusals.push(r));
     const client = await connectWith(claim.certificatePath, claim.privateKeyPath, 'claim-probe');
     const closed = new Promise<void>((r) => client.once('close', () => r()));
 
@@ -158,6 +160,9 @@ describe('Function: provisionDevice against LocalCloud', () => {
 
     // Assess
     expect(cloud.broker.refusals.publish).toBe(before + 1);
+    expect(refusals).toContainEqual(
+      expect.objectContaining({ action: 'publish', reason: expect.stringContaining('claim certificate') }),
+    );
     await end(client);
   });
 

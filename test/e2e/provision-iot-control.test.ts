@@ -339,3 +339,32 @@ describe('Service: local fleet provisioning MQTT API', () => {
     expect(seen[0]).not.toBe(mine.certificateId);
   });
 });
+
+describe('Function: startLocalProvisioning (claim certificate)', () => {
+  it('keeps the claim certificate across restarts and makes a new one for a new CA', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'claim-cert-'));
+    const config = { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 };
+    const options = { logger: pino({ level: 'silent' }), dashboard: false };
+    const start = async () => {
+      const c = new LocalCloud(config, options);
+      await c.start();
+      const claim = c.provisioning.claim;
+      const mode = (await import('node:fs')).statSync(claim.privateKeyPath).mode & 0o777;
+      await c.stop();
+      return { id: claim.certificateId, mode };
+    };
+
+    // Act
+    const first = await start();
+    const again = await start();
+    await rm(join(dir, 'cloud', 'ca'), { recursive: true });
+    const newCa = await start();
+    await rm(dir, { recursive: true, force: true });
+
+    // Assess
+    expect(again.id).toBe(first.id);
+    expect(newCa.id).not.toBe(first.id);
+    expect(first.mode).toBe(0o600);
+  });
+});

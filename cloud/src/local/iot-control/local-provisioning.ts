@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -118,7 +119,12 @@ async function ensureClaimCertificate(
       () => true,
       () => false,
     );
-    if (hasKey && g?.status === 'ACTIVE' && g.policies.includes(CLAIM_POLICY_NAME)) {
+    if (
+      hasKey &&
+      g?.status === 'ACTIVE' &&
+      g.policies.includes(CLAIM_POLICY_NAME) &&
+      issuedBy(existing, ca)
+    ) {
       return { ...files, certificateId };
     }
   }
@@ -127,6 +133,17 @@ async function ensureClaimCertificate(
   await writeAtomic(privateKeyPath, created.keyPair!.PrivateKey, 0o600);
   await writeAtomic(certificatePath, created.certificatePem, 0o644);
   return { ...files, certificateId: created.certificateId };
+}
+
+/** Whether the current CA signed the certificate (a CA made afresh invalidates the old claim certificate). */
+function issuedBy(certificatePem: string, ca: LocalCa): boolean {
+  try {
+    const caCert = new X509Certificate(ca.caCertPem);
+    const cert = new X509Certificate(certificatePem);
+    return cert.checkIssued(caCert) && cert.verify(caCert.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
