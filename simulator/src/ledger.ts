@@ -38,6 +38,10 @@ export interface RunSummary {
   ingestLatencyMs: { p50: number | null; p95: number | null; p99: number | null; samples: number };
   /** Connections the doors made (first connects and reconnects). */
   connects: number;
+  /** First measured door edge to the last device event reaching the bus (null if none): the span throughput is measured over. */
+  spanMs: number | null;
+  /** First measured door edge to the last PUBACK (null if none). */
+  ackSpanMs: number | null;
 }
 
 interface Created {
@@ -68,6 +72,9 @@ export class RunLedger {
   rejected: number | null = null;
   /** Events created before this time (epoch ms) stay out of the latency figures. */
   measureFrom = 0;
+  private firstEdge = Number.POSITIVE_INFINITY;
+  private lastIngest = 0;
+  private lastAck = 0;
 
   get createdCount(): number {
     return this.events.size;
@@ -83,7 +90,10 @@ export class RunLedger {
     if (e && !e.acked) {
       e.acked = true;
       this.acknowledged++;
-      if (at !== undefined && e.edgeAt >= this.measureFrom) this.ackLatency.push(at - e.edgeAt);
+      if (at !== undefined && e.edgeAt >= this.measureFrom) {
+        this.ackLatency.push(at - e.edgeAt);
+        this.lastAck = Math.max(this.lastAck, at);
+      }
     }
   }
 
@@ -97,8 +107,10 @@ export class RunLedger {
       const e = this.events.get(key);
       if (!e) return;
       e.ingested++;
-      if (e.ingested === 1 && e.edgeAt >= this.measureFrom) this.ingestLatency.push(at - e.edgeAt);
-      else this.duplicatesSuppressed++;
+      if (e.ingested === 1 && e.edgeAt >= this.measureFrom) {
+        this.ingestLatency.push(at - e.edgeAt);
+        this.lastIngest = Math.max(this.lastIngest, at);
+      } else this.duplicatesSuppressed++;
       return;
     }
     if (event.source === EventSource.Identification || event.source === EventSource.Notification) {
@@ -155,6 +167,9 @@ export class RunLedger {
       ackLatencyMs: percentiles(this.ackLatency),
       ingestLatencyMs: percentiles(this.ingestLatency),
       connects: this.connects,
+      spanMs:
+        this.lastIngest > 0 && Number.isFinite(this.firstEdge) ? this.lastIngest - this.firstEdge : null,
+      ackSpanMs: this.lastAck > 0 && Number.isFinite(this.firstEdge) ? this.lastAck - this.firstEdge : null,
     };
   }
 }

@@ -23,6 +23,7 @@ export interface SimulateOptions {
   drain: string;
   json?: boolean;
   progress: boolean;
+  proxy: boolean;
 }
 
 const int = (name: string) => (v: string) => {
@@ -60,6 +61,10 @@ export function simulateCommand(): Command {
       'memory',
     )
     .option('--drain <time>', 'how long to wait after the run for backlogs to reach the bus', '15s')
+    .option(
+      '--no-proxy',
+      'connect doors straight to the broker (2 file descriptors per door instead of 4; no partitions)',
+    )
     .option('--json', 'print the summary as one JSON line on stdout')
     .option('--no-progress', 'no progress bar')
     .action(async (options: SimulateOptions) => {
@@ -97,6 +102,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
     drainMs,
     seed: /^\d+$/.test(options.seed) ? Number(options.seed) : options.seed,
     outbox: options.outbox,
+    proxy: options.proxy,
     logger: pino({ level: 'silent' }),
     onProgress: (p) => progress.update(p),
   });

@@ -86,6 +86,9 @@ export class VirtualDoor {
         heldOpenLimitSeconds: options.settings?.heldOpenLimitSeconds ?? 30,
         heartbeatIntervalSeconds: options.settings?.heartbeatIntervalSeconds ?? 60,
         debounceMs: 0,
+        ...(options.settings?.flappingTransitions
+          ? { flappingTransitions: options.settings.flappingTransitions }
+          : {}),
       },
       logLevel: 'warn',
     };
@@ -109,6 +112,19 @@ export class VirtualDoor {
       const onAcked = options.onAcked;
       this.agent.onPuback((entry) => onAcked(entry.idempotencyKey));
     }
+  }
+
+  /** Resolves when the door is first connected, or after `timeoutMs` (never rejects). */
+  connected(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.transport.onConnectionChange((state) => {
+        if (state === 'connected') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
   }
 
   async start(): Promise<void> {

@@ -140,6 +140,32 @@ export const demo: Scenario = {
   },
 };
 
+/**
+ * Benchmark load: at a steady rate, a badge, an opening and a closing (three events), round
+ * robin over the doors; one entry in ten with an unknown badge, so both subscribers work.
+ * `rate` counts entries per second. Flapping detection is off: a door in a load test
+ * opens more often than a real one.
+ */
+export const steadyEntries: Scenario = {
+  name: 'steady-entries',
+  description: 'Benchmark load: badge, open, close at a steady rate over all doors (1 in 10 unknown badges)',
+  doorSettings: { flappingTransitions: 1_000_000 },
+  plan: (ctx) => {
+    const steps: Step[] = [];
+    if (ctx.rate <= 0) return steps;
+    const gap = 1_000 / ctx.rate;
+    for (let i = 0, t = 0; t < ctx.durationMs; i++, t = i * gap) {
+      const door = i % ctx.doors;
+      const known = i % 10 !== 9 && ctx.knownBadges.length > 0;
+      const badgeId = known ? ctx.knownBadges[i % ctx.knownBadges.length]! : unknownBadge(ctx.random);
+      steps.push({ atMs: t, door, action: { kind: 'scan', badgeId } });
+      steps.push({ atMs: t, door, action: { kind: 'open' } });
+      steps.push({ atMs: t, door, action: { kind: 'close' } });
+    }
+    return steps;
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   officeDay,
   heldOpen,
@@ -151,6 +177,7 @@ export const SCENARIOS: readonly Scenario[] = [
   clockSkew,
   malformedPayloads,
   demo,
+  steadyEntries,
 ];
 
 export function findScenario(name: string): Scenario {

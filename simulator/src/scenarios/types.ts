@@ -50,6 +50,8 @@ export interface ScenarioContext {
 export interface ScenarioDoorSettings {
   heldOpenLimitSeconds?: number;
   heartbeatIntervalSeconds?: number;
+  /** Transitions within the flapping window that make a sensor fault (the agent's default is 10 in 5 s). */
+  flappingTransitions?: number;
 }
 
 export interface Scenario {

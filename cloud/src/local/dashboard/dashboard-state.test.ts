@@ -1,0 +1,121 @@
+import type { BusEvent } from '@smartdoor/shared';
+import { describe, expect, it } from 'vitest';
+import { DashboardState } from './dashboard-state.js';
+import { FiguresTracker, pct } from './figures.js';
+
+function ev(
+  detailType: string,
+  body: Record<string, unknown>,
+  source = 'smartdoor.device',
+  key = 'k',
+): BusEvent {
+  return {
+    version: '0',
+    id: '1',
+    'detail-type': detailType,
+    source,
+    account: '000000000000',
+    time: '2026-11-22T12:00:00.000Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: { metadata: { 'idempotency-key': key, thingName: 'door-001' }, ...body },
+  };
+}
+
+describe('Class: DashboardState', () => {
+  describe('Method: apply', () => {
+    it('opens and closes the tile, and clears held-open when the door closes', () => {
+      // Prepare
+      const s = new DashboardState();
+      // Act
+      s.apply(ev('Door State Changed', { state: 'open' }), 1);
+      s.apply(ev('Door Held Open', { limitSeconds: 30 }), 2);
+      const held = { ...s.doors.get('door-001')! };
+      s.apply(ev('Door State Changed', { state: 'closed' }), 3);
+      // Assess
+      expect(held).toMatchObject({ state: 'open', heldOpen: true, lastEvent: 'held open over 30 s' });
+      expect(s.doors.get('door-001')).toMatchObject({ state: 'closed', heldOpen: false, connected: true });
+    });
+
+    it('raises an alert for an unidentified entry and an active fault, not for a cleared one', () => {
+      // Prepare
+      const s = new DashboardState();
+      // Act
+      s.apply(ev('Entry Unidentified', { reason: 'unknown-badge' }, 'smartdoor.identification'), 1);
+      s.apply(ev('Device Fault', { fault: 'sensor.flapping', active: true }), 2);
+      s.apply(ev('Device Fault', { fault: 'sensor.flapping', active: false }), 3);
+      // Assess
+      expect(s.alerts.map((a) => a.summary)).toEqual([
+        'unidentified entry (unknown-badge)',
+        'sensor.flapping active',
+      ]);
+      expect(s.doors.get('door-001')!.fault).toBeUndefined();
+    });
+
+    it('keeps the outbox depth of the last heartbeat and sums it over doors', () => {
+      // Prepare
+      const s = new DashboardState();
+      // Act
+      s.apply(ev('Device Heartbeat', { outboxDepth: 7, doorState: 'closed' }), 1);
+      // Assess
+      expect(s.outboxBacklog()).toBe(7);
+      expect(s.doors.get('door-001')!.lastEvent).toBeUndefined();
+    });
+
+    it('keeps only the newest stream items', () => {
+      // Prepare
+      const s = new DashboardState({ maxStream: 3 });
+      // Act
+      for (let i = 0; i < 5; i++) s.apply(ev('Door State Changed', { state: i % 2 ? 'open' : 'closed' }), i);
+      // Assess
+      expect(s.stream.map((i) => i.at)).toEqual([2, 3, 4]);
+    });
+  });
+});
+
+describe('Class: FiguresTracker', () => {
+  describe('Method: sample', () => {
+    it('turns a second of events into throughput, latency percentiles and error rate', () => {
+      // Prepare
+      const f = new FiguresTracker();
+      f.deviceEvent('a', 1_000, 1_010);
+      f.deviceEvent('b', 1_000, 1_030);
+      f.resultEvent(['a'], 1_100);
+      f.error();
+      // Act
+      const p = f.sample(2_000, { outbox: 1, queues: 2, deadLetters: 3 });
+      // Assess
+      expect(p).toMatchObject({
+        throughput: 3,
+        ingestP50: 10,
+        ingestP99: 30,
+        resultP99: 100,
+        errorRate: 0.33,
+        outboxBacklog: 1,
+        queueBacklog: 2,
+        deadLetters: 3,
+      });
+      expect(f.sample(3_000, { outbox: 0, queues: 0, deadLetters: 0 })).toMatchObject({
+        throughput: 0,
+        ingestP99: null,
+      });
+    });
+
+    it('leaves skewed device clocks out of the latency', () => {
+      // Prepare
+      const f = new FiguresTracker();
+      f.deviceEvent('a', 5_000, 1_000);
+      // Act
+      const p = f.sample(2_000, { outbox: 0, queues: 0, deadLetters: 0 });
+      // Assess
+      expect(p.ingestP99).toBeNull();
+      expect(p.throughput).toBe(1);
+    });
+  });
+
+  it('computes nearest-rank percentiles', () => {
+    // Act / Assess
+    expect(pct([5, 1, 3, 2, 4], 50)).toBe(3);
+    expect(pct([], 99)).toBeNull();
+  });
+});

@@ -1,0 +1,154 @@
+// npm run bench:pipeline: sustained end-to-end throughput and latency of the local
+// pipeline, door edge -> mTLS MQTT -> rules -> ingest -> bus -> subscriber queues ->
+// identification (and notification for unknown badges) -> result on the bus.
+// Load: `steady-entries` (badge, open, close per entry; 1 in 10 badges unknown), from
+// virtual doors running the real DoorAgent. Rates are device events per second.
+// Peer: mosquitto as the broker in the same run, with the same doors, certificates and
+// load. mosquitto has no rules engine, so the comparison is the broker stage: door edge
+// to PUBACK.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { printTable, report } from '../../scripts/bench/report.ts';
+import { startMosquitto } from '../../test/support/mosquitto.ts';
+import { type InProcessCloud, startInProcessCloud } from '../src/in-process-cloud.ts';
+import type { RunSummary } from '../src/ledger.ts';
+import type { SimCloud } from '../src/sim-cloud.ts';
+import { Simulation } from '../src/simulation.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    max: { type: 'string', default: '3000,6000,10000' },
+    doors: { type: 'string', default: '100' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const DOORS = Number(values.doors);
+const bench = 'pipeline';
+const silent = pino({ level: 'silent' });
+
+async function play(cloud: SimCloud, eventsPerSecond: number, prefix: string): Promise<RunSummary> {
+  // Each door may publish 100 times a second (IoT Core's per-connection limit, kept by the transport).
+  const doors = Math.min(DOORS, Math.max(10, Math.ceil(eventsPerSecond / 80)));
+  const sim = new Simulation({
+    cloud,
+    scenario: 'steady-entries',
+    doors,
+    rate: eventsPerSecond / 3,
+    durationMs: SECONDS * 1_000,
+    drainMs: 60_000,
+    seed: 'bench',
+    prefix,
+    logger: silent,
+  });
+  try {
+    await sim.start();
+    return await sim.run();
+  } finally {
+    await sim.stop();
+  }
+}
+
+function throughput(s: RunSummary): number {
+  return s.spanMs ? s.ingested / (s.spanMs / 1_000) : 0;
+}
+
+function reportRun(label: string, s: RunSummary, peer?: RunSummary): void {
+  const note = `${s.created} events, ${s.lost} lost (${s.lostAfterAck} after PUBACK), ${s.subscriberResults} subscriber results`;
+  report({ bench, metric: `${label}: events/s door to bus`, value: throughput(s), unit: 'events/s', note });
+  report({ bench, metric: `${label}: edge to result p50`, value: s.latencyMs.p50 ?? Number.NaN, unit: 'ms' });
+  report({ bench, metric: `${label}: edge to result p95`, value: s.latencyMs.p95 ?? Number.NaN, unit: 'ms' });
+  report({ bench, metric: `${label}: edge to result p99`, value: s.latencyMs.p99 ?? Number.NaN, unit: 'ms' });
+  report({
+    bench,
+    metric: `${label}: edge to bus p99`,
+    value: s.ingestLatencyMs.p99 ?? Number.NaN,
+    unit: 'ms',
+  });
+  const ack = s.ackLatencyMs.p99 ?? Number.NaN;
+  const peerAck = peer?.ackLatencyMs.p99 ?? undefined;
+  report({
+    bench,
+    metric: `${label}: edge to PUBACK p99`,
+    value: ack,
+    unit: 'ms',
+    ...(peerAck === undefined ? {} : { peer: 'mosquitto', ratio: ack / peerAck }),
+  });
+  if (peer) {
+    const acks = (r: RunSummary) => (r.ackSpanMs ? r.acknowledged / (r.ackSpanMs / 1_000) : 0);
+    report({
+      bench,
+      metric: `${label}: PUBACKs/s`,
+      value: acks(s),
+      unit: 'events/s',
+      peer: 'mosquitto',
+      ratio: acks(s) / acks(peer),
+      note: `mosquitto ${Math.round(acks(peer))}/s, p99 ${peer.ackLatencyMs.p99} ms`,
+    });
+  }
+}
+
+/** mosquitto with mTLS, trusting the local cloud's CA, each door on its own topics. */
+async function mosquittoPeer(cloud: InProcessCloud, dir: string) {
+  const ca = cloud.cloud.ca;
+  const pki = {
+    dir,
+    caCert: join(dir, 'ca.pem'),
+    serverCert: join(dir, 'server.pem'),
+    serverKey: join(dir, 'server.key'),
+    clients: {},
+  };
+  writeFileSync(pki.caCert, ca.caCertPem);
+  writeFileSync(pki.serverCert, ca.serverCertPem);
+  writeFileSync(pki.serverKey, ca.serverKeyPem);
+  const broker = await startMosquitto({ pki, dir });
+  const sim: SimCloud = {
+    broker: { scheme: 'mqtts', host: '127.0.0.1', port: broker.port },
+    credentials: (thing) => cloud.credentials(thing),
+    async stop() {
+      await broker.stop();
+    },
+  };
+  return sim;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'smartdoor-bench-'));
+const cloud = await startInProcessCloud({
+  dataDir: join(dir, 'cloud'),
+  logger: silent,
+  // One notification per unknown badge, so the notification subscriber works on every one.
+  config: { notificationCollapseSeconds: 0 },
+});
+const peer = await mosquittoPeer(cloud, mkdtempSync(join(tmpdir(), 'smartdoor-bench-mosq-')));
+try {
+  let run = 0;
+  for (const rate of [100, 1_000]) {
+    const mine = await play(cloud, rate, `r${run++}-`);
+    const theirs = await play(peer, rate, `r${run++}-`);
+    reportRun(`${rate} events/s`, mine, theirs);
+  }
+  let best: { rate: number; s: RunSummary } | undefined;
+  for (const rate of values.max.split(',').map(Number)) {
+    const mine = await play(cloud, rate, `r${run++}-`);
+    const theirs = await play(peer, rate, `r${run++}-`);
+    reportRun(`offered ${rate} events/s`, mine, theirs);
+    if (mine.lost === 0 && (!best || throughput(mine) > throughput(best.s))) best = { rate, s: mine };
+  }
+  if (best) {
+    report({
+      bench,
+      metric: 'max sustained, nothing lost',
+      value: throughput(best.s),
+      unit: 'events/s',
+      note: `offered ${best.rate}/s for ${SECONDS} s; goal 10000/s`,
+    });
+  }
+} finally {
+  await peer.stop();
+  await cloud.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+printTable();
