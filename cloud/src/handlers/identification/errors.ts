@@ -32,11 +32,6 @@ export class BadgeLookupError extends IdentificationError {
   }
 }
 
-/** The identification configuration is wrong (env on AWS, CloudConfig locally). */
-export class IdentificationConfigError extends IdentificationError {
-  override name = 'IdentificationConfigError';
-}
-
 /** A correlation record the handler relies on is not in the store (e.g. removed by TTL). */
 export class OpeningNotFoundError extends IdentificationError {
   override name = 'OpeningNotFoundError';
