@@ -158,21 +158,24 @@ try {
   }
 
   // The bin runs the agent through tsx, whose loader thread costs ~30 MB on its own; the
-  // same agent bundled for plain node shows what the agent itself needs.
+  // same agent bundled for plain node shows what the agent itself needs. V8's young
+  // generation grows to 3 x 16 MB under load unless capped (--max-semi-space-size).
+  const bundle = await bundleAgentChild();
   const launches: Array<[string, AgentLaunch]> = [
     ['node + tsx, as the bin runs it', {}],
-    ['node + tsx, --max-semi-space-size=2', { nodeArgs: ['--max-semi-space-size=2'] }],
-    ['plain node, esbuild bundle', { entry: await bundleAgentChild() }],
+    ['node + tsx, --max-semi-space-size=1', { nodeArgs: ['--max-semi-space-size=1'] }],
+    ['plain node bundle, --max-semi-space-size=1', { entry: bundle, nodeArgs: ['--max-semi-space-size=1'] }],
   ];
   const rssEvents = QUICK ? 2_000 : 10_000;
-  for (const [name, launch] of launches) {
+  // Publishing is held to IoT Core's 100/s, so draining 10,000 events takes 100 s a run.
+  for (const [name, launch] of [launches[0]!, launches[2]!]) {
     const rss = await rssAfter(broker, rssEvents, launch);
     report({
       bench: BENCH,
       metric: `agent RSS after ${rssEvents} events (${name})`,
       value: rss / 1024 / 1024,
       unit: 'MB',
-      note: `goal < 80 MB; child process, ${DEFAULT_OUTBOX_KIND} outbox, all published`,
+      note: `goal < 80 MB; child process, ${DEFAULT_OUTBOX_KIND} outbox, all ${rssEvents} published (100/s)`,
     });
   }
   for (const [name, launch] of launches) {

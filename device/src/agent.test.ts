@@ -144,6 +144,22 @@ describe('Class: DoorAgent', () => {
       await waitUntil(() => events().some((e) => e.type === 'door.held.open'), 'held open');
       expect(events().find((e) => e.type === 'door.held.open')).toMatchObject({ limitSeconds: 30 });
     });
+
+    it('raises sensor.error once for a run of read errors and clears it on the next reading', async () => {
+      // Act
+      sensor.fail(new Error('EIO reading GPIO17'));
+      sensor.fail(new Error('EIO reading GPIO17'));
+      sensor.open();
+      // Assess
+      await waitUntil(() => events().length === 4, 'fault, clear, open');
+      const faults = broker
+        .json<{ type: string; fault?: string; active?: boolean; message?: string }>(topics.events(THING))
+        .filter((e) => e.type === 'device.fault');
+      expect(faults).toMatchObject([
+        { fault: 'sensor.error', active: true, message: 'EIO reading GPIO17' },
+        { fault: 'sensor.error', active: false },
+      ]);
+    });
   });
 
   describe('Method: stop', () => {

@@ -191,8 +191,22 @@ export class DoorAgent {
     };
     await transport.connect({ clientId: this.#o.config.mqtt.clientId ?? this.thingName, will });
 
-    sensor.onReading((r) => this.#monitor?.reading(r.state, r.at));
-    sensor.onError((err) => this.logger.warn({ err: err.message }, 'door sensor read error'));
+    // A read error raises sensor.error once; the next good reading clears it.
+    let sensorFault = false;
+    sensor.onReading((r) => {
+      if (sensorFault) {
+        sensorFault = false;
+        this.#record({ type: 'device.fault', fault: 'sensor.error', active: false }, r.at);
+      }
+      this.#monitor?.reading(r.state, r.at);
+    });
+    sensor.onError((err) => {
+      this.logger.warn({ err: err.message }, 'door sensor read error');
+      if (sensorFault) return;
+      sensorFault = true;
+      const message = err.message.slice(0, 256);
+      this.#record({ type: 'device.fault', fault: 'sensor.error', active: true, message }, this.#clock.now());
+    });
     sensor.setDebounceMs(this.#settings.debounceMs);
     await sensor.start();
     if (badgeReader) {

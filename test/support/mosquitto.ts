@@ -14,6 +14,7 @@ export const PER_THING_ACL = [
   '# The test observer sees everything.',
   'user observer',
   'topic read #',
+  'topic read $aws/#',
   '',
 ].join('\n');
 
