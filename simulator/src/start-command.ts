@@ -73,7 +73,15 @@ export async function runStart(options: StartOptions): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    throw error;
+    const message = (error as Error).message;
+    out(`smartdoor: the local cloud did not start: ${message}`);
+    if (/EADDRINUSE/.test(message)) {
+      out(
+        '  a port is taken (another smartdoor?): pick others with --http-port, --mqtts-port, --mqtt-port, --aws-port (0: any free port)',
+      );
+    }
+    process.exitCode = 1;
+    return;
   }
   const sim = new Simulation({
     cloud,
