@@ -198,19 +198,21 @@ describe('Function: provisionDevice against LocalCloud', () => {
     await end(client);
   });
 
-  it('refuses the next connection once the certificate is revoked', async () => {
+  it('closes the open connection and refuses the next one once the certificate is revoked', async () => {
     // Prepare
     const options = { ...claimOptions('d3'), serial: 'SN003' };
     const result = await provisionDevice(options);
-    const ok = await connectWith(result.certFile, result.keyFile, 'door-SN003');
-    await end(ok);
+    const open = await connectWith(result.certFile, result.keyFile, 'door-SN003');
+    const closed = new Promise<void>((r) => open.once('close', () => r()));
 
     // Act
     await iot.send(
       new UpdateCertificateCommand({ certificateId: result.certificateId, newStatus: 'REVOKED' }),
     );
 
-    // Assess
+    // Assess: the open connection is closed (IoT Core does it "within a few minutes"), the next refused
+    await closed;
+    await end(open);
     await expect(connectWith(result.certFile, result.keyFile, 'door-SN003')).rejects.toThrow(
       /Not authorized/i,
     );

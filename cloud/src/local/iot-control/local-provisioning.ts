@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import type { AwsServiceDefinition } from '../aws-endpoint/index.js';
 import type { BrokerLogger, IotBroker } from '../iot/broker.js';
 import { certificateIdOf, type LocalCa } from '../iot/ca.js';
+import { DisconnectReason } from '../iot/lifecycle.js';
 import { ProvisioningMqttApi } from '../iot/provisioning-api.js';
 import {
   PROVISIONING_TOPICS,
@@ -67,12 +68,21 @@ export function claimDir(dataDir: string): string {
  */
 export async function startLocalProvisioning(o: LocalProvisioningOptions): Promise<LocalProvisioning> {
   const templates = o.templates ?? [LOCAL_PROVISIONING_TEMPLATE];
+  // Which certificate each connected client came with, to close them when it is deactivated.
+  const connectedWith = new Map<string, string>();
   const registry = new IotRegistry({
     db: o.db,
     ca: o.ca,
     region: o.region,
     accountId: o.accountId,
     ...(o.now ? { now: o.now } : {}),
+    onDeactivated: (certificateId) => {
+      for (const [clientId, id] of connectedWith) {
+        if (id !== certificateId) continue;
+        connectedWith.delete(clientId);
+        o.broker.disconnect(clientId, DisconnectReason.AuthError);
+      }
+    },
   });
   const arn = (name: string) => `arn:aws:iot:${o.region}:${o.accountId}:${name}`;
   registry.ensurePolicy(DOOR_POLICY_NAME, doorPolicyDocument(arn));
@@ -83,7 +93,14 @@ export async function startLocalProvisioning(o: LocalProvisioningOptions): Promi
   api.start(o.broker);
   const grants = (id: string) => registry.grants(id);
   o.broker.setPolicyOverride(registryPolicyOverride(grants, () => api.templateNames));
-  o.broker.setConnectionCheck(registryConnectionCheck(grants));
+  const check = registryConnectionCheck(grants);
+  o.broker.setConnectionCheck(async (info) => {
+    const refused = await check(info);
+    if (refused === undefined && info.certificateId !== undefined)
+      connectedWith.set(info.clientId, info.certificateId);
+    else connectedWith.delete(info.clientId);
+    return refused;
+  });
   o.logger.info(
     { claimCertificate: claim.certificatePath, templates: api.templateNames },
     'fleet provisioning: claim certificate ready (smartdoor provision claim-cert --out DIR hands it out)',

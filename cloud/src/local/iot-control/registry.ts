@@ -39,6 +39,8 @@ export interface IotRegistryOptions {
   accountId: string;
   /** @default Date.now */
   now?: () => number;
+  /** Told when UpdateCertificate takes a certificate out of ACTIVE (the broker closes its connections). */
+  onDeactivated?: (certificateId: string, status: CertificateStatus) => void;
 }
 
 export interface CreatedCertificate {
@@ -60,6 +62,7 @@ export class IotRegistry {
   readonly accountId: string;
   readonly #ca: LocalCa;
   readonly #now: () => number;
+  readonly #onDeactivated: IotRegistryOptions['onDeactivated'];
   readonly #grants = new Map<string, CertificateGrants | null>();
 
   constructor(options: IotRegistryOptions) {
@@ -68,6 +71,7 @@ export class IotRegistry {
     this.region = options.region;
     this.accountId = options.accountId;
     this.#now = options.now ?? Date.now;
+    this.#onDeactivated = options.onDeactivated;
   }
 
   /**
@@ -165,7 +169,11 @@ export class IotRegistry {
     return cert;
   }
 
-  /** UpdateCertificate; a REVOKED certificate cannot be activated again. */
+  /**
+   * UpdateCertificate; a REVOKED certificate cannot be activated again. "Within a few minutes
+   * of updating a certificate from the ACTIVE state to any other state, AWS IoT disconnects
+   * all devices that used that certificate" (API_UpdateCertificate): here, at once.
+   */
   updateCertificate(certificateId: string, newStatus: string): void {
     if (!SETTABLE_STATUSES.includes(newStatus as CertificateStatus)) {
       throw new InvalidRequestError(
@@ -181,6 +189,9 @@ export class IotRegistry {
     }
     this.store.setCertificateStatus(certificateId, newStatus as CertificateStatus, this.#now());
     this.#grants.delete(certificateId);
+    if (cert.status === 'ACTIVE' && newStatus !== 'ACTIVE') {
+      this.#onDeactivated?.(certificateId, newStatus as CertificateStatus);
+    }
   }
 
   createPolicy(policyName: string, document: string): PolicyRecord {
