@@ -1,0 +1,223 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUS_RULES } from '@smartdoor/cloud/definitions/bus-rules';
+import { IOT_RULES, IOT_SQL_VERSION } from '@smartdoor/cloud/definitions/iot-rules';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Resource,
+  renderArn,
+  type Synthesized,
+  synthesize,
+  TEST_ACCOUNT,
+  TEST_REGION,
+  type TemplateJson,
+} from './synth.js';
+
+let synth: Synthesized;
+let template: Template;
+const resources = (type: string): Record<string, Resource> =>
+  template.findResources(type) as Record<string, Resource>;
+const logicalIdOf = (ref: unknown): string | undefined => {
+  const r = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
+  return r?.Ref ?? r?.['Fn::GetAtt']?.[0];
+};
+const idOf = (construct: IConstruct): string =>
+  synth.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const policyNamed = (name: string) =>
+  Object.values(resources('AWS::IoT::Policy')).find((p) => p.Properties.PolicyName === name)!.Properties
+    .PolicyDocument as { Statement: Array<{ Action: string[]; Resource: unknown[]; Condition?: unknown }> };
+const rendered = (doc: ReturnType<typeof policyNamed>) =>
+  doc.Statement.map((s) => ({ ...s, Resource: s.Resource.map(renderArn) }));
+
+const ARN = `arn:aws:iot:${TEST_REGION}:${TEST_ACCOUNT}`;
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, written as IoT Core reads it.
+const T = '${iot:Connection.Thing.ThingName}';
+
+// Bundling included: the handlers must build with the local esbuild. Under load this takes a while.
+beforeAll(() => {
+  synth = synthesize({ bundle: true, context: { stage: 'test' } });
+  template = synth.template;
+}, 300_000);
+afterAll(() => synth?.cleanup());
+
+describe('Class: SmartdoorStack', () => {
+  describe('IoT policies', () => {
+    it('gives a door exactly its own topics and shadow, through the thing policy variable', () => {
+      // Act
+      const statements = rendered(policyNamed('smartdoor-door-test'));
+      // Assess
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['iot:Connect'],
+          Resource: [`${ARN}:client/${T}`],
+          Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['iot:Publish'],
+          Resource: [
+            `${ARN}:topic/smartdoor/${T}/events`,
+            `${ARN}:topic/smartdoor/${T}/status`,
+            `${ARN}:topic/$aws/things/${T}/shadow/get`,
+            `${ARN}:topic/$aws/things/${T}/shadow/update`,
+          ],
+        },
+        { Effect: 'Allow', Action: ['iot:RetainPublish'], Resource: [`${ARN}:topic/smartdoor/${T}/status`] },
+        {
+          Effect: 'Allow',
+          Action: ['iot:Subscribe'],
+          Resource: [
+            `${ARN}:topicfilter/smartdoor/${T}/commands`,
+            `${ARN}:topicfilter/$aws/things/${T}/shadow/get/*`,
+            `${ARN}:topicfilter/$aws/things/${T}/shadow/update/*`,
+          ],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['iot:Receive'],
+          Resource: [
+            `${ARN}:topic/smartdoor/${T}/commands`,
+            `${ARN}:topic/$aws/things/${T}/shadow/get/*`,
+            `${ARN}:topic/$aws/things/${T}/shadow/update/*`,
+          ],
+        },
+      ]);
+    });
+
+    it('limits the claim certificate to the fleet provisioning topics of its template', () => {
+      // Act
+      const statements = rendered(policyNamed('smartdoor-claim-test'));
+      // Assess
+      const topics = [
+        '$aws/certificates/create-from-csr/*',
+        '$aws/certificates/create/*',
+        '$aws/provisioning-templates/smartdoor-door-test/provision/*',
+      ];
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${ARN}:client/*`] },
+        {
+          Effect: 'Allow',
+          Action: ['iot:Publish', 'iot:Receive'],
+          Resource: topics.map((t) => `${ARN}:topic/${t}`),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['iot:Subscribe'],
+          Resource: topics.map((t) => `${ARN}:topicfilter/${t}`),
+        },
+      ]);
+    });
+  });
+
+  describe('IoT topic rules', () => {
+    it('deploys the SQL the local cloud runs, one rule per definition', () => {
+      // Act
+      const rules = Object.values(resources('AWS::IoT::TopicRule')).map((r) => r.Properties);
+      // Assess
+      expect(rules.map((r) => r.RuleName).sort()).toEqual(IOT_RULES.map((d) => `${d.name}_test`).sort());
+      for (const definition of IOT_RULES) {
+        const rule = rules.find((r) => r.RuleName === `${definition.name}_test`)!;
+        expect(rule.TopicRulePayload.Sql).toBe(definition.sql);
+        expect(rule.TopicRulePayload.AwsIotSqlVersion).toBe(IOT_SQL_VERSION);
+      }
+    });
+
+    it('sends matches to the ingest function and failures to the rule error queue', () => {
+      // Prepare
+      const ingest = template.getResourceId('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'smartdoor-ingest' } } },
+      });
+      // Act
+      const rules = Object.values(resources('AWS::IoT::TopicRule')).map((r) => r.Properties.TopicRulePayload);
+      // Assess
+      for (const rule of rules) {
+        expect(rule.Actions.map((a: TemplateJson) => logicalIdOf(a.Lambda.FunctionArn))).toEqual([ingest]);
+        expect(logicalIdOf(rule.ErrorAction.Sqs.QueueUrl)).toBe(idOf(synth.stack.iot.ruleErrors));
+      }
+      // Only these rules may invoke the function.
+      template.resourcePropertiesCountIs(
+        'AWS::Lambda::Permission',
+        { Principal: 'iot.amazonaws.com', FunctionName: Match.objectLike({ 'Fn::GetAtt': [ingest, 'Arn'] }) },
+        IOT_RULES.length,
+      );
+    });
+  });
+
+  describe('Fleet provisioning', () => {
+    it('names the thing from SerialNumber, attaches the door policy and calls the hook', () => {
+      // Prepare
+      const hook = template.getResourceId('AWS::Lambda::Function', {
+        Properties: {
+          Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'smartdoor-pre-provisioning-hook' } },
+        },
+      });
+      // Act
+      const [t] = Object.values(resources('AWS::IoT::ProvisioningTemplate')).map((r) => r.Properties);
+      const body = JSON.parse(t!.TemplateBody);
+      // Assess
+      expect(t!.TemplateName).toBe('smartdoor-door-test');
+      expect(body.Resources.thing.Properties.ThingName).toEqual({
+        'Fn::Join': ['', ['door-', { Ref: 'SerialNumber' }]],
+      });
+      expect(body.Resources.policy.Properties.PolicyName).toBe('smartdoor-door-test');
+      expect(body.Resources.certificate.Properties.Status).toBe('ACTIVE');
+      expect(logicalIdOf(t!.PreProvisioningHook.TargetArn)).toBe(hook);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'iot.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [hook, 'Arn'] },
+        SourceArn: Match.anyValue(),
+        SourceAccount: TEST_ACCOUNT,
+      });
+    });
+  });
+
+  describe('Event bus', () => {
+    it('deploys the local bus patterns verbatim, each to its subscriber queue', () => {
+      // Act
+      const rules = Object.values(resources('AWS::Events::Rule')).map((r) => r.Properties);
+      // Assess
+      expect(rules).toHaveLength(BUS_RULES.length);
+      for (const definition of BUS_RULES) {
+        const rule = rules.find((r) => r.Name === definition.name)!;
+        expect(rule.EventPattern).toEqual(definition.eventPattern);
+        const fn =
+          definition.target === 'identification' ? synth.stack.identification : synth.stack.notification;
+        const source = Object.values(resources('AWS::Lambda::EventSourceMapping')).find(
+          (m) => logicalIdOf(m.Properties.FunctionName) === idOf(fn),
+        )!;
+        expect(logicalIdOf(rule.Targets[0].Arn)).toBe(logicalIdOf(source.Properties.EventSourceArn));
+        expect(rule.Targets[0].DeadLetterConfig).toBeDefined();
+      }
+    });
+
+    it('archives every event of the bus', () => {
+      template.hasResourceProperties('AWS::Events::Archive', {
+        EventPattern: { account: [TEST_ACCOUNT] },
+        SourceArn: Match.anyValue(),
+      });
+    });
+  });
+
+  describe('Function code', () => {
+    it('bundles every handler as one ESM file with a require shim, by the local esbuild', () => {
+      // Act
+      const functions = Object.values(resources('AWS::Lambda::Function')).filter(
+        (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+      );
+      // Assess
+      expect(functions).toHaveLength(4);
+      for (const f of functions) {
+        expect(f.Properties.Handler).toBe('index.handler');
+        const key: string = f.Properties.Code.S3Key;
+        const bundle = join(synth.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+        expect(existsSync(bundle), bundle).toBe(true);
+        const head = readFileSync(bundle, 'utf8').slice(0, 200);
+        expect(head).toContain('createRequire');
+      }
+    });
+  });
+});
