@@ -10,11 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConflictException,
+  DeleteConnectionCommand,
   DeleteThingShadowCommand,
+  GetRetainedMessageCommand,
   GetThingShadowCommand,
   InvalidRequestException,
   IoTDataPlaneClient,
   ListNamedShadowsForThingCommand,
+  ListRetainedMessagesCommand,
   PublishCommand,
   RequestEntityTooLargeException,
   ResourceNotFoundException,
@@ -156,6 +159,53 @@ describe('Service: local IoT Data Plane', () => {
       // Assess
       expect(err).toBeInstanceOf(type);
       expect(err.$metadata.httpStatusCode).toBe(status);
+    });
+  });
+
+  describe('Operation: ListRetainedMessages and GetRetainedMessage', () => {
+    it('lists and returns a message retained through Publish, and 404s a topic with none', async () => {
+      // Prepare
+      await data.send(
+        new PublishCommand({ topic: 'smartdoor/door-640/status', qos: 1, retain: true, payload: 'online' }),
+      );
+
+      // Act
+      const listed = await data.send(new ListRetainedMessagesCommand({}));
+      const got = await data.send(new GetRetainedMessageCommand({ topic: 'smartdoor/door-640/status' }));
+      const missing = await failure(
+        data.send(new GetRetainedMessageCommand({ topic: 'smartdoor/door-640/none' })),
+      );
+
+      // Assess
+      expect(listed.retainedTopics).toContainEqual({
+        topic: 'smartdoor/door-640/status',
+        payloadSize: 6,
+        qos: 1,
+      });
+      expect([got.topic, Buffer.from(got.payload!).toString(), got.qos]).toEqual([
+        'smartdoor/door-640/status',
+        'online',
+        1,
+      ]);
+      expect(missing).toBeInstanceOf(ResourceNotFoundException);
+    });
+  });
+
+  describe('Operation: DeleteConnection', () => {
+    it('closes a connected client and 404s one that is not connected', async () => {
+      // Prepare
+      const door = await connect(endpoints.mqtt!, 'door-650');
+      const closed = new Promise<void>((resolve) => door.once('close', () => resolve()));
+
+      // Act
+      await data.send(new DeleteConnectionCommand({ clientId: 'door-650' }));
+      await closed;
+      const missing = await failure(data.send(new DeleteConnectionCommand({ clientId: 'door-650' })));
+
+      // Assess
+      expect(door.connected).toBe(false);
+      expect(missing).toBeInstanceOf(ResourceNotFoundException);
+      await end(door);
     });
   });
 

@@ -1,13 +1,17 @@
 import { checkPublishTopic } from '@smartdoor/shared';
 import type { AwsRequest, AwsServiceDefinition } from '../aws-endpoint/index.js';
 import { RestRouter } from '../aws-endpoint/index.js';
-import { InvalidRequestError, PayloadTooLargeError } from './errors.js';
+import { InvalidRequestError, PayloadTooLargeError, ResourceNotFoundError } from './errors.js';
 import type { ShadowService } from './service.js';
 import type { JsonObject } from './shadow-document.js';
 
-/** The broker as the Publish operation uses it (IotBroker). */
+/** The broker as the Data Plane uses it (IotBroker). */
 export interface DataPlaneBroker {
   publish(message: { topic: string; payload: Buffer; qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /** The retained messages kept (ListRetainedMessages, GetRetainedMessage). */
+  retainedMessages(): Array<{ topic: string; payload: Buffer; qos: 0 | 1 }>;
+  /** Closes a client's connection; false when it is not connected (DeleteConnection). */
+  disconnect(clientId: string): boolean;
 }
 
 export interface IotDataApiOptions {
@@ -20,11 +24,14 @@ export interface IotDataApiOptions {
 /** IoT Core's message payload limit (https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits). */
 export const MAX_PUBLISH_BYTES = 128 * 1024;
 /** ListNamedShadowsForThing pageSize: 1-100 (API reference); AWS names no default, 25 here. */
-const DEFAULT_PAGE_SIZE = 25;
+const SHADOW_PAGE = { min: 1, max: 100, default: 25 };
+/** ListRetainedMessages maxResults: 1-200 (API reference). */
+const RETAINED_PAGE = { min: 1, max: 200, default: 200 };
 
 /**
  * The IoT Data Plane API (signing name `iotdata`, restJson1) for
- * @aws-sdk/client-iot-data-plane: Publish and the shadow operations. Paths, query
+ * @aws-sdk/client-iot-data-plane: Publish, the shadow operations, retained messages and
+ * DeleteConnection. Paths, query
  * parameters and errors as in the API reference
  * (https://docs.aws.amazon.com/iot/latest/apireference/API_Operations_AWS_IoT_Data_Plane.html)
  * and the SDK's serializers.
@@ -65,7 +72,11 @@ export function iotDataApi({ shadows, broker, now = Date.now }: IotDataApiOption
       '/api/things/shadow/ListNamedShadowsForThing/{thingName}',
       'ListNamedShadowsForThing',
       async (req, p) => {
-        const page = shadows.listNamedShadows(p.thingName!, decodeToken(req), pageSize(req));
+        const page = shadows.listNamedShadows(
+          p.thingName!,
+          decodeToken(req),
+          pageSize(req, 'pageSize', SHADOW_PAGE),
+        );
         return {
           body: {
             results: page.results,
@@ -74,7 +85,32 @@ export function iotDataApi({ shadows, broker, now = Date.now }: IotDataApiOption
           },
         };
       },
-    );
+    )
+    .add('GET', '/retainedMessage', 'ListRetainedMessages', async (req) => {
+      const after = decodeToken(req);
+      const limit = pageSize(req, 'maxResults', RETAINED_PAGE);
+      const all = broker.retainedMessages().filter((m) => after === undefined || m.topic > after);
+      all.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+      const page = all.slice(0, limit);
+      return {
+        body: {
+          retainedTopics: page.map((m) => ({ topic: m.topic, payloadSize: m.payload.length, qos: m.qos })),
+          ...(all.length > limit ? { nextToken: encodeToken(page.at(-1)!.topic) } : {}),
+        },
+      };
+    })
+    .add('GET', '/retainedMessage/{topic}', 'GetRetainedMessage', async (_req, p) => {
+      const found = broker.retainedMessages().find((m) => m.topic === p.topic);
+      if (!found) throw new ResourceNotFoundError(`No retained message on topic ${p.topic}`);
+      // A blob member of a JSON body travels as base64 (restJson1).
+      return { body: { topic: found.topic, payload: found.payload.toString('base64'), qos: found.qos } };
+    })
+    .add('DELETE', '/connections/{clientId}', 'DeleteConnection', async (_req, p) => {
+      if (!broker.disconnect(p.clientId!)) {
+        throw new ResourceNotFoundError(`No connection with client id ${p.clientId}`);
+      }
+      return {};
+    });
   return { signingName: 'iotdata', protocol: 'restJson1', handle: (req) => router.handle(req) };
 }
 
@@ -88,12 +124,18 @@ function shadowName(req: AwsRequest): string | undefined {
   return req.query.get('name') ?? undefined;
 }
 
-function pageSize(req: AwsRequest): number {
-  const raw = req.query.get('pageSize');
-  if (raw === null) return DEFAULT_PAGE_SIZE;
+function pageSize(
+  req: AwsRequest,
+  param: string,
+  range: { min: number; max: number; default: number },
+): number {
+  const raw = req.query.get(param);
+  if (raw === null) return range.default;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 100) {
-    throw new InvalidRequestError(`pageSize must be an integer from 1 to 100, not ${raw}`);
+  if (!Number.isInteger(n) || n < range.min || n > range.max) {
+    throw new InvalidRequestError(
+      `${param} must be an integer from ${range.min} to ${range.max}, not ${raw}`,
+    );
   }
   return n;
 }

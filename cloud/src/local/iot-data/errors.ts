@@ -25,6 +25,14 @@ export class PayloadTooLargeError extends IotDataError {
   }
 }
 
+/** ResourceNotFoundException (404): no retained message on a topic, no such connection. */
+export class ResourceNotFoundError extends IotDataError {
+  override name = 'ResourceNotFoundError';
+  constructor(message: string) {
+    super('ResourceNotFoundException', message, 404);
+  }
+}
+
 /**
  * The HTTP codes the Device Shadow service answers with, and the exception each becomes
  * on the Data Plane API (https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-error-messages.html).
