@@ -35,6 +35,11 @@ export {
   TopicRuleError,
 } from './local/iot/errors.js';
 export { DisconnectReason } from './local/iot/lifecycle.js';
+export {
+  MemoryMessageJournal,
+  type MessageJournal,
+  SqliteMessageJournal,
+} from './local/iot/message-journal.js';
 export { evaluateThingPolicy, type IotPolicyDecision, type IotPolicyRequest } from './local/iot/policy.js';
 export { type RuleAction, type RuleErrorMessage, RulesEngine } from './local/iot/rules-engine.js';
 export { listenMqtt, listenMqtts, type MqttListener } from './local/iot/server.js';

@@ -17,6 +17,7 @@ import { type ConnectionInfo, IotBroker, type Refusal, type TopicHandler } from 
 import { LocalCa } from './iot/ca.js';
 import { lambdaAction } from './iot/lambda-action.js';
 import { SqliteLifecycleVersionStore, SqliteRetainedStore } from './iot/lifecycle-store.js';
+import { SqliteMessageJournal } from './iot/message-journal.js';
 import { RulesEngine } from './iot/rules-engine.js';
 import { listenMqtt, listenMqtts, type MqttListener } from './iot/server.js';
 import { type LocalSqsHandler, SubscriberQueues } from './iot/subscriber-queues.js';
@@ -201,7 +202,7 @@ export class LocalCloud {
       const aws = await listenAwsEndpoint(endpoint, { host: c.host, port: c.awsPort });
       this.#closers.push(() => aws.close());
 
-      this.#startIot(aws.url);
+      await this.#startIot(aws.url);
       const broker = this.broker;
       const provisioning = await startLocalProvisioning({
         ...{ db, ca: this.ca, broker, region: c.region, accountId: c.accountId, dataDir: this.dataDir },
@@ -331,7 +332,7 @@ export class LocalCloud {
     }
   }
 
-  #startIot(awsUrl: string): void {
+  async #startIot(awsUrl: string): Promise<void> {
     const c = this.config;
     const log = this.logger.child({ part: 'iot' });
     const ingest = new IngestHandler({
@@ -377,9 +378,11 @@ export class LocalCloud {
       logger: log,
       now: this.#now,
       versions: new SqliteLifecycleVersionStore(this.db),
+      retained: new SqliteRetainedStore(this.db),
+      journal: new SqliteMessageJournal(this.db),
     });
     this.#broker = broker;
-    void broker.start();
+    await broker.start();
     broker.on('connected', (e: { clientId: string }) =>
       this.#signal({ kind: 'presence', thingName: e.clientId, connected: true }),
     );
@@ -388,10 +391,11 @@ export class LocalCloud {
     );
     broker.on('refused', (r: Refusal) => this.#signal({ kind: 'error', reason: `mqtt-${r.action}-refused` }));
     rules.start(broker);
+    // Messages acknowledged before a crash whose actions had not finished run now.
+    broker.replayJournal();
     this.#closers.push(async () => {
       await broker.stop();
       await rules.stop();
-      retained: new SqliteRetainedStore(this.db),
       await ingestAction.flush();
     });
   }

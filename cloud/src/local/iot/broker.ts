@@ -18,6 +18,7 @@ import {
 } from './lifecycle.js';
 import type { RetainedMessage, RetainedStore } from './lifecycle-store.js';
 import { checkInboundPublish } from './limits.js';
+import type { MessageJournal } from './message-journal.js';
 import {
   evaluateThingPolicy,
   type IotPolicyAction,
@@ -54,7 +55,11 @@ export interface BrokerMessage {
   principal?: string;
 }
 
-export type TopicHandler = (message: BrokerMessage) => void;
+/**
+ * A topic handler. When it returns a promise, a journaled message stays in the journal
+ * until the promise settles (see MessageJournal).
+ */
+export type TopicHandler = (message: BrokerMessage) => unknown;
 
 /** A refused connect, publish or subscribe, as logged and counted. */
 export interface Refusal {
@@ -83,6 +88,11 @@ export interface IotBrokerOptions {
   /** Where retained messages outlive a restart. @default none (aedes keeps them in memory) */
   retained?: RetainedStore;
   /**
+   * Where QoS 1 messages wait, from before their PUBACK until the topic handlers finished,
+   * so that a crash loses nothing acknowledged. @default none
+   */
+  journal?: MessageJournal;
+  /**
    * Extra check at connect, after the policy (e.g. the provisioning registry: is this
    * certificate ACTIVE?). Return a reason to refuse.
    */
@@ -110,6 +120,8 @@ export class IotBroker extends EventEmitter {
   readonly #infos = new WeakMap<Duplex, ConnectionInfo>();
   readonly #sessions = new WeakMap<Client, Session>();
   readonly #handlers = new Set<{ filter: string; handler: TopicHandler }>();
+  /** Journal ids by payload buffer: aedes copies the packet but keeps its payload object. */
+  readonly #journalIds = new WeakMap<object, number>();
   readonly #refusals: Record<Refusal['action'], number> = {
     connect: 0,
     publish: 0,
@@ -367,7 +379,10 @@ export class IotBroker extends EventEmitter {
       },
       session?.info ?? { transport: 'mqtt' },
     );
-    if (decision.allow) return null;
+    if (decision.allow) {
+      this.#journal(client, packet, session?.principalIdentifier);
+      return null;
+    }
     this.#mark(client, DisconnectReason.AuthError);
     this.#refuse({ action: 'publish', clientId: client.id, topic: packet.topic, reason: decision.reason });
     return new Error(decision.reason);
@@ -404,6 +419,32 @@ export class IotBroker extends EventEmitter {
     );
   }
 
+  /** Records an accepted QoS 1 message before aedes sends its PUBACK. */
+  #journal(client: Client, packet: PublishPacket, principal: string | undefined): void {
+    const journal = this.#opts.journal;
+    if (!journal || packet.qos !== 1 || !Buffer.isBuffer(packet.payload)) return;
+    const id = journal.append({
+      topic: packet.topic,
+      payload: packet.payload,
+      qos: 1,
+      retain: packet.retain,
+      clientId: client.id,
+      ...(principal === undefined ? {} : { principal }),
+    });
+    this.#journalIds.set(packet.payload, id);
+  }
+
+  /**
+   * Hands the messages left in the journal by a crash to the topic handlers again; call
+   * once the handlers (the rules engine) are registered. Returns how many.
+   */
+  replayJournal(): number {
+    const pending = this.#opts.journal?.pending() ?? [];
+    for (const { id, message } of pending) this.#deliver(message, id);
+    if (pending.length > 0) this.#opts.logger.info({ count: pending.length }, 'replayed journaled messages');
+    return pending.length;
+  }
+
   #evaluate(req: IotPolicyRequest, info: ConnectionInfo): IotPolicyDecision {
     return this.#policyOverride?.(req, info) ?? evaluateThingPolicy(req);
   }
@@ -425,19 +466,28 @@ export class IotBroker extends EventEmitter {
       ...(client ? { clientId: client.id } : {}),
       ...(session ? { principal: session.principalIdentifier } : {}),
     };
-    this.#deliver(message);
+    this.#deliver(
+      message,
+      typeof packet.payload === 'string' ? undefined : this.#journalIds.get(packet.payload),
+    );
   }
 
   /** Hands a message to every topic handler whose filter matches. */
-  #deliver(message: BrokerMessage): void {
+  #deliver(message: BrokerMessage, journalId?: number): void {
+    const pending: Promise<unknown>[] = [];
     for (const { filter, handler } of this.#handlers) {
       if (!topicMatchesFilter(filter, message.topic)) continue;
       try {
-        handler(message);
+        const result = handler(message);
+        if (result instanceof Promise) pending.push(result);
       } catch (err) {
         this.#opts.logger.error({ err, topic: message.topic, filter }, 'topic handler failed');
       }
     }
+    if (journalId === undefined) return;
+    const journal = this.#opts.journal!;
+    if (pending.length === 0) journal.remove(journalId);
+    else void Promise.allSettled(pending).then(() => journal.remove(journalId));
   }
 
   #onReady(client: Client): void {

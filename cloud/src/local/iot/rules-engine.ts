@@ -93,9 +93,8 @@ export class RulesEngine {
 
   /** Takes every message the broker accepts, `$` topics (lifecycle, Basic Ingest) included. */
   start(broker: IotBroker): void {
-    const handler = (m: BrokerMessage) => {
-      this.process(m);
-    };
+    // The promise lets the broker keep a journaled message until its actions finished.
+    const handler = (m: BrokerMessage) => this.#run(m).done;
     // '#' does not match topics starting with '$' [MQTT-4.7.2-1], hence the second filter.
     this.#unsubscribe = [broker.onMessage('#', handler), broker.onMessage('$aws/#', handler)];
   }
@@ -114,7 +113,12 @@ export class RulesEngine {
 
   /** Run one message through every rule; returns the names of the rules that fired. */
   process(message: BrokerMessage): string[] {
+    return this.#run(message).fired;
+  }
+
+  #run(message: BrokerMessage): { fired: string[]; done: Promise<void> } {
     const fired: string[] = [];
+    const started: Promise<void>[] = [];
     for (const rule of this.#rules) {
       const traceId = this.#newId();
       this.#stats.evaluated++;
@@ -135,7 +139,7 @@ export class RulesEngine {
         );
       } catch (err) {
         // An evaluation error is a rule error: IoT Core sends it to the error action too.
-        this.#track(this.#fail(rule, message, traceId, [{ action: undefined, err }]));
+        started.push(this.#track(this.#fail(rule, message, traceId, [{ action: undefined, err }])));
         continue;
       }
       if (!result.fired) continue;
@@ -149,9 +153,9 @@ export class RulesEngine {
         ...(message.clientId === undefined ? {} : { clientId: message.clientId }),
         traceId,
       };
-      this.#track(this.#runActions(rule, message, input));
+      started.push(this.#track(this.#runActions(rule, message, input)));
     }
-    return fired;
+    return { fired, done: Promise.allSettled(started).then(() => undefined) };
   }
 
   async #runActions(rule: CompiledRule, message: BrokerMessage, input: RuleActionInput): Promise<void> {
@@ -205,9 +209,10 @@ export class RulesEngine {
     }
   }
 
-  #track(p: Promise<void>): void {
+  #track(p: Promise<void>): Promise<void> {
     this.#inFlight.add(p);
     p.finally(() => this.#inFlight.delete(p)).catch(() => {});
+    return p;
   }
 }
 
