@@ -2,7 +2,8 @@
  * The smartdoor CDK app. Settings come from context (`-c stage=prod`, or cdk.json); see
  * ../README.md. Account and region always have a value, so `cdk synth` never needs AWS.
  */
-import { App } from 'aws-cdk-lib';
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { readSmartdoorConfig, SmartdoorConfigError } from '../src/config.js';
 import { applyNagSuppressions } from '../src/nag-suppressions.js';
 import { SmartdoorStack } from '../src/smartdoor-stack.js';
@@ -17,6 +18,9 @@ try {
     terminationProtection: config.stage === 'prod',
   });
   applyNagSuppressions(stack);
+  // `-c nag=true`: run cdk-nag's AwsSolutions pack at synth too (the tests always run it).
+  const nag = app.node.tryGetContext('nag');
+  if (nag === true || nag === 'true') Aspects.of(app).add(new AwsSolutionsChecks());
   app.synth();
 } catch (error) {
   if (!(error instanceof SmartdoorConfigError)) throw error;
