@@ -39,6 +39,8 @@ export interface IotRegistryOptions {
   accountId: string;
   /** @default Date.now */
   now?: () => number;
+  /** Thing ids. @default crypto.randomUUID */
+  newId?: () => string;
   /** Told when UpdateCertificate takes a certificate out of ACTIVE (the broker closes its connections). */
   onDeactivated?: (certificateId: string, status: CertificateStatus) => void;
 }
@@ -63,6 +65,7 @@ export class IotRegistry {
   readonly #ca: LocalCa;
   readonly #now: () => number;
   readonly #onDeactivated: IotRegistryOptions['onDeactivated'];
+  readonly #newId: () => string;
   readonly #grants = new Map<string, CertificateGrants | null>();
 
   constructor(options: IotRegistryOptions) {
@@ -72,6 +75,7 @@ export class IotRegistry {
     this.accountId = options.accountId;
     this.#now = options.now ?? Date.now;
     this.#onDeactivated = options.onDeactivated;
+    this.#newId = options.newId ?? randomUUID;
   }
 
   /**
@@ -103,7 +107,7 @@ export class IotRegistry {
     }
     const thing: ThingRecord = {
       thingName,
-      thingId: randomUUID(),
+      thingId: this.#newId(),
       attributes: { ...attributes },
       ...(thingTypeName === undefined ? {} : { thingTypeName }),
       version: 1,
