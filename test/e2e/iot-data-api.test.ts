@@ -322,11 +322,15 @@ describe('Service: local IoT Data Plane', () => {
         new ListNamedShadowsForThingCommand({ thingName, pageSize: 2, nextToken: first.nextToken! }),
       );
       const bad = await failure(data.send(new ListNamedShadowsForThingCommand({ thingName, pageSize: 101 })));
+      const badToken = await failure(
+        data.send(new ListNamedShadowsForThingCommand({ thingName, nextToken: 'not a token' })),
+      );
 
       // Assess
       expect([first.results, second.results, second.nextToken]).toEqual([['a', 'b'], ['c'], undefined]);
       expect(typeof first.timestamp).toBe('number');
       expect(bad).toBeInstanceOf(InvalidRequestException);
+      expect(badToken).toBeInstanceOf(InvalidRequestException);
     });
   });
 });

@@ -102,6 +102,45 @@ describe('Class: ShadowService', () => {
       ]);
     });
 
+    it('rejects a request on a shadow name IoT Core does not allow with 400', async () => {
+      // Act
+      const answers = await request('$aws/things/door-1/shadow/name/bad.name/update', { state: {} }, 1);
+
+      // Assess
+      expect(answers[0]?.topic).toBe('$aws/things/door-1/shadow/name/bad.name/update/rejected');
+      expect(answers[0]?.doc).toMatchObject({
+        code: 400,
+        message: expect.stringContaining('Invalid shadow name'),
+      });
+    });
+
+    it('answers 500 Internal service failure when the store fails, and keeps serving', async () => {
+      // Prepare
+      await service.stop();
+      const store = new MemoryShadowStore();
+      let broken = true;
+      const put = store.put.bind(store);
+      store.put = (...args) => {
+        if (broken) throw new Error('disk full');
+        put(...args);
+      };
+      service = new ShadowService({ store, now: () => now });
+      service.start(broker);
+
+      // Act
+      const failed = await request('$aws/things/door-1/shadow/update', { state: { reported: { a: 1 } } }, 1);
+      broken = false;
+      const served = await request('$aws/things/door-1/shadow/update', { state: { reported: { a: 1 } } }, 2);
+
+      // Assess
+      expect(failed[0]?.doc).toEqual({
+        code: 500,
+        message: 'Internal service failure',
+        timestamp: now / 1000,
+      });
+      expect(served[0]?.topic).toBe('$aws/things/door-1/shadow/update/accepted');
+    });
+
     it('answers get with 404 on get/rejected before the shadow exists, and the document after', async () => {
       // Act
       const missing = await request('$aws/things/door-1/shadow/get', '', 1);

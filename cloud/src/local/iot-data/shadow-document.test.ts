@@ -161,6 +161,18 @@ describe('Function: applyUpdate', () => {
     expect(getResponse(out.next, T2)).toEqual({ state: {}, metadata: {}, version: 2, timestamp: T2 });
   });
 
+  it('removes a section whose every key was deleted', () => {
+    // Prepare
+    const before = update(undefined, { state: { desired: { a: 1 }, reported: { a: 1 } } }).next;
+
+    // Act
+    const out = update(before, { state: { desired: { a: null } } }, T2);
+
+    // Assess
+    expect(out.next.state).toEqual({ reported: { a: 1 } });
+    expect(Object.keys(out.next.metadata)).toEqual(['reported']);
+  });
+
   it('prunes an object whose every key was deleted', () => {
     // Prepare
     const before = update(undefined, { state: { reported: { color: { r: 1 }, on: true } } }).next;
@@ -302,11 +314,23 @@ describe('Function: computeDelta', () => {
   it('compares arrays as whole values and objects key by key (DOCUMENT: Delta state)', () => {
     // Act
     const delta = computeDelta(
-      { list: [1, 2], obj: { same: 1, other: { deep: true } }, equal: [3] },
-      { list: [1], obj: { same: 1, other: { deep: false } }, equal: [3] },
+      {
+        list: [1, 2],
+        obj: { same: 1, other: { deep: true } },
+        equal: [3],
+        rows: [{ a: 1 }],
+        moved: [{ a: 1 }],
+      },
+      {
+        list: [1],
+        obj: { same: 1, other: { deep: false } },
+        equal: [3],
+        rows: [{ a: 1 }],
+        moved: [{ b: 1 }],
+      },
     );
 
     // Assess
-    expect(delta).toEqual({ list: [1, 2], obj: { other: { deep: true } } });
+    expect(delta).toEqual({ list: [1, 2], obj: { other: { deep: true } }, moved: [{ a: 1 }] });
   });
 });
