@@ -3,7 +3,8 @@
  * types x 5 rules over 213,068 city-lots features; here generated, see city-lots-generator.ts),
  * plus mixed sets of 100 and 10,000 rules, and the same inputs through the matcher of
  * serverless-offline-aws-eventbridge in the same run.
- * Protocol: one warm-up pass, five timed passes, medians. BENCH_EVENTS shrinks the event
+ * Protocol: one warm-up pass, five timed passes, medians; passes that are compared (ours and
+ * the peer's, 100 and 10,000 rules) are timed in turn, round by round. BENCH_EVENTS shrinks the event
  * count; BENCH_PEER_EVENTS the peer's (it is ~100x slower: by default it gets the first 5,000).
  */
 import { readFileSync } from 'node:fs';
@@ -43,16 +44,22 @@ const peer = Object.create(Plugin.prototype) as PeerPlugin;
 const peerMatches = (flat: [string, unknown][], event: object): boolean =>
   flat.every(([field, values]) => peer.verifyIfValueMatchesEventBridgePatterns(event, field, values));
 
-/** One warm-up, five timed passes; the median pass in seconds. */
-function timed(pass: () => void): number {
-  pass();
-  const seconds: number[] = [];
-  for (let i = 0; i < PASSES; i++) {
-    const start = performance.now();
-    pass();
-    seconds.push((performance.now() - start) / 1000);
+/**
+ * One warm-up of each pass, then five rounds that time each pass once, in turn: passes
+ * compared with each other (ours and the peer's) share the same moments of a machine whose
+ * load varies. Returns the median seconds of each pass.
+ */
+function timed(...passes: (() => void)[]): number[] {
+  for (const pass of passes) pass();
+  const seconds: number[][] = passes.map(() => []);
+  for (let round = 0; round < PASSES; round++) {
+    for (const [i, pass] of passes.entries()) {
+      const start = performance.now();
+      pass();
+      seconds[i]!.push((performance.now() - start) / 1000);
+    }
   }
-  return median(seconds);
+  return seconds.map(median);
 }
 
 process.stderr.write(`generating ${EVENTS} city-lots events...\n`);
@@ -62,12 +69,17 @@ const avgBytes = Math.round(texts.reduce((s, t) => s + t.length, 0) / texts.leng
 const peerObjects = objects.slice(0, PEER_EVENTS);
 const peerTexts = texts.slice(0, PEER_EVENTS);
 
-/** Our matcher over `events` with `rules` held; per-rule match counts of the last pass. */
-function ours(rules: object[], input: 'objects' | 'json', events: number): { eps: number; counts: number[] } {
+interface Pass {
+  run: () => void;
+  counts: number[];
+}
+
+/** A pass of our matcher over the first `events` events with `rules` held. */
+function ours(rules: object[], input: 'objects' | 'json', events: number): Pass {
   const matcher = new RuleMatcher<number>();
   for (const [i, r] of rules.entries()) matcher.add(i, r);
   const counts = new Array<number>(rules.length).fill(0);
-  const pass =
+  const run =
     input === 'objects'
       ? () => {
           counts.fill(0);
@@ -77,14 +89,14 @@ function ours(rules: object[], input: 'objects' | 'json', events: number): { eps
           counts.fill(0);
           for (let i = 0; i < events; i++) for (const k of matcher.matchesForJson(texts[i]!)) counts[k]!++;
         };
-  return { eps: events / timed(pass), counts };
+  return { run, counts };
 }
 
-/** The peer over its events; undefined with the error text if it throws. */
-function theirs(rules: object[], input: 'objects' | 'json'): { eps: number; counts: number[] } | string {
+/** A pass of the peer over its events, or the error text if it throws on them. */
+function theirs(rules: object[], input: 'objects' | 'json'): Pass | string {
   const flats = rules.map((r) => Object.entries(peer.flattenObject(r)));
   const counts = new Array<number>(rules.length).fill(0);
-  const pass = () => {
+  const run = () => {
     counts.fill(0);
     for (let i = 0; i < PEER_EVENTS; i++) {
       // The plugin itself JSON.parses each entry's Detail: that is its "from JSON" path.
@@ -93,7 +105,8 @@ function theirs(rules: object[], input: 'objects' | 'json'): { eps: number; coun
     }
   };
   try {
-    return { eps: PEER_EVENTS / timed(pass), counts };
+    run();
+    return { run, counts };
   } catch (e) {
     return (e as Error).message.split('.')[0]!;
   }
@@ -102,22 +115,31 @@ function theirs(rules: object[], input: 'objects' | 'json'): { eps: number; coun
 function compareRow(bench: string, rules: object[], extraNote: string): void {
   for (const input of ['objects', 'json'] as const) {
     const mine = ours(rules, input, EVENTS);
-    const check = ours(rules, 'objects', PEER_EVENTS).counts; // our answer on the peer's events
+    const check = ours(rules, 'objects', PEER_EVENTS); // our answer on the peer's events
+    check.run();
     const them = theirs(rules, input);
     const metric = `${bench} from ${input === 'objects' ? 'parsed objects' : 'JSON strings'}`;
     let peerNote: string;
     let ratio: number | undefined;
-    if (typeof them === 'string') peerNote = `peer cannot run it: ${them}`;
-    else if (them.counts.join() !== check.join()) {
-      peerNote = `peer gets it wrong: match counts [${them.counts}] vs ours [${check}] on ${PEER_EVENTS} events (${Math.round(them.eps)} events/s)`;
+    let eps: number;
+    if (typeof them === 'string') {
+      eps = EVENTS / timed(mine.run)[0]!;
+      peerNote = `peer cannot run it: ${them}`;
     } else {
-      ratio = mine.eps / them.eps;
-      peerNote = `peer ${Math.round(them.eps)} events/s on the first ${PEER_EVENTS} events, same matches`;
+      const [mineSeconds, theirSeconds] = timed(mine.run, them.run);
+      eps = EVENTS / mineSeconds!;
+      const theirEps = PEER_EVENTS / theirSeconds!;
+      if (them.counts.join() !== check.counts.join()) {
+        peerNote = `peer gets it wrong: match counts [${them.counts}] vs ours [${check.counts}] on ${PEER_EVENTS} events (${Math.round(theirEps)} events/s)`;
+      } else {
+        ratio = eps / theirEps;
+        peerNote = `peer ${Math.round(theirEps)} events/s on the first ${PEER_EVENTS} events (timed in turn with ours), same matches`;
+      }
     }
     report({
       bench: 'matcher',
       metric,
-      value: mine.eps,
+      value: eps,
       unit: 'events/s',
       ...(ratio === undefined ? {} : { peer: PEER, ratio }),
       note: `${EVENTS} events of ${avgBytes} B; matches per rule [${mine.counts}]; ${extraNote}; ${peerNote}`,
@@ -180,16 +202,19 @@ function mixedRules(n: number): object[] {
 }
 
 const mixedEps = new Map<string, number>();
-for (const n of [100, 10_000]) {
-  const rules = mixedRules(n);
-  for (const input of ['objects', 'json'] as const) {
-    const mine = ours(rules, input, EVENTS);
-    mixedEps.set(`${n} ${input}`, mine.eps);
-    const matches = mine.counts.reduce((s, c) => s + c, 0) / EVENTS;
+const mixed = new Map([100, 10_000].map((n) => [n, mixedRules(n)]));
+for (const input of ['objects', 'json'] as const) {
+  // The two sizes are timed in turn, so that their ratio compares like with like.
+  const passes = [...mixed].map(([n, rules]) => ({ n, pass: ours(rules, input, EVENTS) }));
+  const seconds = timed(...passes.map((p) => p.pass.run));
+  for (const [i, { n, pass }] of passes.entries()) {
+    const eps = EVENTS / seconds[i]!;
+    mixedEps.set(`${n} ${input}`, eps);
+    const matches = pass.counts.reduce((s, c) => s + c, 0) / EVENTS;
     report({
       bench: 'matcher',
       metric: `mixed ${n} rules from ${input === 'objects' ? 'parsed objects' : 'JSON strings'}`,
-      value: mine.eps,
+      value: eps,
       unit: 'events/s',
       note: `${EVENTS} events; ${matches.toFixed(2)} matches per event; peer cannot run it: the set has wildcard rules (it throws "not supported") and forms it gets wrong (see the rows above)`,
     });
