@@ -26,6 +26,7 @@ export interface ShadowServiceOptions {
   store: ShadowStore;
   /** @default Date.now */
   now?: () => number;
+  /** @default silent */
   logger?: ShadowServiceLogger;
   /**
    * How long a deleted shadow's version number is kept for a re-creation to continue from
