@@ -35,29 +35,23 @@ export function applyNagSuppressions(stack: SmartdoorStack): void {
     );
   }
 
-  // Lambda's managed logging policy: the functions write only to their own log groups.
+  // Each function has its own role (SmartdoorFunction), a sibling of the function.
   for (const fn of [stack.ingest, stack.preProvisioningHook, stack.identification, stack.notification]) {
     suppress(
-      fn,
-      'AwsSolutions-IAM4',
-      "AWSLambdaBasicExecutionRole is the AWS-maintained minimum for writing the function's own CloudWatch logs.",
-      [BASIC_EXECUTION_ROLE],
-    );
-    suppress(
-      fn,
+      fn.role!,
       'AwsSolutions-IAM5',
       'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource "*").',
       ['Resource::*'],
     );
   }
   suppress(
-    stack.identification,
+    stack.identification.role!,
     'AwsSolutions-IAM5',
     'The buzzer command goes to the commands topic of whichever door the event came from: smartdoor/*/commands, nothing else.',
     [`Resource::arn:<AWS::Partition>:iot:${stack.region}:${stack.account}:topic/smartdoor/*/commands`],
   );
   suppress(
-    stack.notification,
+    stack.notification.role!,
     'AwsSolutions-IAM5',
     'Publishing to the KMS-encrypted notification topic needs kms:GenerateDataKey* on that one key (the grant CDK writes).',
     ['Action::kms:GenerateDataKey*'],

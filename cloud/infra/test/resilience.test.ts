@@ -147,6 +147,18 @@ describe('Class: SmartdoorStack (failure paths)', () => {
           Environment: { Variables: { POWERTOOLS_METRICS_NAMESPACE: 'smartdoor' } },
         });
         expect(errorAlarms).toContain(id);
+        // Its own role: no managed policy, logs only to its own log group.
+        const role = resources('AWS::IAM::Role')[logicalIdOf(f.Properties.Role)!]!;
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        const logs = Object.values(resources('AWS::IAM::Policy'))
+          .filter((p) =>
+            p.Properties.Roles.some((r: TemplateJson) => logicalIdOf(r) === logicalIdOf(f.Properties.Role)),
+          )
+          .flatMap((p) => p.Properties.PolicyDocument.Statement)
+          .filter((st: TemplateJson) => JSON.stringify(st.Action).includes('logs:'));
+        expect(logs.map((st: TemplateJson) => logicalIdOf(st.Resource))).toEqual([
+          logicalIdOf(f.Properties.LoggingConfig.LogGroup),
+        ]);
       }
     });
   });
