@@ -2,9 +2,11 @@
  * provisionFleet in process against the local cloud, through a real IoTClient: a lost
  * journal (the bundle keys kept) adopts the certificates the things already have instead
  * of making new ones; a thing holding a certificate whose key is elsewhere is reported,
- * never given a second one; throttled calls are retried; --dry-run's plan.
+ * never given a second one; a key a failed run left is reused; throttled calls are
+ * retried; revoke; --dry-run's plan.
  */
-import { rmSync } from 'node:fs';
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +18,11 @@ import {
   ListThingPrincipalsCommand,
 } from '@aws-sdk/client-iot';
 import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
-import { planFleet, provisionFleet } from '@smartdoor/cloud/provisioning/bulk-provisioner';
+import { BUNDLE_FILES, planFleet, provisionFleet } from '@smartdoor/cloud/provisioning/bulk-provisioner';
 import { parseDoorList } from '@smartdoor/cloud/provisioning/door-list';
+import { FleetProvisioningError } from '@smartdoor/cloud/provisioning/errors';
 import { JOURNAL_FILE } from '@smartdoor/cloud/provisioning/journal';
+import { revokeThing } from '@smartdoor/cloud/provisioning/revoke';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -139,6 +143,61 @@ describe('Function: provisionFleet', () => {
     expect(summary).toMatchObject({ provisioned: 2, failed: 0 });
     expect(calls).toBeGreaterThan(14);
     expect(await principalsOf('slow-1')).toHaveLength(1);
+  });
+
+  it('reuses the key a failed run left in the bundle for the certificate of the next', async () => {
+    // Prepare
+    const out = join(dir, 'key-left');
+    const failing = new IoTClient({
+      endpoint: endpoints.aws,
+      region: cloud.config.region,
+      credentials: cloud.config.credentials,
+    });
+    failing.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'CreateCertificateFromCsrCommand') throw new Error('network down');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failCsr' },
+    );
+    const failed = await fleet(out, ['keyleft-1'], { iot: failing });
+    failing.destroy();
+    const key = readFileSync(join(out, 'keyleft-1', BUNDLE_FILES.privateKey), 'utf8');
+
+    // Act
+    const summary = await fleet(out, ['keyleft-1']);
+
+    // Assess
+    expect(failed).toMatchObject({ failed: 1, certificatesCreated: 0 });
+    expect(failed.failures[0]!.error).toContain('keyleft-1: CreateCertificateFromCsr failed: network down');
+    expect(summary).toMatchObject({ provisioned: 1, certificatesCreated: 1 });
+    const cert = readFileSync(join(out, 'keyleft-1', BUNDLE_FILES.certificate), 'utf8');
+    expect(new X509Certificate(cert).publicKey.export({ type: 'spki', format: 'pem' })).toBe(
+      createPublicKey(key).export({ type: 'spki', format: 'pem' }),
+    );
+  });
+
+  it('revokes with INACTIVE when asked and refuses a thing without a certificate', async () => {
+    // Prepare
+    await fleet(join(dir, 'revoke'), ['revoke-1']);
+    await iot.send(new CreateThingCommand({ thingName: 'bare-1' }));
+
+    // Act
+    const result = await revokeThing(iot, 'revoke-1', { status: 'INACTIVE' });
+    const bare = await revokeThing(iot, 'bare-1').catch((e: unknown) => e);
+
+    // Assess
+    expect(result).toMatchObject({
+      thingName: 'revoke-1',
+      status: 'INACTIVE',
+      certificates: [expect.any(String)],
+    });
+    expect(cloud.provisioning.registry.grants(result.certificates[0]!)).toMatchObject({
+      status: 'INACTIVE',
+      things: [],
+    });
+    expect(bare).toBeInstanceOf(FleetProvisioningError);
+    expect((bare as Error).message).toBe('thing bare-1 has no certificate attached');
   });
 
   it('plans without calling anything and marks what is done', async () => {
