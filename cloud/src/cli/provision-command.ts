@@ -51,7 +51,7 @@ export function provisionCommand(io: ProvisionCommandIo = {}): Command {
     .option('--ca-file <file>', 'CA certificate to put in each bundle (AmazonRootCA1.pem, the local CA)')
     .option(
       '--mqtt-endpoint <url>',
-      'MQTT endpoint for the agent configs (e.g. mqtts://xxx-ats.iot.eu-west-1.amazonaws.com:8883)',
+      'MQTT endpoint for the agent configs (default: DescribeEndpoint iot:Data-ATS)',
     )
     .action(async (csv: string, f: BulkFlags) => {
       try {
