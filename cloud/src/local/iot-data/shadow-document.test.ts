@@ -173,6 +173,23 @@ describe('Function: applyUpdate', () => {
     expect(Object.keys(out.next.metadata)).toEqual(['reported']);
   });
 
+  it('keeps an attribute named __proto__ as data, without touching Object.prototype', () => {
+    // Prepare
+    const body = '{"state":{"desired":{"__proto__":{"polluted":1}},"reported":{"__proto__":{"polluted":2}}}}';
+
+    // Act
+    const out = applyUpdate(undefined, 0, parseUpdateRequest(body), T1);
+    const again = applyUpdate(out.next, 0, parseUpdateRequest(body), T2);
+
+    // Assess
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.hasOwn(again.next.state.desired!, '__proto__')).toBe(true);
+    expect(JSON.parse(JSON.stringify(again.next.state))).toEqual(
+      JSON.parse('{"desired":{"__proto__":{"polluted":1}},"reported":{"__proto__":{"polluted":2}}}'),
+    );
+    expect(JSON.stringify(again.delta?.state)).toBe('{"__proto__":{"polluted":1}}');
+  });
+
   it('prunes an object whose every key was deleted', () => {
     // Prepare
     const before = update(undefined, { state: { reported: { color: { r: 1 }, on: true } } }).next;
