@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { BUS_RULES } from '@smartdoor/cloud/definitions/bus-rules';
 import { IOT_RULES, IOT_SQL_VERSION } from '@smartdoor/cloud/definitions/iot-rules';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -32,6 +35,7 @@ const policyNamed = (name: string) =>
 const rendered = (doc: ReturnType<typeof policyNamed>) =>
   doc.Statement.map((s) => ({ ...s, Resource: s.Resource.map(renderArn) }));
 
+const run = promisify(execFile);
 const ARN = `arn:aws:iot:${TEST_REGION}:${TEST_ACCOUNT}`;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, written as IoT Core reads it.
 const T = '${iot:Connection.Thing.ThingName}';
@@ -219,5 +223,66 @@ describe('Class: SmartdoorStack', () => {
         expect(head).toContain('createRequire');
       }
     });
+
+    it('runs the bundled pre-provisioning hook: a malformed serial is refused without any AWS call', async () => {
+      // Act
+      const outcome = await invokeBundle(
+        'smartdoor-pre-provisioning-hook',
+        { ALLOW_LIST_TABLE: 'allow-list' },
+        {
+          certificateId: 'c',
+          templateArn: 'arn',
+          clientId: 'claim-x',
+          parameters: { SerialNumber: 'a/b' },
+        },
+      );
+      // Assess
+      expect(outcome).toEqual({ result: { allowProvisioning: false } });
+    });
+
+    it.each([
+      ['smartdoor-identification', 'IDEMPOTENCY_TABLE'],
+      ['smartdoor-notification', 'NOTIFICATION_TABLE'],
+    ])(
+      'loads the bundled %s function, which names a missing variable on its first invocation',
+      async (service, variable) => {
+        // Act
+        const outcome = await invokeBundle(service, {}, { Records: [] });
+        // Assess
+        expect(outcome.error).toContain(variable);
+      },
+    );
   });
 });
+
+/**
+ * Invoke a bundle's handler once in a fresh Node process (as Lambda would load it, and
+ * without the test runner transforming a megabyte of bundled code).
+ */
+async function invokeBundle(
+  service: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<{ result?: unknown; error?: string }> {
+  const script = `
+    const { handler } = await import(${JSON.stringify(pathToFileURL(bundleOf(service)).href)});
+    let out;
+    try { out = { result: await handler(${JSON.stringify(event)}, { awsRequestId: 'r', functionName: 'f' }) }; }
+    catch (e) { out = { error: String(e?.message ?? e) }; }
+    process.stderr.write('\\n@@' + JSON.stringify(out) + '\\n');`;
+  const { stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, AWS_REGION: TEST_REGION, ...env },
+    timeout: 60_000,
+  });
+  const line = stderr.split('\n').find((l) => l.startsWith('@@'));
+  if (!line) throw new Error(`no result from the ${service} bundle:\n${stderr}`);
+  return JSON.parse(line.slice(2));
+}
+
+/** The bundle file of the function whose Powertools service name is `service`. */
+function bundleOf(service: string): string {
+  const f = Object.values(resources('AWS::Lambda::Function')).find(
+    (r) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+  )!;
+  return join(synth.outdir, `asset.${String(f.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs');
+}
