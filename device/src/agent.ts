@@ -17,6 +17,10 @@ import type { BadgeReader, Buzzer, DoorSensor } from './inputs/types.js';
 import { OutboxSender } from './outbox/outbox-sender.js';
 import type { Outbox, OutboxEntry, OutboxStats } from './outbox/types.js';
 import { writeStatusFile } from './status-file.js';
+import type { AgentCounters, AgentStatus } from './status-types.js';
+
+export type { AgentCounters, AgentStatus } from './status-types.js';
+
 import type { ConnectionState, Transport } from './transport/types.js';
 
 export const AGENT_VERSION = '0.1.0';
@@ -56,32 +60,6 @@ export interface DoorAgentOptions {
   statusIntervalMs?: number;
   /** @default AGENT_VERSION */
   agentVersion?: string;
-}
-
-export interface AgentCounters {
-  accepted: number;
-  published: number;
-  refused: number;
-  publishErrors: number;
-  connects: number;
-  commands: number;
-  duplicateCommands: number;
-  badCloudMessages: number;
-}
-
-export interface AgentStatus {
-  thingName: string;
-  pid: number;
-  running: boolean;
-  transport: string;
-  connection: ConnectionState;
-  startedAt: string | undefined;
-  updatedAt: string;
-  lastPubackAt: string | undefined;
-  outbox: OutboxStats;
-  counters: AgentCounters;
-  settings: ShadowSettings;
-  doorState: 'open' | 'closed' | 'unknown';
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AgentStatus } from './agent.js';
+import type { AgentStatus } from './status-types.js';
 
 /** The status file's name in the data dir. */
 export const STATUS_FILE_NAME = 'agent-status.json';

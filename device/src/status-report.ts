@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { AgentConfig } from '@smartdoor/shared';
-import type { AgentStatus } from './agent.js';
 import { DEFAULT_OUTBOX_KIND, type OutboxKind, outboxPath } from './agent-factory.js';
 import { inspectOutbox, type OutboxSnapshot } from './outbox/inspect-outbox.js';
 import { readStatusFile, statusFilePath } from './status-file.js';
+import type { AgentStatus } from './status-types.js';
 
 /** What `smartdoor-agent status` shows: the status file plus a fresh look at the outbox. */
 export interface StatusReport {

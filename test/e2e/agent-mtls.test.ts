@@ -83,7 +83,9 @@ describe('E2E: DoorAgent over MQTT 5 with mutual TLS (aws-iot-device-sdk-v2, mos
       [1, 'closed'],
       [2, 'open'],
     ]);
-    expect(agent.status()).toMatchObject({ transport: 'aws-iot', outbox: { depth: 0 } });
+    // The subscriber may hear of the event before the agent has its PUBACK.
+    await waitUntil(() => agent.status().outbox.depth === 0, 'both acknowledged');
+    expect(agent.status().transport).toBe('aws-iot');
     expect(seen.some((m) => m.topic === topics.status('door-001') && m.payload.includes('online'))).toBe(
       true,
     );
@@ -110,5 +112,36 @@ describe('E2E: DoorAgent over MQTT 5 with mutual TLS (aws-iot-device-sdk-v2, mos
     expect(buzzer.sounds).toEqual([300]);
     expect(seen.some((m) => m.topic === topics.shadow('door-001', 'get'))).toBe(true);
     await cloud.disconnect();
+  });
+
+  it('keeps its events when the broker refuses them (certificate of another thing) and never drops them', async () => {
+    // Prepare: door-002's config with door-001's certificate, as after a mix-up at install.
+    const config = parseAgentConfig({
+      thingName: 'door-002',
+      dataDir: join(dir, 'data-002'),
+      mqtt: {
+        endpoint: `mqtts://127.0.0.1:${broker.port}`,
+        transport: 'aws-iot',
+        caFile: pki.caCert,
+        certFile: pki.clients['door-001']!.cert,
+        keyFile: pki.clients['door-001']!.key,
+      },
+      badgeReader: { enabled: false },
+    });
+    const wrong = await buildAgent(config, {
+      sensor: new SimulatedDoorSensor(),
+      logger: pino({ level: 'silent' }),
+    });
+    // Act
+    await wrong.start();
+    // Assess: connected (its subscriptions are refused, its events too), nothing delivered or lost.
+    await waitUntil(
+      () => wrong.status().connection === 'connected',
+      'connected despite refused subscriptions',
+    );
+    await waitUntil(() => wrong.status().counters.publishErrors > 0, 'a refused publish');
+    expect(wrong.status().outbox.depth).toBe(1);
+    expect(seen.some((m) => m.topic === topics.events('door-002'))).toBe(false);
+    await wrong.stop();
   });
 });

@@ -71,6 +71,17 @@ export class PublishRefusedError extends TransportError {
   }
 }
 
+/**
+ * The broker refused some subscriptions (SUBACK failure codes). The connection is kept:
+ * events still go out, only those cloud-to-device messages will not arrive.
+ */
+export class SubscriptionRefusedError extends TransportError {
+  override name = 'SubscriptionRefusedError';
+  constructor(readonly filters: string[]) {
+    super(`broker refused subscriptions: ${filters.join(', ')}`);
+  }
+}
+
 /** A payload over IoT Core's 128 KB publish limit. */
 export class PayloadTooLargeError extends TransportError {
   override name = 'PayloadTooLargeError';

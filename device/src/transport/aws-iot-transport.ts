@@ -2,6 +2,7 @@ import type { mqtt5 as Mqtt5Types } from 'aws-iot-device-sdk-v2';
 import {
   ConnectionLostError,
   PublishRefusedError,
+  SubscriptionRefusedError,
   TransportError,
   TransportUnavailableError,
 } from '../core/errors.js';
@@ -105,7 +106,11 @@ export class AwsIotTransport extends BaseTransport {
         () => {
           if (this.#client === client) this.setState('connected');
         },
-        (err: Error) => this.setState('disconnected', err),
+        (err: Error) => {
+          // Refused subscriptions must not stop the events: stay connected, report it.
+          if (err instanceof SubscriptionRefusedError && this.#client === client)
+            this.setState('connected', err);
+        },
       );
     });
     client.on('connectionFailure', (e) => this.setState('disconnected', toError(e.error)));
@@ -186,7 +191,7 @@ export class AwsIotTransport extends BaseTransport {
       subscriptions: filters.map((topicFilter) => ({ topicFilter, qos: mqtt5.QoS.AtLeastOnce })),
     });
     const refused = filters.filter((_, i) => (suback.reasonCodes[i] ?? 0) >= 0x80);
-    if (refused.length > 0) throw new TransportError(`broker refused subscriptions: ${refused.join(', ')}`);
+    if (refused.length > 0) throw new SubscriptionRefusedError(refused);
   }
 
   #failPending(): void {

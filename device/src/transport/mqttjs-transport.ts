@@ -1,6 +1,11 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { TimerHandle } from '../core/clock.js';
-import { ConnectionLostError, PublishRefusedError, TransportError } from '../core/errors.js';
+import {
+  ConnectionLostError,
+  PublishRefusedError,
+  SubscriptionRefusedError,
+  TransportError,
+} from '../core/errors.js';
 import { fullJitterDelay } from './backoff.js';
 import { BaseTransport, type BaseTransportOptions } from './base-transport.js';
 import type { ReconnectOptions, TransportConnectOptions } from './types.js';
@@ -109,10 +114,8 @@ export class MqttJsTransport extends BaseTransport {
     const client = this.#client;
     if (!client) return;
     const granted = await client.subscribeAsync(filters, { qos: 1 });
-    const refused = granted.filter((g) => g.qos === 128);
-    if (refused.length > 0) {
-      throw new TransportError(`broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`);
-    }
+    const refused = granted.filter((g) => g.qos === 128 || g.qos >= 0x80);
+    if (refused.length > 0) throw new SubscriptionRefusedError(refused.map((g) => g.topic));
   }
 
   #open(): void {
@@ -147,6 +150,11 @@ export class MqttJsTransport extends BaseTransport {
           if (this.#client === client) this.setState('connected');
         },
         (err: Error) => {
+          // Refused subscriptions must not stop the events: stay connected, report it.
+          if (err instanceof SubscriptionRefusedError) {
+            if (this.#client === client) this.setState('connected', err);
+            return;
+          }
           lastError = err;
           client.end(true);
         },

@@ -1,0 +1,31 @@
+import type { ShadowSettings } from '@smartdoor/shared';
+import type { OutboxStats } from './outbox/types.js';
+import type { ConnectionState } from './transport/types.js';
+
+/** What the agent counts since it started. */
+export interface AgentCounters {
+  accepted: number;
+  published: number;
+  refused: number;
+  publishErrors: number;
+  connects: number;
+  commands: number;
+  duplicateCommands: number;
+  badCloudMessages: number;
+}
+
+/** The agent's status: what `status()` returns and the status file holds. */
+export interface AgentStatus {
+  thingName: string;
+  pid: number;
+  running: boolean;
+  transport: string;
+  connection: ConnectionState;
+  startedAt: string | undefined;
+  updatedAt: string;
+  lastPubackAt: string | undefined;
+  outbox: OutboxStats;
+  counters: AgentCounters;
+  settings: ShadowSettings;
+  doorState: 'open' | 'closed' | 'unknown';
+}
