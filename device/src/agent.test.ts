@@ -4,13 +4,14 @@
  * simulated inputs, `clock` drives the agent's own timers (heartbeat, held-open).
  */
 import { createHmac } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { type AgentConfig, parseAgentConfig, topics } from '@smartdoor/shared';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../test/support/aedes-broker.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { waitUntil } from '../../test/support/wait.js';
-import { DoorAgent } from './agent.js';
+import { DoorAgent, LOG_REDACT_PATHS } from './agent.js';
 import { SimulatedBadgeReader, SimulatedBuzzer } from './inputs/simulated-badge-reader.js';
 import { SimulatedDoorSensor } from './inputs/simulated-door-sensor.js';
 import { MemoryOutbox, MemoryOutboxStore } from './outbox/memory-outbox.js';
@@ -228,5 +229,24 @@ describe('Class: DoorAgent', () => {
       // Assess
       await waitUntil(() => agent.settings.heldOpenLimitSeconds === 9, 'settings applied');
     });
+  });
+});
+
+describe('Constant: LOG_REDACT_PATHS', () => {
+  it('keeps badge ids and secrets out of log lines', () => {
+    // Prepare
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    const logger = pino({ redact: LOG_REDACT_PATHS }, sink);
+    // Act
+    logger.info({ badgeId: '0012345678', scan: { badgeId: '0099' }, secret: 's3cret', key: 'PEM' }, 'scan');
+    // Assess
+    expect(out).not.toMatch(/0012345678|0099|s3cret|PEM/);
+    expect(out).toContain('[Redacted]');
   });
 });
