@@ -64,9 +64,7 @@ export class SmartdoorIot extends Construct {
 
   #topicRules(props: SmartdoorIotProps, stack: Stack): void {
     const role = new Role(this, 'RuleErrorActionRole', {
-      assumedBy: new ServicePrincipal('iot.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
+      assumedBy: iotPrincipal(stack),
       description: 'IoT topic rules: send failed messages to the rule error queue',
     });
     this.ruleErrors.grantSendMessages(role);
@@ -102,9 +100,7 @@ export class SmartdoorIot extends Construct {
 
   #provisioning(props: SmartdoorIotProps, stack: Stack): void {
     const role = new Role(this, 'ProvisioningRole', {
-      assumedBy: new ServicePrincipal('iot.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
+      assumedBy: iotPrincipal(stack),
       description: 'Fleet provisioning: create door things and certificates',
       managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTThingsRegistration')],
     });
@@ -141,4 +137,17 @@ export class SmartdoorIot extends Construct {
     // The hook's permission, the thing type and the door policy exist before the template names them.
     template.node.addDependency(props.preProvisioningHook, this.#thingType, this.#doorPolicy);
   }
+}
+
+/**
+ * IoT Core as the principal of a role, for this account's IoT resources only
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/cross-service-confused-deputy-prevention.html).
+ */
+function iotPrincipal(stack: Stack): ServicePrincipal {
+  return new ServicePrincipal('iot.amazonaws.com', {
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:iot:${stack.region}:${stack.account}:*` },
+    },
+  });
 }

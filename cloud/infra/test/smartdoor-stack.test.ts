@@ -179,6 +179,21 @@ describe('Class: SmartdoorStack', () => {
     });
   });
 
+  describe('IoT roles', () => {
+    it("lets IoT Core assume its roles only for this account's IoT resources", () => {
+      // Act
+      const trusts = Object.values(resources('AWS::IAM::Role'))
+        .map((r) => r.Properties.AssumeRolePolicyDocument.Statement[0])
+        .filter((st: TemplateJson) => st.Principal.Service === 'iot.amazonaws.com');
+      // Assess
+      expect(trusts).toHaveLength(2);
+      for (const st of trusts) {
+        expect(st.Condition.StringEquals).toEqual({ 'aws:SourceAccount': TEST_ACCOUNT });
+        expect(renderArn(st.Condition.ArnLike['aws:SourceArn'])).toBe(`${ARN}:*`);
+      }
+    });
+  });
+
   describe('Event bus', () => {
     it('deploys the local bus patterns verbatim, each to its subscriber queue', () => {
       // Act
