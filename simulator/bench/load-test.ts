@@ -17,6 +17,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '250' },
     duration: { type: 'string', default: '60s' },
     drain: { type: 'string', default: '60s' },
+    settle: { type: 'string', default: '120s' },
   },
 });
 const doors = Number(values.doors);

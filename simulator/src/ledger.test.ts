@@ -71,3 +71,21 @@ describe('Class: RunLedger', () => {
     });
   });
 });
+
+describe('Class: RunLedger (spans)', () => {
+  it('measures the span from the first measured edge to the last arrival on the bus and the last PUBACK', () => {
+    // Prepare
+    const l = new RunLedger();
+    l.measureFrom = 1_000;
+    l.created(K1, 'door-001', 900);
+    l.created(K2, 'door-001', 1_100);
+    // Act
+    l.acked(K2, 1_150);
+    l.busEvent(ev('smartdoor.device', K2), 1_300);
+    const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+    // Assess
+    expect(s.spanMs).toBe(200);
+    expect(s.ackSpanMs).toBe(50);
+    expect(s.ackLatencyMs.samples).toBe(1);
+  });
+});

@@ -81,8 +81,9 @@ export class RunLedger {
   }
 
   created(key: string, thingName: string, edgeAt: number): void {
-    if (!this.events.has(key))
-      this.events.set(key, { thingName, edgeAt, acked: false, ingested: 0, delivered: false });
+    if (this.events.has(key)) return;
+    this.events.set(key, { thingName, edgeAt, acked: false, ingested: 0, delivered: false });
+    if (edgeAt >= this.measureFrom && edgeAt < this.firstEdge) this.firstEdge = edgeAt;
   }
 
   acked(key: string, at?: number): void {
