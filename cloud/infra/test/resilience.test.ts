@@ -42,7 +42,16 @@ function deadLetterQueueIds(): Set<string> {
 
 // No bundling (the code is checked in smartdoor-stack.test.ts); cdk-nag's AwsSolutions pack on.
 beforeAll(() => {
-  synth = synthesize({ bundle: false, nag: true });
+  synth = synthesize({
+    bundle: false,
+    nag: true,
+    context: {
+      alarmEmails: 'ops@example.com',
+      notificationEmails: 'desk@example.com',
+      webhookUrl: 'https://hooks.example.com/door',
+      webhookSecretName: 'smartdoor/webhook',
+    },
+  });
   template = synth.template;
 }, 300_000);
 afterAll(() => synth?.cleanup());
@@ -160,6 +169,28 @@ describe('Class: SmartdoorStack (failure paths)', () => {
           logicalIdOf(f.Properties.LoggingConfig.LogGroup),
         ]);
       }
+    });
+  });
+
+  describe('Notification targets', () => {
+    it('subscribes the given addresses and hands the webhook secret over as a dynamic reference', () => {
+      // Prepare
+      const fn = Object.values(resources('AWS::Lambda::Function')).find(
+        (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'smartdoor-notification',
+      )!;
+      // Act
+      const env = fn.Properties.Environment.Variables;
+      // Assess
+      expect(env.WEBHOOK_URL).toBe('https://hooks.example.com/door');
+      expect(env.WEBHOOK_SECRET).toBe('{{resolve:secretsmanager:smartdoor/webhook:SecretString:::}}');
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'ops@example.com',
+      });
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'desk@example.com',
+      });
     });
   });
 
