@@ -138,6 +138,33 @@ describe('Function: provisionDevice, interrupted and resumed', () => {
     expect(result.certificateId).not.toBe(state.certificateId);
   });
 
+  it('only writes the files when RegisterThing had answered before the interruption', async () => {
+    // Prepare: a folder where the certificate goes, so the run stops after RegisterThing
+    const o = options('r6', 'R6');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(o.outDir, 'device.crt', 'in-the-way'), { recursive: true });
+    await expect(provisionDevice(o)).rejects.toBeInstanceOf(ProvisioningFileError);
+    await rm(join(o.outDir, 'device.crt'), { recursive: true });
+    const interrupted = readState(o.outDir)!;
+
+    // Act: no claim connection may be opened this time
+    const result = await provisionDevice({
+      ...o,
+      connect: async () => {
+        throw new Error('must not connect');
+      },
+    });
+
+    // Assess
+    expect(interrupted).toMatchObject({ phase: 'registered', thingName: 'door-R6' });
+    expect(result).toMatchObject({
+      status: 'provisioned',
+      thingName: 'door-R6',
+      certificateId: interrupted.certificateId,
+    });
+    expect(JSON.parse(readFileSync(o.configPath, 'utf8')).thingName).toBe('door-R6');
+  });
+
   it('refuses another serial number in a folder that holds one', async () => {
     // Prepare
     const o = options('r1', 'OTHER');

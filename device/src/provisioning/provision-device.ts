@@ -119,40 +119,15 @@ export async function provisionDevice(o: ProvisionDeviceOptions): Promise<Provis
     writeState(outDir, state);
   }
 
-  const client = await (o.connect ?? ((c) => openIdentityClient(c, o.client ?? 'auto', endpoint.host, log)))(
-    connection,
-  );
   let thingName: string;
-  try {
-    for (let attempt = 0; ; attempt++) {
-      const fresh =
-        state?.phase === 'certificate-issued' && now() - (state.tokenReceivedAt ?? 0) < TOKEN_REUSE_MS;
-      if (!fresh) state = await requestCertificate(client, o, keyFile, base, now, log);
-      else log(`resuming with certificate ${state!.certificateId}`);
-      writeState(outDir, state!);
-      try {
-        log(`RegisterThing with template ${o.templateName}`);
-        const registered = await client.registerThing(o.templateName, state!.certificateOwnershipToken!, {
-          ...o.parameters,
-          SerialNumber: o.serial,
-        });
-        thingName = registered.thingName;
-        break;
-      } catch (err) {
-        // A stale token from an earlier run: ask for a new certificate once.
-        if (
-          attempt === 0 &&
-          err instanceof ProvisioningRejectedError &&
-          /token/i.test(`${err.errorCode} ${err.message}`)
-        ) {
-          state = { ...base, phase: 'key-ready' };
-          continue;
-        }
-        throw err;
-      }
-    }
-  } finally {
-    await client.close();
+  if (state?.phase === 'registered' && state.thingName) {
+    // RegisterThing answered before the interruption: only the files are left to write.
+    thingName = state.thingName;
+  } else {
+    thingName = await register(o, connection, endpoint.host, keyFile, base, state, now, log, (s) =>
+      writeState(outDir, s),
+    );
+    state = readState(outDir);
   }
 
   writeFileAtomic(certFile, state!.certificatePem!, 0o600);
@@ -175,6 +150,55 @@ export async function provisionDevice(o: ProvisionDeviceOptions): Promise<Provis
     ...(caOut ? { caFile: caOut } : {}),
     configPath,
   };
+}
+
+/** Certificate (resumed or new) and RegisterThing over one claim connection; returns the thing name. */
+async function register(
+  o: ProvisionDeviceOptions,
+  connection: ClaimConnectionOptions,
+  host: string,
+  keyFile: string,
+  base: Pick<ProvisioningState, 'version' | 'serial' | 'templateName'>,
+  initial: ProvisioningState | undefined,
+  now: () => number,
+  log: (line: string) => void,
+  save: (state: ProvisioningState) => void,
+): Promise<string> {
+  let state = initial;
+  const client = await (o.connect ?? ((c) => openIdentityClient(c, o.client ?? 'auto', host, log)))(
+    connection,
+  );
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const fresh =
+        state?.phase === 'certificate-issued' && now() - (state.tokenReceivedAt ?? 0) < TOKEN_REUSE_MS;
+      if (!fresh) state = await requestCertificate(client, o, keyFile, base, now, log);
+      else log(`resuming with certificate ${state!.certificateId}`);
+      save(state!);
+      try {
+        log(`RegisterThing with template ${o.templateName}`);
+        const registered = await client.registerThing(o.templateName, state!.certificateOwnershipToken!, {
+          ...o.parameters,
+          SerialNumber: o.serial,
+        });
+        save({ ...state!, phase: 'registered', thingName: registered.thingName });
+        return registered.thingName;
+      } catch (err) {
+        // A stale token from an earlier run: ask for a new certificate once.
+        if (
+          attempt === 0 &&
+          err instanceof ProvisioningRejectedError &&
+          /token/i.test(`${err.errorCode} ${err.message}`)
+        ) {
+          state = { ...base, phase: 'key-ready' };
+          continue;
+        }
+        throw err;
+      }
+    }
+  } finally {
+    await client.close();
+  }
 }
 
 async function requestCertificate(
@@ -265,7 +289,13 @@ function updateAgentConfig(
       },
     );
   }
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (err) {
+    throw new ProvisioningFileError(path, `cannot create the folder of ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, 0o600);
 }
 

@@ -5,13 +5,14 @@ import { ProvisioningFileError } from './errors.js';
 /**
  * Where an interrupted `provision` run got to, kept beside the certificate so a rerun
  * resumes: `key-ready` (CSR mode: the device key exists), `certificate-issued` (the
- * certificate and its ownership token), `done` (thing registered, config written).
+ * certificate and its ownership token), `registered` (RegisterThing answered: only the
+ * files are left to write), `done` (config written).
  */
 export interface ProvisioningState {
   version: 1;
   serial: string;
   templateName: string;
-  phase: 'key-ready' | 'certificate-issued' | 'done';
+  phase: 'key-ready' | 'certificate-issued' | 'registered' | 'done';
   certificateId?: string;
   certificatePem?: string;
   certificateOwnershipToken?: string;
