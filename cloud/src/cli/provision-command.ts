@@ -80,7 +80,7 @@ export function provisionCommand(io: ProvisionCommandIo = {}): Command {
           {
             format: 'provision [{bar}] {value}/{total} doors | {thing}',
             stream: process.stderr,
-            noTTYOutput: false,
+            noTTYOutput: io.progress === true,
           },
           cliProgress.Presets.shades_classic,
         );
