@@ -152,7 +152,12 @@ describe('Class: LocalCloud', () => {
         time: '2026-11-22T12:00:00Z',
         resources: ['arn:aws:iot:us-east-1:000000000000:thing/door-001'],
         detail: {
-          metadata: { 'idempotency-key': event.idempotencyKey, seq: 42, thingName: 'door-001' },
+          metadata: {
+            'idempotency-key': event.idempotencyKey,
+            seq: 42,
+            thingName: 'door-001',
+            occurredAt: event.occurredAt,
+          },
           state: 'open',
         },
       });

@@ -12,6 +12,12 @@ export const BusEventMetadata = z.object({
   thingName: z.string(),
   /** Present on device events: the per-device counter. */
   seq: z.number().int().nonnegative().optional(),
+  /**
+   * Present on device events: when the device observed it, to the millisecond. The
+   * envelope's `time` has whole seconds only (EventBridge truncates it), too coarse to
+   * correlate a badge read with an opening.
+   */
+  occurredAt: z.string().optional(),
   /** On derived events: the idempotency keys of the events that caused this one. */
   causedBy: z.array(z.uuid()).optional(),
 });

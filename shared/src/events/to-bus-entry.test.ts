@@ -29,7 +29,12 @@ describe('Function: toBusEntry', () => {
       Resources: ['arn:aws:iot:eu-west-1:123456789012:thing/door-001'],
       EventBusName: 'smartdoor',
       Detail: JSON.stringify({
-        metadata: { 'idempotency-key': event.idempotencyKey, seq: 42, thingName: 'door-001' },
+        metadata: {
+          'idempotency-key': event.idempotencyKey,
+          seq: 42,
+          thingName: 'door-001',
+          occurredAt: '2026-11-22T12:00:00.123Z',
+        },
         state: 'open',
       }),
     });

@@ -13,8 +13,8 @@ export interface BusEntryContext {
 export function deviceEventDetail(
   event: DeviceEvent,
 ): Record<string, unknown> & { metadata: BusEventMetadata } {
-  const { schemaVersion: _v, type: _t, thingName, seq, occurredAt: _o, idempotencyKey, ...body } = event;
-  return { metadata: { 'idempotency-key': idempotencyKey, seq, thingName }, ...body };
+  const { schemaVersion: _v, type: _t, thingName, seq, occurredAt, idempotencyKey, ...body } = event;
+  return { metadata: { 'idempotency-key': idempotencyKey, seq, thingName, occurredAt }, ...body };
 }
 
 /**

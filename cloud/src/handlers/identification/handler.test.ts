@@ -106,6 +106,17 @@ describe('Function: createIdentificationHandler', () => {
     expect(delays.held).toEqual([]);
   });
 
+  it('correlates on the device’s milliseconds, not the envelope’s whole seconds', async () => {
+    // Prepare: 1.9 s apart, but 12:00:00 and 12:00:01 by the envelope's time.
+    const handler = makeHandler(undefined, 1);
+    // Act
+    await handler(sqsOf(opened('door-1', T(0.05)), badgeRead('door-1', T(1.95), ALICE)), lambdaContext());
+    now += 2_000;
+    await handler(sqsOf(...delays.take()), lambdaContext());
+    // Assess
+    expect(aws.entries.map((e) => e.DetailType)).toEqual([DetailType.EntryUnidentified]);
+  });
+
   it('waits for the window, then identifies when the badge read arrives after the opening', async () => {
     // Prepare
     const handler = makeHandler();

@@ -85,7 +85,7 @@ export class IdentificationService {
     const ref: OpeningRef = {
       key: event.detail.metadata['idempotency-key'],
       thingName: event.detail.metadata.thingName,
-      atMs: Date.parse(event.time),
+      atMs: observedAtMs(event),
     };
     const opening = await this.#p.correlations.putOpening(ref);
     const result = await this.#tryResolve(opening, event, false);
@@ -103,7 +103,7 @@ export class IdentificationService {
     const read: BadgeRead = {
       key: event.detail.metadata['idempotency-key'],
       thingName: event.detail.metadata.thingName,
-      atMs: Date.parse(event.time),
+      atMs: observedAtMs(event),
       badgeRef,
     };
     // Write first, then read: a racing opening sees this read or is seen by it.
@@ -256,4 +256,14 @@ export class IdentificationService {
       },
     };
   }
+}
+
+/**
+ * When the door saw the event: the device's millisecond `occurredAt` when the detail
+ * carries it, else the envelope's `time`, which EventBridge keeps to whole seconds only.
+ */
+function observedAtMs(event: KeyedBusEvent): number {
+  const occurredAt = (event.detail.metadata as { occurredAt?: unknown }).occurredAt;
+  const ms = typeof occurredAt === 'string' ? Date.parse(occurredAt) : Number.NaN;
+  return Number.isNaN(ms) ? Date.parse(event.time) : ms;
 }

@@ -91,7 +91,12 @@ describe('Class: IngestHandler', () => {
         EventBusName: 'smartdoor',
       });
       expect(JSON.parse(entry!.Detail!)).toEqual({
-        metadata: { 'idempotency-key': event.idempotencyKey, seq: 7, thingName: 'door-001' },
+        metadata: {
+          'idempotency-key': event.idempotencyKey,
+          seq: 7,
+          thingName: 'door-001',
+          occurredAt: event.occurredAt,
+        },
         state: 'open',
       });
     });

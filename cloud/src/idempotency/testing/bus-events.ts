@@ -4,7 +4,11 @@ import type { KeyedBusEvent } from '../sqs-batch.js';
 import { toSqsEvent } from '../sqs-event.js';
 import type { LambdaContext } from '../sqs-types.js';
 
-/** Test builders: bus events as the ingest function puts them, and SQS events around them. */
+/**
+ * Test builders: bus events as the ingest function puts them (the envelope's `time` cut to
+ * whole seconds as EventBridge does; the device's millisecond time in metadata), and SQS
+ * events around them.
+ */
 export function deviceEvent(
   detailType: string,
   thingName: string,
@@ -19,9 +23,9 @@ export function deviceEvent(
     source: EventSource.Device,
     account: '123456789012',
     region: 'us-east-1',
-    time,
+    time: time.replace(/\.\d+Z$/, 'Z'),
     resources: [`arn:aws:iot:us-east-1:123456789012:thing/${thingName}`],
-    detail: { metadata: { 'idempotency-key': key, thingName, seq: 1 }, ...body },
+    detail: { metadata: { 'idempotency-key': key, thingName, seq: 1, occurredAt: time }, ...body },
   };
 }
 
