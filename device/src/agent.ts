@@ -15,7 +15,7 @@ import { AgentError, OutboxFullError } from './core/errors.js';
 import { badgeRef, EventFactory } from './core/event-factory.js';
 import type { BadgeReader, Buzzer, DoorSensor } from './inputs/types.js';
 import { OutboxSender } from './outbox/outbox-sender.js';
-import type { Outbox, OutboxEntry, OutboxStats } from './outbox/types.js';
+import type { Outbox, OutboxEntry } from './outbox/types.js';
 import { writeStatusFile } from './status-file.js';
 import type { AgentCounters, AgentStatus } from './status-types.js';
 

@@ -2,6 +2,9 @@ import { Command, Option } from 'commander';
 import { AGENT_VERSION } from './agent.js';
 import { buildAgent, type OutboxKind } from './agent-factory.js';
 import { loadAgentConfig, loadBadgeSecret } from './config/load-agent-config.js';
+import { doctorCommand } from './ops/doctor-command.js';
+import { installServiceCommand } from './ops/install-service-command.js';
+import { provisionCommand } from './provisioning/provision-command.js';
 import { buildStatusReport, formatStatusReport } from './status-report.js';
 
 /**
@@ -61,38 +64,16 @@ export function statusCommand(): Command {
     });
 }
 
-/**
- * Subcommands that live in other modules, mounted when their file exists.
- * TODO: import them statically once all three have landed:
- * - doctorCommand() from ./ops/doctor-command.ts
- * - installServiceCommand() from ./ops/install-service-command.ts
- * - provisionCommand() from ./provisioning/provision-command.ts
- */
-const OPTIONAL_COMMANDS: Array<[module: string, factory: string]> = [
-  ['./ops/doctor-command.js', 'doctorCommand'],
-  ['./ops/install-service-command.js', 'installServiceCommand'],
-  ['./provisioning/provision-command.js', 'provisionCommand'],
-];
-
 export async function buildProgram(): Promise<Command> {
-  const program = new Command('smartdoor-agent')
+  return new Command('smartdoor-agent')
     .description('The smartdoor door agent for a Raspberry Pi')
     .version(AGENT_VERSION)
     .showHelpAfterError()
     .addCommand(runCommand())
-    .addCommand(statusCommand());
-  for (const [module, factory] of OPTIONAL_COMMANDS) {
-    let mod: Record<string, unknown>;
-    try {
-      mod = (await import(module)) as Record<string, unknown>;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') continue;
-      throw err;
-    }
-    const make = mod[factory];
-    if (typeof make === 'function') program.addCommand((make as () => Command)());
-  }
-  return program;
+    .addCommand(statusCommand())
+    .addCommand(doctorCommand())
+    .addCommand(installServiceCommand())
+    .addCommand(provisionCommand());
 }
 
 const isMain = process.argv[1] !== undefined && /smartdoor-agent(\.js)?$|cli\.ts$/.test(process.argv[1]);
