@@ -200,6 +200,23 @@ describe('Function: provisionFleet', () => {
     expect((bare as Error).message).toBe('thing bare-1 has no certificate attached');
   });
 
+  it('uses CreateKeysAndCertificate when asked, keeping the key IoT made in the bundle', async () => {
+    // Prepare
+    const out = join(dir, 'create-keys');
+
+    // Act
+    const summary = await fleet(out, ['keys-1'], { createKeys: true });
+
+    // Assess
+    expect(summary).toMatchObject({ provisioned: 1, certificatesCreated: 1 });
+    const key = readFileSync(join(out, 'keys-1', BUNDLE_FILES.privateKey), 'utf8');
+    const cert = readFileSync(join(out, 'keys-1', BUNDLE_FILES.certificate), 'utf8');
+    expect(new X509Certificate(cert).publicKey.export({ type: 'spki', format: 'pem' })).toBe(
+      createPublicKey(key).export({ type: 'spki', format: 'pem' }),
+    );
+    expect(await principalsOf('keys-1')).toHaveLength(1);
+  });
+
   it('plans without calling anything and marks what is done', async () => {
     // Prepare
     const out = join(dir, 'plan');
