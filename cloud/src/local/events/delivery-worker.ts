@@ -42,6 +42,8 @@ export interface DeliveryWorkerOptions {
 export class DeliveryWorker {
   readonly #o: DeliveryWorkerOptions;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Delivered, row not yet deleted: removed together in the next pump's transaction. */
+  readonly #done = new Set<string>();
   #timer: unknown;
   #timerAt = Number.POSITIVE_INFINITY;
   #started = false;
@@ -64,15 +66,17 @@ export class DeliveryWorker {
     if (!this.#started) return;
     this.#started = false;
     this.#clearTimer();
-    if (this.#inFlight.size === 0) return;
-    let grace: unknown;
-    await Promise.race([
-      Promise.allSettled([...this.#inFlight.values()]),
-      new Promise<void>((resolve) => {
-        grace = this.#o.clock.setTimeout(resolve, this.#o.stopGraceMs ?? 5000);
-      }),
-    ]);
-    this.#o.clock.clearTimeout(grace);
+    if (this.#inFlight.size > 0) {
+      let grace: unknown;
+      await Promise.race([
+        Promise.allSettled([...this.#inFlight.values()]),
+        new Promise<void>((resolve) => {
+          grace = this.#o.clock.setTimeout(resolve, this.#o.stopGraceMs ?? 5000);
+        }),
+      ]);
+      this.#o.clock.clearTimeout(grace);
+    }
+    this.#flushDone();
   }
 
   /** New deliveries were written: look now. */
@@ -101,6 +105,7 @@ export class DeliveryWorker {
   }
 
   #pump(): void {
+    this.#flushDone();
     if (!this.#started) return;
     try {
       this.#fill();
@@ -113,13 +118,22 @@ export class DeliveryWorker {
     const room = this.#o.concurrency - this.#inFlight.size;
     if (room > 0) {
       const exclude = new Set(this.#inFlight.keys());
-      for (const d of this.#o.store.dueDeliveries(this.#o.clock.now(), room, exclude)) {
-        const run = this.#run(d).finally(() => {
-          this.#inFlight.delete(d.id);
-          this.#pump();
-        });
-        this.#inFlight.set(d.id, run);
-      }
+      const due = this.#o.store.dueDeliveries(this.#o.clock.now(), room, exclude);
+      // The attempts start inside one transaction, so the synchronous writes of local targets
+      // (a queue's message, a bus's event) commit together. An attempt counts as done only
+      // once that commit happened (`batch.committed`), checked after its first await.
+      const batch = { committed: false };
+      this.#o.store.transaction(() => {
+        for (const d of due) {
+          const run = this.#run(d, batch).finally(() => {
+            this.#inFlight.delete(d.id);
+            // A timer (0 ms) shared by every attempt settling meanwhile: one pump, one delete transaction.
+            this.kick();
+          });
+          this.#inFlight.set(d.id, run);
+        }
+      });
+      batch.committed = true;
     }
     if (this.#inFlight.size < this.#o.concurrency) {
       const next = this.#o.store.nextDeliveryAt(new Set(this.#inFlight.keys()));
@@ -127,21 +141,39 @@ export class DeliveryWorker {
     }
   }
 
-  async #run(d: Delivery): Promise<void> {
+  async #run(d: Delivery, batch: { committed: boolean }): Promise<void> {
     let error: TargetInvocationError | undefined;
     try {
       await this.#o.attempt(d);
     } catch (err) {
       error = asInvocationError(err);
     }
+    if (!error && !batch.committed) {
+      error = new TargetInvocationError('InternalFailure', 'the local store rolled the attempt back', true);
+    }
     // Stopped meanwhile: leave the row as it is; the next start() delivers it again (at-least-once).
     if (!this.#started) return;
     try {
       if (error) this.#failed(d, error);
       else {
-        this.#o.store.deleteDelivery(d.id);
+        // Deleted with the others that finish before the next pump, in one transaction.
+        // A crash before it delivers this one again: at least once, as EventBridge.
+        this.#done.add(d.id);
         this.#o.delivered(d);
       }
+    } catch (err) {
+      this.#o.onError?.(err);
+    }
+  }
+
+  #flushDone(): void {
+    if (this.#done.size === 0) return;
+    const ids = [...this.#done];
+    this.#done.clear();
+    try {
+      this.#o.store.transaction(() => {
+        for (const id of ids) this.#o.store.deleteDelivery(id);
+      });
     } catch (err) {
       this.#o.onError?.(err);
     }

@@ -66,14 +66,19 @@ export class SqliteEventsStore implements EventsStore {
     return st;
   }
 
+  /** One wrapper for every call: db.transaction() per call built a new function each time. */
+  #tx: ((fn: () => unknown) => unknown) | undefined;
+
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    this.#tx ??= this.db.transaction((f: () => unknown) => f());
+    return this.#tx(fn) as T;
   }
 
   putBus(bus: EventBus): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO eb_buses (name, doc) VALUES (?, ?)')
-      .run(bus.name, JSON.stringify(bus));
+    this.#stmt('INSERT OR REPLACE INTO eb_buses (name, doc) VALUES (?, ?)').run(
+      bus.name,
+      JSON.stringify(bus),
+    );
   }
   getBus(name: string): EventBus | undefined {
     return this.#doc<EventBus>('SELECT doc FROM eb_buses WHERE name = ?', name);
@@ -86,9 +91,11 @@ export class SqliteEventsStore implements EventsStore {
   }
 
   putRule(rule: Rule): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO eb_rules (bus, name, doc) VALUES (?, ?, ?)')
-      .run(rule.busName, rule.name, JSON.stringify(rule));
+    this.#stmt('INSERT OR REPLACE INTO eb_rules (bus, name, doc) VALUES (?, ?, ?)').run(
+      rule.busName,
+      rule.name,
+      JSON.stringify(rule),
+    );
   }
   getRule(busName: string, name: string): Rule | undefined {
     return this.#doc<Rule>('SELECT doc FROM eb_rules WHERE bus = ? AND name = ?', busName, name);
@@ -103,9 +110,12 @@ export class SqliteEventsStore implements EventsStore {
   }
 
   putTarget(busName: string, ruleName: string, target: Target): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO eb_targets (bus, rule, id, doc) VALUES (?, ?, ?, ?)')
-      .run(busName, ruleName, target.id, JSON.stringify(target));
+    this.#stmt('INSERT OR REPLACE INTO eb_targets (bus, rule, id, doc) VALUES (?, ?, ?, ?)').run(
+      busName,
+      ruleName,
+      target.id,
+      JSON.stringify(target),
+    );
   }
   listTargets(busName: string, ruleName: string): Target[] {
     return this.#docs<Target>(
@@ -116,24 +126,24 @@ export class SqliteEventsStore implements EventsStore {
   }
   removeTarget(busName: string, ruleName: string, id: string): boolean {
     return (
-      this.db
-        .prepare('DELETE FROM eb_targets WHERE bus = ? AND rule = ? AND id = ?')
-        .run(busName, ruleName, id).changes > 0
+      this.#stmt('DELETE FROM eb_targets WHERE bus = ? AND rule = ? AND id = ?').run(busName, ruleName, id)
+        .changes > 0
     );
   }
 
   appendEvent(busName: string, event: BusEvent, ingestedAt: number): number {
-    const info = this.db
-      .prepare('INSERT INTO eb_events (bus, id, ingested_at, event) VALUES (?, ?, ?, ?)')
-      .run(busName, event.id, ingestedAt, JSON.stringify(event));
+    const info = this.#stmt('INSERT INTO eb_events (bus, id, ingested_at, event) VALUES (?, ?, ?, ?)').run(
+      busName,
+      event.id,
+      ingestedAt,
+      JSON.stringify(event),
+    );
     return Number(info.lastInsertRowid);
   }
   listEvents(busName: string, from: number, to: number, limit: number, afterSeq = 0): StoredEvent[] {
-    const rows = this.db
-      .prepare(
-        'SELECT * FROM eb_events WHERE bus = ? AND ingested_at >= ? AND ingested_at < ? AND seq > ? ORDER BY seq LIMIT ?',
-      )
-      .all(busName, from, to, afterSeq, limit) as EventRow[];
+    const rows = this.#stmt(
+      'SELECT * FROM eb_events WHERE bus = ? AND ingested_at >= ? AND ingested_at < ? AND seq > ? ORDER BY seq LIMIT ?',
+    ).all(busName, from, to, afterSeq, limit) as EventRow[];
     return rows.map(toStored);
   }
   countEvents(busName?: string): number {
@@ -146,9 +156,10 @@ export class SqliteEventsStore implements EventsStore {
   }
 
   putArchive(archive: Archive): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO eb_archives (name, doc) VALUES (?, ?)')
-      .run(archive.name, JSON.stringify(archive));
+    this.#stmt('INSERT OR REPLACE INTO eb_archives (name, doc) VALUES (?, ?)').run(
+      archive.name,
+      JSON.stringify(archive),
+    );
   }
   getArchive(name: string): Archive | undefined {
     return this.#doc<Archive>('SELECT doc FROM eb_archives WHERE name = ?', name);
@@ -161,9 +172,7 @@ export class SqliteEventsStore implements EventsStore {
     this.#stmt('DELETE FROM eb_archive_events WHERE archive = ?').run(name);
   }
   addToArchive(archiveName: string, seq: number): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO eb_archive_events (archive, seq) VALUES (?, ?)')
-      .run(archiveName, seq);
+    this.#stmt('INSERT OR IGNORE INTO eb_archive_events (archive, seq) VALUES (?, ?)').run(archiveName, seq);
   }
   archivedEvents(
     archiveName: string,
@@ -172,58 +181,55 @@ export class SqliteEventsStore implements EventsStore {
     limit: number,
     afterSeq: number,
   ): StoredEvent[] {
-    const rows = this.db
-      .prepare(
-        `SELECT e.* FROM eb_archive_events a JOIN eb_events e ON e.seq = a.seq
+    const rows = this.#stmt(
+      `SELECT e.* FROM eb_archive_events a JOIN eb_events e ON e.seq = a.seq
          WHERE a.archive = ? AND e.ingested_at >= ? AND e.ingested_at < ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
-      )
-      .all(archiveName, from, to, afterSeq, limit) as EventRow[];
+    ).all(archiveName, from, to, afterSeq, limit) as EventRow[];
     return rows.map(toStored);
   }
   archiveStats(archiveName: string): { eventCount: number; sizeBytes: number } {
-    const row = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(e.event)), 0) AS size FROM eb_archive_events a
+    const row = this.#stmt(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(e.event)), 0) AS size FROM eb_archive_events a
          JOIN eb_events e ON e.seq = a.seq WHERE a.archive = ?`,
-      )
-      .get(archiveName) as { n: number; size: number };
+    ).get(archiveName) as { n: number; size: number };
     return { eventCount: row.n, sizeBytes: row.size };
   }
 
   pruneArchive(archiveName: string, before: number): number {
-    return this.db
-      .prepare(
-        `DELETE FROM eb_archive_events WHERE archive = ? AND seq IN
+    return this.#stmt(
+      `DELETE FROM eb_archive_events WHERE archive = ? AND seq IN
          (SELECT seq FROM eb_events WHERE ingested_at < ?)`,
-      )
-      .run(archiveName, before).changes;
+    ).run(archiveName, before).changes;
   }
 
   insertDelivery(d: Delivery): void {
-    this.db
-      .prepare('INSERT INTO eb_deliveries (id, next_at, attempts, last_error, doc) VALUES (?, ?, ?, ?, ?)')
-      .run(d.id, d.nextAttemptAt, d.attempts, d.lastError ?? null, JSON.stringify(d));
+    this.#stmt(
+      'INSERT INTO eb_deliveries (id, next_at, attempts, last_error, doc) VALUES (?, ?, ?, ?, ?)',
+    ).run(d.id, d.nextAttemptAt, d.attempts, d.lastError ?? null, JSON.stringify(d));
   }
   dueDeliveries(now: number, limit: number, exclude: ReadonlySet<string>): Delivery[] {
     // Over-fetch by the excluded count: those are in flight and skipped here.
-    const rows = this.db
-      .prepare('SELECT * FROM eb_deliveries WHERE next_at <= ? ORDER BY next_at, id LIMIT ?')
-      .all(now, limit + exclude.size) as DeliveryRow[];
+    const rows = this.#stmt(
+      'SELECT * FROM eb_deliveries WHERE next_at <= ? ORDER BY next_at, id LIMIT ?',
+    ).all(now, limit + exclude.size) as DeliveryRow[];
     return rows
       .filter((r) => !exclude.has(r.id))
       .slice(0, limit)
       .map(toDelivery);
   }
   nextDeliveryAt(exclude: ReadonlySet<string>): number | undefined {
-    const rows = this.db
-      .prepare('SELECT id, next_at FROM eb_deliveries ORDER BY next_at LIMIT ?')
-      .all(exclude.size + 1) as Array<{ id: string; next_at: number }>;
+    const rows = this.#stmt('SELECT id, next_at FROM eb_deliveries ORDER BY next_at LIMIT ?').all(
+      exclude.size + 1,
+    ) as Array<{ id: string; next_at: number }>;
     return rows.find((r) => !exclude.has(r.id))?.next_at;
   }
   updateDelivery(id: string, attempts: number, nextAttemptAt: number, lastError: string): void {
-    this.db
-      .prepare('UPDATE eb_deliveries SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?')
-      .run(attempts, nextAttemptAt, lastError, id);
+    this.#stmt('UPDATE eb_deliveries SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?').run(
+      attempts,
+      nextAttemptAt,
+      lastError,
+      id,
+    );
   }
   deleteDelivery(id: string): void {
     this.#stmt('DELETE FROM eb_deliveries WHERE id = ?').run(id);
@@ -238,9 +244,10 @@ export class SqliteEventsStore implements EventsStore {
   }
 
   putReplay(replay: Replay): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO eb_replays (name, doc) VALUES (?, ?)')
-      .run(replay.name, JSON.stringify(replay));
+    this.#stmt('INSERT OR REPLACE INTO eb_replays (name, doc) VALUES (?, ?)').run(
+      replay.name,
+      JSON.stringify(replay),
+    );
   }
   getReplay(name: string): Replay | undefined {
     return this.#doc<Replay>('SELECT doc FROM eb_replays WHERE name = ?', name);
