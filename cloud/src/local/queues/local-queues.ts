@@ -36,7 +36,14 @@ export type QueueHandler = (message: ReceivedMessage) => Promise<void>;
 export interface LocalQueuesEvents {
   'message-sent': [{ queue: string; messageId: string }];
   'message-dead-lettered': [
-    { queue: string; deadLetterQueue: string; messageId: string; receiveCount: number },
+    {
+      queue: string;
+      deadLetterQueue: string;
+      messageId: string;
+      receiveCount: number;
+      /** The last consumer's error, when one was recorded. */
+      reason?: string;
+    },
   ];
 }
 
@@ -139,6 +146,17 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     if (max < 1 || max > 10) throw new QueueValidationError('MaxNumberOfMessages must be 1-10.');
     const now = this.#clock.now();
     const hideUntil = now + (opts.visibilityTimeoutSeconds ?? attrs.visibilityTimeoutSeconds) * 1000;
+    // One commit for the whole batch instead of one per message.
+    return this.#store.transaction(() => this.#receive(queue, attrs, now, hideUntil, max));
+  }
+
+  #receive(
+    queue: string,
+    attrs: QueueAttributes,
+    now: number,
+    hideUntil: number,
+    max: number,
+  ): ReceivedMessage[] {
     const out: ReceivedMessage[] = [];
     for (const msg of this.#store.visible(queue, now, max)) {
       if (
@@ -152,20 +170,23 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
           deadLetterQueue: attrs.deadLetterQueue,
           messageId: msg.messageId,
           receiveCount: msg.receiveCount,
+          ...(msg.lastError === undefined ? {} : { reason: msg.lastError }),
         });
         continue;
       }
       const receiptHandle = this.#newId();
       const receiveCount = msg.receiveCount + 1;
       this.#store.markReceived(msg.messageId, receiptHandle, hideUntil, receiveCount);
-      out.push({
+      const received: ReceivedMessage = {
         messageId: msg.messageId,
         body: msg.body,
         attributes: msg.attributes,
         sentAt: msg.sentAt,
         receiveCount,
         receiptHandle,
-      });
+      };
+      if (msg.lastError !== undefined) received.lastError = msg.lastError;
+      out.push(received);
     }
     return out;
   }
@@ -268,16 +289,33 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     try {
       const messages = this.receive(sub.queue, { max: sub.opts.batchSize });
       got = messages.length;
+      const handled: string[] = [];
+      const failed: Array<{ messageId: string; error: string }> = [];
       await Promise.all(
         messages.map(async (m) => {
           try {
             await sub.handler(m);
-            if (!sub.stopped) this.deleteMessage(sub.queue, m.receiptHandle);
-          } catch {
-            // Left in place: it comes back after the visibility timeout, and to the DLQ after maxReceiveCount.
+            handled.push(m.receiptHandle);
+          } catch (err) {
+            // Left in place: it comes back after the visibility timeout, and to the DLQ after
+            // maxReceiveCount, with this reason.
+            failed.push({ messageId: m.messageId, error: describeFailure(err) });
           }
         }),
       );
+      // The batch's deletes and failure reasons in one commit. A crash before it only
+      // redelivers messages already handled (at least once; handlers are idempotent).
+      if (!sub.stopped && (handled.length > 0 || failed.length > 0)) {
+        this.#store.transaction(() => {
+          for (const receipt of handled) {
+            const msg = this.#store.byReceipt(sub.queue, receipt);
+            if (msg) this.#store.delete(msg.messageId);
+          }
+          for (const f of failed) this.#store.setLastError(f.messageId, f.error);
+        });
+      }
+    } catch (err) {
+      this.#reportError(err);
     } finally {
       sub.running = false;
     }
@@ -290,9 +328,13 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
       try {
         (this.emit as (n: K, ...a: LocalQueuesEvents[K]) => boolean)(name, ...args);
       } catch (err) {
-        (this.#onError ?? ((e: unknown) => console.error('local queues: listener failed', e)))(err);
+        this.#reportError(err);
       }
     });
+  }
+
+  #reportError(err: unknown): void {
+    (this.#onError ?? ((e: unknown) => console.error('local queues: internal failure', e)))(err);
   }
 
   #attrs(queue: string): QueueAttributes {
@@ -300,4 +342,10 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     if (!attrs) throw new QueueDoesNotExistError(queue);
     return attrs;
   }
+}
+
+/** A consumer's error as stored with the message: `Name: message`, bounded. */
+function describeFailure(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 }

@@ -18,6 +18,11 @@ export interface QueueMessage {
   attributes: Record<string, string>;
   sentAt: number;
   receiveCount: number;
+  /**
+   * Why the last consumer failed it (a subscriber's error), kept when it moves to the
+   * dead-letter queue. Local only: SQS keeps no such field.
+   */
+  lastError?: string;
 }
 
 export interface ReceivedMessage extends QueueMessage {

@@ -19,6 +19,10 @@ export interface QueueStore {
   depth(queue: string, now: number): { visible: number; inFlight: number };
   peek(queue: string, limit: number): QueueMessage[];
   purge(queue: string): number;
+  /** Records why a consumer failed the message (kept through a move to the DLQ). */
+  setLastError(messageId: string, error: string): void;
+  /** Runs `fn` in one transaction (one commit for many writes); nests. */
+  transaction<T>(fn: () => T): T;
 }
 
 interface Row {
@@ -30,15 +34,23 @@ interface Row {
   visible_at: number;
   receive_count: number;
   receipt: string | null;
+  last_error: string | null;
 }
 
-const toMessage = (r: Row): QueueMessage => ({
-  messageId: r.id,
-  body: r.body,
-  attributes: JSON.parse(r.attrs) as Record<string, string>,
-  sentAt: r.sent_at,
-  receiveCount: r.receive_count,
-});
+const NO_ATTRIBUTES = '{}';
+
+const toMessage = (r: Row): QueueMessage => {
+  const m: QueueMessage = {
+    messageId: r.id,
+    body: r.body,
+    // Most messages have none: skip the parse.
+    attributes: r.attrs === NO_ATTRIBUTES ? {} : (JSON.parse(r.attrs) as Record<string, string>),
+    sentAt: r.sent_at,
+    receiveCount: r.receive_count,
+  };
+  if (r.last_error !== null && r.last_error !== undefined) m.lastError = r.last_error;
+  return m;
+};
 
 /** Queues in SQLite (better-sqlite3): messages survive restarts; WAL is set by whoever opens the file. */
 export class SqliteQueueStore implements QueueStore {
@@ -50,8 +62,18 @@ export class SqliteQueueStore implements QueueStore {
         sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
         receipt TEXT, seq INTEGER);
       CREATE INDEX IF NOT EXISTS q_messages_visible ON q_messages (queue, visible_at);
+      CREATE INDEX IF NOT EXISTS q_messages_order ON q_messages (queue, seq);
+      CREATE INDEX IF NOT EXISTS q_messages_receipt ON q_messages (receipt);
     `);
+    const columns = db.prepare('PRAGMA table_info(q_messages)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'last_error'))
+      db.exec('ALTER TABLE q_messages ADD COLUMN last_error TEXT');
+    // The next seq is counted here instead of by MAX(seq) per insert (a scan of the table).
+    // One store owns the queues of its file (the local cloud opens one LocalQueues per db).
+    this.#seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM q_messages').get() as { n: number }).n;
   }
+
+  #seq: number;
 
   readonly #statements = new Map<string, Statement>();
 
@@ -65,10 +87,18 @@ export class SqliteQueueStore implements QueueStore {
     return st;
   }
 
+  #tx: ((fn: () => unknown) => unknown) | undefined;
+
+  transaction<T>(fn: () => T): T {
+    this.#tx ??= this.db.transaction((f: () => unknown) => f());
+    return this.#tx(fn) as T;
+  }
+
   putQueue(name: string, attrs: QueueAttributes): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO q_queues (name, attrs) VALUES (?, ?)')
-      .run(name, JSON.stringify(attrs));
+    this.#stmt('INSERT OR REPLACE INTO q_queues (name, attrs) VALUES (?, ?)').run(
+      name,
+      JSON.stringify(attrs),
+    );
   }
 
   getQueue(name: string): QueueAttributes | undefined {
@@ -87,39 +117,41 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   insert(queue: string, msg: QueueMessage, visibleAt: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO q_messages (id, queue, body, attrs, sent_at, visible_at, receive_count, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM q_messages))`,
-      )
-      .run(
-        msg.messageId,
-        queue,
-        msg.body,
-        JSON.stringify(msg.attributes),
-        msg.sentAt,
-        visibleAt,
-        msg.receiveCount,
-      );
+    this.#stmt(
+      `INSERT INTO q_messages (id, queue, body, attrs, sent_at, visible_at, receive_count, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      msg.messageId,
+      queue,
+      msg.body,
+      JSON.stringify(msg.attributes),
+      msg.sentAt,
+      visibleAt,
+      msg.receiveCount,
+      ++this.#seq,
+    );
   }
 
   visible(queue: string, now: number, max: number): Array<QueueMessage & { receipt: string | null }> {
-    const rows = this.db
-      .prepare('SELECT * FROM q_messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?')
-      .all(queue, now, max) as Row[];
+    const rows = this.#stmt(
+      'SELECT * FROM q_messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?',
+    ).all(queue, now, max) as Row[];
     return rows.map((r) => ({ ...toMessage(r), receipt: r.receipt }));
   }
 
   markReceived(messageId: string, receipt: string, visibleAt: number, receiveCount: number): void {
-    this.db
-      .prepare('UPDATE q_messages SET receipt = ?, visible_at = ?, receive_count = ? WHERE id = ?')
-      .run(receipt, visibleAt, receiveCount, messageId);
+    this.#stmt('UPDATE q_messages SET receipt = ?, visible_at = ?, receive_count = ? WHERE id = ?').run(
+      receipt,
+      visibleAt,
+      receiveCount,
+      messageId,
+    );
   }
 
   byReceipt(queue: string, receipt: string): QueueMessage | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM q_messages WHERE queue = ? AND receipt = ?')
-      .get(queue, receipt) as Row | undefined;
+    const row = this.#stmt('SELECT * FROM q_messages WHERE queue = ? AND receipt = ?').get(queue, receipt) as
+      | Row
+      | undefined;
     return row ? toMessage(row) : undefined;
   }
 
@@ -128,12 +160,14 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   move(messageId: string, toQueue: string, visibleAt: number, resetCount: boolean): void {
-    this.db
-      .prepare(
-        `UPDATE q_messages SET queue = ?, visible_at = ?, receipt = NULL,
+    this.#stmt(
+      `UPDATE q_messages SET queue = ?, visible_at = ?, receipt = NULL,
          receive_count = CASE WHEN ? THEN 0 ELSE receive_count END WHERE id = ?`,
-      )
-      .run(toQueue, visibleAt, resetCount ? 1 : 0, messageId);
+    ).run(toQueue, visibleAt, resetCount ? 1 : 0, messageId);
+  }
+
+  setLastError(messageId: string, error: string): void {
+    this.#stmt('UPDATE q_messages SET last_error = ? WHERE id = ?').run(error, messageId);
   }
 
   delete(messageId: string): void {
@@ -147,20 +181,19 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   depth(queue: string, now: number): { visible: number; inFlight: number } {
-    const row = this.db
-      .prepare(
-        `SELECT SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
+    const row = this.#stmt(
+      `SELECT SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
                 SUM(CASE WHEN visible_at > ? THEN 1 ELSE 0 END) AS inFlight
          FROM q_messages WHERE queue = ?`,
-      )
-      .get(now, now, queue) as { visible: number | null; inFlight: number | null };
+    ).get(now, now, queue) as { visible: number | null; inFlight: number | null };
     return { visible: row.visible ?? 0, inFlight: row.inFlight ?? 0 };
   }
 
   peek(queue: string, limit: number): QueueMessage[] {
-    const rows = this.db
-      .prepare('SELECT * FROM q_messages WHERE queue = ? ORDER BY seq LIMIT ?')
-      .all(queue, limit) as Row[];
+    const rows = this.#stmt('SELECT * FROM q_messages WHERE queue = ? ORDER BY seq LIMIT ?').all(
+      queue,
+      limit,
+    ) as Row[];
     return rows.map(toMessage);
   }
 
