@@ -41,12 +41,32 @@ interface Row {
   principal: string | null;
 }
 
+export interface SqliteMessageJournalOptions {
+  /**
+   * Removals gathered before they are written in one transaction (they are also written once
+   * the microtasks queued before them ran, and before `pending()` reads).
+   * @default 256
+   */
+  maxPendingRemovals?: number;
+}
+
+/**
+ * The journal in the shared SQLite file. An append commits at once (it precedes the PUBACK);
+ * removals are grouped into one transaction per burst of settled handlers: a crash that loses some
+ * only replays messages already handled, which consumers drop by idempotency key.
+ */
 export class SqliteMessageJournal implements MessageJournal {
+  readonly #db: Database;
   readonly #insert: (m: BrokerMessage) => number;
   readonly #delete: (id: number) => void;
   readonly #all: () => Row[];
+  readonly #maxPending: number;
+  #removals: number[] = [];
+  #flushQueued = false;
 
-  constructor(db: Database) {
+  constructor(db: Database, options: SqliteMessageJournalOptions = {}) {
+    this.#db = db;
+    this.#maxPending = options.maxPendingRemovals ?? 256;
     db.exec(`CREATE TABLE IF NOT EXISTS iot_message_journal (
       id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload BLOB NOT NULL,
       qos INTEGER NOT NULL, client_id TEXT, principal TEXT)`);
@@ -57,8 +77,29 @@ export class SqliteMessageJournal implements MessageJournal {
     const all = db.prepare<[], Row>('SELECT * FROM iot_message_journal ORDER BY id');
     this.#insert = (m) =>
       Number(insert.run(m.topic, m.payload, m.qos, m.clientId ?? null, m.principal ?? null).lastInsertRowid);
+    const removeAll = db.transaction((ids: number[]) => {
+      for (const id of ids) del.run(id);
+    });
     this.#delete = (id) => void del.run(id);
+    this.#removeAll = (ids) => removeAll(ids);
     this.#all = () => all.all();
+  }
+
+  readonly #removeAll: (ids: number[]) => void;
+
+  /** Writes the removals asked so far. Skipped when the database was closed meanwhile (they replay). */
+  flush(): void {
+    this.#flushQueued = false;
+    if (this.#removals.length === 0 || !this.#db.open) return;
+    const ids = this.#removals;
+    this.#removals = [];
+    try {
+      if (ids.length === 1) this.#delete(ids[0]!);
+      else this.#removeAll(ids);
+    } catch {
+      // Kept for the next flush; until then they would only replay (at least once).
+      this.#removals = ids.concat(this.#removals);
+    }
   }
 
   append(message: BrokerMessage): number {
@@ -66,10 +107,18 @@ export class SqliteMessageJournal implements MessageJournal {
   }
 
   remove(id: number): void {
-    this.#delete(id);
+    this.#removals.push(id);
+    if (this.#removals.length >= this.#maxPending) this.flush();
+    else if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      // After the microtasks already queued: the removals of messages whose handlers settled
+      // together (one burst of PutEvents answers) share one transaction, and no timer is needed.
+      queueMicrotask(() => this.flush());
+    }
   }
 
   pending(): Array<{ id: number; message: BrokerMessage }> {
+    this.flush();
     return this.#all().map((r) => ({
       id: r.id,
       message: {
