@@ -6,6 +6,12 @@ import type { LambdaContext, SqsBatchResponse, SqsEvent, SubscriberLog } from '.
 /** Where Powertools finds the key: every smartdoor detail carries it. */
 export const IDEMPOTENCY_KEY_PATH = 'detail.metadata."idempotency-key"';
 
+/**
+ * Key of the reason a failed item carries (a symbol, so JSON, and Lambda on AWS, never see
+ * it): the local event source mapping keeps it with the message, up to its dead-letter queue.
+ */
+export const FAILURE_REASON: unique symbol = Symbol.for('smartdoor.sqs.failureReason');
+
 /** A bus event whose detail carries smartdoor metadata. */
 export type KeyedBusEvent = BusEvent<Record<string, unknown> & { metadata: BusEventMetadata }>;
 
@@ -55,7 +61,9 @@ export function createSqsBatchHandler<R>(options: SqsBatchHandlerOptions<R>) {
           receiveCount: record.attributes.ApproximateReceiveCount,
           error: describeError(err),
         });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+        batchItemFailures.push(
+          Object.assign({ itemIdentifier: record.messageId }, { [FAILURE_REASON]: describeError(err) }),
+        );
       }
     }
     return { batchItemFailures };

@@ -1,8 +1,26 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import type { DeadLetterView } from '../dashboard/types.js';
 import type { EventBusService } from '../events/index.js';
 import { type LocalQueues, queueArn, type ReceivedMessage } from '../queues/index.js';
+import { LocalIotError } from './errors.js';
+
+/**
+ * A subscriber failed a message (threw, or listed it in batchItemFailures). Its message is
+ * what the queue keeps with the message and the dead-letter queue shows as the reason.
+ */
+export class SubscriberMessageFailedError extends LocalIotError {
+  override name = 'SubscriberMessageFailedError';
+  constructor(
+    readonly subscriber: string,
+    readonly messageId: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${subscriber} failed message ${messageId}: ${reason}`, options);
+  }
+}
 
 /** The SQS event a subscriber receives, as Lambda's SQS event source builds it (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). */
 export interface LocalSqsEvent {
@@ -85,18 +103,30 @@ export class SubscriberQueues {
       async (message) => {
         const record = toRecord(message, arn, this.#o.region);
         const started = Date.now();
-        const result = (await handler(
-          { Records: [record] },
-          {
-            awsRequestId: randomUUID(),
-            functionName: `smartdoor-${subscriber}`,
-            getRemainingTimeInMillis: () => Math.max(0, started + 30_000 - Date.now()),
-          },
-        )) as { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
-        if (result?.batchItemFailures?.some((f) => f.itemIdentifier === record.messageId)) {
+        let result: { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
+        try {
+          result = (await handler(
+            { Records: [record] },
+            {
+              awsRequestId: randomUUID(),
+              functionName: `smartdoor-${subscriber}`,
+              getRemainingTimeInMillis: () => Math.max(0, started + 30_000 - Date.now()),
+            },
+          )) as typeof result;
+        } catch (err) {
+          const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+          throw new SubscriberMessageFailedError(subscriber, record.messageId, reason, { cause: err });
+        }
+        const failure = result?.batchItemFailures?.find((f) => f.itemIdentifier === record.messageId);
+        if (failure) {
           // Thrown, so the message comes back after the visibility timeout and, at the
-          // maximum receive count, moves to the DLQ.
-          throw new Error(`${subscriber} reported ${record.messageId} as failed`);
+          // maximum receive count, moves to the DLQ; the queue keeps this error's message.
+          const reason = (failure as { [FAILURE_REASON]?: unknown })[FAILURE_REASON];
+          throw new SubscriberMessageFailedError(
+            subscriber,
+            record.messageId,
+            typeof reason === 'string' ? reason : 'reported in batchItemFailures (no reason given)',
+          );
         }
       },
       { pollIntervalMs: this.#o.pollIntervalMs ?? 250 },
@@ -114,7 +144,16 @@ export class SubscriberQueues {
     const out: DeadLetterView[] = [];
     for (const queue of this.#deadLetterQueues()) {
       for (const m of this.#o.queues.peek(queue, 100)) {
-        out.push({ id: m.messageId, queue, attempts: m.receiveCount, at: m.sentAt, ...describeBody(m.body) });
+        const view: DeadLetterView = {
+          id: m.messageId,
+          queue,
+          attempts: m.receiveCount,
+          at: m.sentAt,
+          ...describeBody(m.body),
+        };
+        // The subscriber's own error beats anything read from the body.
+        if (m.lastError !== undefined) view.reason = m.lastError;
+        out.push(view);
       }
     }
     return out;

@@ -1,0 +1,103 @@
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
+import { EventBusService } from '../events/index.js';
+import { LocalQueues } from '../queues/index.js';
+import { type LocalSqsHandler, SubscriberQueues } from './subscriber-queues.js';
+
+let db: Database.Database;
+let queues: LocalQueues;
+let bus: EventBusService;
+let subscribers: SubscriberQueues;
+const silent = pino({ level: 'silent' });
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  db = new Database(':memory:');
+  queues = new LocalQueues({ db });
+  bus = new EventBusService({ db, queues, region: 'eu-west-1', accountId: '123456789012' });
+  subscribers = new SubscriberQueues({
+    queues,
+    bus,
+    logger: silent,
+    region: 'eu-west-1',
+    accountId: '123456789012',
+    maxReceiveCount: 2,
+    visibilityTimeoutSeconds: 1,
+    pollIntervalMs: 100,
+  });
+});
+
+afterEach(async () => {
+  subscribers.stop();
+  queues.stop();
+  await bus.stop();
+  db.close();
+  vi.useRealTimers();
+});
+
+/** Sends one message to `subscriber`'s queue and runs the fake clock past every retry. */
+async function deadLetterOne(subscriber: string, handler: LocalSqsHandler): Promise<void> {
+  subscribers.register(subscriber, handler);
+  queues.send(
+    SubscriberQueues.queueName(subscriber),
+    JSON.stringify({ 'detail-type': 'Door State Changed' }),
+  );
+  for (let i = 0; i < 6; i++) await vi.advanceTimersByTimeAsync(1_100);
+}
+
+describe('Class: SubscriberQueues', () => {
+  describe('Method: deadLetters', () => {
+    it('keeps the error a subscriber threw with the message when it reaches the DLQ', async () => {
+      // Prepare
+      const handler: LocalSqsHandler = async () => {
+        throw new TypeError('webhook https://hooks.example answered 503');
+      };
+      // Act
+      await deadLetterOne('notification', handler);
+      const letters = subscribers.deadLetters();
+      // Assess
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({
+        queue: 'smartdoor-notification-dlq',
+        attempts: 2,
+        detailType: 'Door State Changed',
+        reason:
+          'SubscriberMessageFailedError: notification failed message ' +
+          `${letters[0]?.id}: TypeError: webhook https://hooks.example answered 503`,
+      });
+    });
+
+    it('keeps the reason of a batch item failure, and says when none was given', async () => {
+      // Prepare: one subscriber reports a reason the way createSqsBatchHandler does, one bare.
+      const withReason: LocalSqsHandler = async (event) => ({
+        batchItemFailures: [
+          { itemIdentifier: event.Records[0]!.messageId, [FAILURE_REASON]: 'BadgeDirectoryError: locked' },
+        ],
+      });
+      const bare: LocalSqsHandler = async (event) => ({
+        batchItemFailures: [{ itemIdentifier: event.Records[0]!.messageId }],
+      });
+      // Act
+      await deadLetterOne('identification', withReason);
+      await deadLetterOne('notification', bare);
+      const reasons = Object.fromEntries(subscribers.deadLetters().map((l) => [l.queue, l.reason]));
+      // Assess
+      expect(reasons['smartdoor-identification-dlq']).toMatch(/: BadgeDirectoryError: locked$/);
+      expect(reasons['smartdoor-notification-dlq']).toMatch(
+        /: reported in batchItemFailures \(no reason given\)$/,
+      );
+    });
+
+    it('drops the message from the queue without a reason when the subscriber succeeds', async () => {
+      // Prepare
+      const ok: LocalSqsHandler = async () => ({ batchItemFailures: [] });
+      // Act
+      await deadLetterOne('identification', ok);
+      // Assess
+      expect(subscribers.deadLetters()).toEqual([]);
+      expect(subscribers.backlog()).toEqual({ queues: 0, deadLetters: 0 });
+    });
+  });
+});
