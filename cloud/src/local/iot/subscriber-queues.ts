@@ -61,6 +61,12 @@ export interface SubscriberQueuesOptions {
   visibilityTimeoutSeconds?: number;
   /** How often an idle subscriber queue is polled. @default 250 */
   pollIntervalMs?: number;
+  /**
+   * Batches of one subscriber in flight at once while its queue is busy (the event source
+   * mapping's MaximumConcurrency; its batch is 10 messages handled concurrently already).
+   * @default 4
+   */
+  concurrency?: number;
   /** Extra queues whose messages the dashboard lists as dead letters (rule errors, ingest errors). */
   errorQueues?: readonly string[];
 }
@@ -129,7 +135,7 @@ export class SubscriberQueues {
           );
         }
       },
-      { pollIntervalMs: this.#o.pollIntervalMs ?? 250 },
+      { pollIntervalMs: this.#o.pollIntervalMs ?? 250, concurrency: this.#o.concurrency ?? 4 },
     );
     this.#subscriptions.set(subscriber, off);
   }

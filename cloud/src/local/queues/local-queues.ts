@@ -28,6 +28,12 @@ export interface SubscribeOptions {
    * @default 10
    */
   batchSize?: number;
+  /**
+   * Batches handled at once, as a Lambda event source mapping runs several pollers on a
+   * busy queue (its MaximumConcurrency). More than one only when a poll found a full batch.
+   * @default 1
+   */
+  concurrency?: number;
 }
 
 /** A consumer's handler: resolve to delete the message, throw to let it come back after the visibility timeout. */
@@ -53,7 +59,8 @@ interface Subscription {
   opts: Required<SubscribeOptions>;
   timer?: unknown;
   timerAt?: number | undefined;
-  running: boolean;
+  /** Polls in progress (up to opts.concurrency). */
+  active: number;
   stopped: boolean;
 }
 
@@ -250,8 +257,12 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     const sub: Subscription = {
       queue,
       handler,
-      opts: { pollIntervalMs: opts.pollIntervalMs ?? 1000, batchSize: opts.batchSize ?? 10 },
-      running: false,
+      opts: {
+        pollIntervalMs: opts.pollIntervalMs ?? 1000,
+        batchSize: opts.batchSize ?? 10,
+        concurrency: opts.concurrency ?? 1,
+      },
+      active: 0,
       stopped: false,
     };
     this.#subs.add(sub);
@@ -268,7 +279,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
 
   /** Schedules the next poll, keeping an earlier one already planned. */
   #schedule(sub: Subscription, ms: number): void {
-    if (sub.stopped || sub.running) return;
+    if (sub.stopped || sub.active >= sub.opts.concurrency) return;
     const at = this.#clock.now() + ms;
     if (sub.timer !== undefined) {
       if ((sub.timerAt ?? Number.POSITIVE_INFINITY) <= at) return;
@@ -284,11 +295,13 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
 
   async #poll(sub: Subscription): Promise<void> {
     if (sub.stopped || !this.hasQueue(sub.queue)) return;
-    sub.running = true;
+    sub.active++;
     let got = 0;
     try {
       const messages = this.receive(sub.queue, { max: sub.opts.batchSize });
       got = messages.length;
+      // A full batch: there may be more, and another poller may take them meanwhile.
+      if (got === sub.opts.batchSize) this.#schedule(sub, 0);
       const handled: string[] = [];
       const failed: Array<{ messageId: string; error: string }> = [];
       await Promise.all(
@@ -317,7 +330,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     } catch (err) {
       this.#reportError(err);
     } finally {
-      sub.running = false;
+      sub.active--;
     }
     this.#schedule(sub, got > 0 ? 0 : sub.opts.pollIntervalMs);
   }
