@@ -25,14 +25,15 @@ export function eventsApi(service: EventBusService): AwsServiceDefinition {
           'UnknownOperationException',
           `Operation ${req.operation} is not supported locally.`,
         );
-      return { body: op(service, parseBody(req.body)) ?? {} };
+      return { body: (await op(service, parseBody(req.body))) ?? {} };
     },
   };
 }
 
 const OPERATIONS: Record<string, Operation> = {
-  PutEvents: (svc, b) => {
-    const r = svc.putEvents(list(b, 'Entries') as PutEventsEntryInput[]);
+  PutEvents: async (svc, b) => {
+    // Grouped with the other requests of this turn into one commit, answered after it.
+    const r = await svc.putEventsGrouped(list(b, 'Entries') as PutEventsEntryInput[]);
     return {
       FailedEntryCount: r.failedEntryCount,
       Entries: r.entries.map((e) =>

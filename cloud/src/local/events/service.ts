@@ -27,6 +27,7 @@ import {
 } from './model.js';
 import { checkName } from './model-validation.js';
 import { checkEntry, type PutEventsEntryInput } from './put-events.js';
+import { PutEventsGroup } from './put-events-group.js';
 import { Replayer } from './replayer.js';
 import { busNameOf, type FailedTarget, RuleBook } from './rule-book.js';
 import { SqliteEventsStore } from './sqlite-store.js';
@@ -129,6 +130,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
   readonly #replayer: Replayer;
   readonly #counts = { eventsPut: 0, delivered: 0, deliveryFailures: 0, deadLettered: 0 };
   readonly #onError: (err: unknown) => void;
+  readonly #group: PutEventsGroup;
 
   constructor(opts: EventBusServiceOptions) {
     super();
@@ -139,6 +141,10 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     this.#newId = opts.newId ?? randomUUID;
     this.#onError = opts.onError ?? ((err) => console.error('local eventbridge: internal failure', err));
     this.store = new SqliteEventsStore(opts.db);
+    this.#group = new PutEventsGroup(
+      (fn) => this.store.transaction(fn),
+      (entries) => this.putEvents(entries),
+    );
     this.functions = new LambdaTarget(this.#clock);
     this.http = new HttpTarget(opts.httpTimeoutMs === undefined ? {} : { timeoutMs: opts.httpTimeoutMs });
     const bus = new BusTarget(
@@ -343,6 +349,17 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
       }
     });
     return result;
+  }
+
+  /**
+   * PutEvents with group commit: the requests that arrive in the same turn of the event loop
+   * (up to PUT_EVENTS_GROUP_MAX) are written in one transaction, and each promise
+   * settles only after that commit, so an answered entry is on disk (WAL) as with
+   * {@link putEvents}. A request's own validation error fails that request alone; a store
+   * failure fails the whole group, nothing of it written.
+   */
+  putEventsGrouped(entries: PutEventsEntryInput[]): Promise<PutEventsResult> {
+    return this.#group.put(entries);
   }
 
   /** Archives, then writes one delivery row per (matching enabled rule, target), in one transaction. */
