@@ -50,6 +50,9 @@ export class SqlitePersistenceLayer extends BasePersistenceLayer {
   readonly #delete: Statement<[string]>;
   readonly #purge: Statement<[number]>;
   readonly #putTx: (row: Row, nowMs: number) => Row | undefined;
+  readonly #writeGroup: (ops: Array<() => void>) => void;
+  #pending: Array<{ op: () => void; resolve: () => void; reject: (e: unknown) => void }> = [];
+  #flushQueued = false;
 
   constructor(options: SqlitePersistenceLayerOptions) {
     super();
@@ -78,6 +81,49 @@ export class SqlitePersistenceLayer extends BasePersistenceLayer {
       return undefined;
     });
     this.#putTx = (row, nowMs) => putTx.immediate(row, nowMs);
+    const group = db.transaction((ops: Array<() => void>) => {
+      for (const op of ops) op();
+    });
+    this.#writeGroup = (ops) => group.immediate(ops);
+  }
+
+  /**
+   * Group commit: the writes asked in one turn of the event loop (many handlers saving
+   * records at once) run in one IMMEDIATE transaction; each caller resumes after the commit.
+   * Each write's own outcome (a key already taken) is its own; a failed commit fails all.
+   */
+  #write(op: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ op, resolve, reject });
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    const group = this.#pending;
+    this.#pending = [];
+    const errors = new Map<number, unknown>();
+    try {
+      this.#writeGroup(
+        group.map(({ op }, i) => () => {
+          try {
+            op();
+          } catch (err) {
+            // A refused put (key taken) writes nothing: only its caller hears of it.
+            if (!(err instanceof IdempotencyItemAlreadyExistsError)) throw err;
+            errors.set(i, err);
+          }
+        }),
+      );
+    } catch (err) {
+      for (const w of group) w.reject(err);
+      return;
+    }
+    group.forEach((w, i) => (errors.has(i) ? w.reject(errors.get(i)) : w.resolve()));
   }
 
   /** Remove records whose expiry has passed; returns how many went. */
@@ -100,23 +146,26 @@ export class SqlitePersistenceLayer extends BasePersistenceLayer {
       data: null,
       validation: this.isPayloadValidationEnabled() ? (record.payloadHash ?? null) : null,
     };
-    const existing = this.#putTx(row, this.#now());
-    if (existing) {
-      throw new IdempotencyItemAlreadyExistsError(
-        `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
-        toRecord(existing),
-      );
-    }
+    await this.#write(() => {
+      const existing = this.#putTx(row, this.#now());
+      if (existing) {
+        throw new IdempotencyItemAlreadyExistsError(
+          `Failed to put record for already existing idempotency key: ${record.idempotencyKey}`,
+          toRecord(existing),
+        );
+      }
+    });
   }
 
   protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.#update.run({
+    const row = {
       id: record.idempotencyKey,
       status: record.getStatus(),
       expiration: record.expiryTimestamp ?? null,
       data: record.responseData === undefined ? null : JSON.stringify(record.responseData),
       validation: this.isPayloadValidationEnabled() ? (record.payloadHash ?? null) : null,
-    });
+    };
+    await this.#write(() => this.#update.run(row));
   }
 
   protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
