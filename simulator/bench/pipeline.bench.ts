@@ -21,7 +21,7 @@ import { Simulation } from '../src/simulation.ts';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
-    max: { type: 'string', default: '3000,6000,10000' },
+    max: { type: 'string', default: '250,500,2000,10000' },
     doors: { type: 'string', default: '100' },
   },
 });
@@ -39,7 +39,7 @@ async function play(cloud: SimCloud, eventsPerSecond: number, prefix: string): P
     doors,
     rate: eventsPerSecond / 3,
     durationMs: SECONDS * 1_000,
-    drainMs: 60_000,
+    drainMs: 30_000,
     seed: 'bench',
     prefix,
     logger: silent,
@@ -116,39 +116,55 @@ async function mosquittoPeer(cloud: InProcessCloud, dir: string) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'smartdoor-bench-'));
-const cloud = await startInProcessCloud({
-  dataDir: join(dir, 'cloud'),
-  logger: silent,
-  // One notification per unknown badge, so the notification subscriber works on every one.
-  config: { notificationCollapseSeconds: 0 },
-});
-const peer = await mosquittoPeer(cloud, mkdtempSync(join(tmpdir(), 'smartdoor-bench-mosq-')));
+let clouds = 0;
+/** A fresh local cloud per run, so an overloaded run's backlog does not spill into the next. */
+async function freshCloud(): Promise<InProcessCloud> {
+  return startInProcessCloud({
+    dataDir: join(dir, `cloud-${clouds++}`),
+    logger: silent,
+    // One notification per unknown badge, so the notification subscriber works on every one.
+    config: { notificationCollapseSeconds: 0 },
+  });
+}
+
+async function measure(rate: number): Promise<{ mine: RunSummary; theirs: RunSummary }> {
+  const cloud = await freshCloud();
+  // Its own folder outside `dir`: mosquitto drops to its own user and cannot enter a 0700 parent.
+  const peerDir = mkdtempSync(join(tmpdir(), 'smartdoor-bench-mosquitto-'));
+  try {
+    const peer = await mosquittoPeer(cloud, peerDir);
+    try {
+      return { mine: await play(cloud, rate, 'door-'), theirs: await play(peer, rate, 'door-') };
+    } finally {
+      await peer.stop();
+    }
+  } finally {
+    await cloud.stop();
+    rmSync(peerDir, { recursive: true, force: true });
+  }
+}
+
 try {
-  let run = 0;
   for (const rate of [100, 1_000]) {
-    const mine = await play(cloud, rate, `r${run++}-`);
-    const theirs = await play(peer, rate, `r${run++}-`);
+    const { mine, theirs } = await measure(rate);
     reportRun(`${rate} events/s`, mine, theirs);
   }
   let best: { rate: number; s: RunSummary } | undefined;
   for (const rate of values.max.split(',').map(Number)) {
-    const mine = await play(cloud, rate, `r${run++}-`);
-    const theirs = await play(peer, rate, `r${run++}-`);
+    const { mine, theirs } = await measure(rate);
     reportRun(`offered ${rate} events/s`, mine, theirs);
     if (mine.lost === 0 && (!best || throughput(mine) > throughput(best.s))) best = { rate, s: mine };
   }
-  if (best) {
-    report({
-      bench,
-      metric: 'max sustained, nothing lost',
-      value: throughput(best.s),
-      unit: 'events/s',
-      note: `offered ${best.rate}/s for ${SECONDS} s; goal 10000/s`,
-    });
-  }
+  report({
+    bench,
+    metric: 'max sustained, nothing lost',
+    value: best ? throughput(best.s) : 0,
+    unit: 'events/s',
+    note: best
+      ? `offered ${best.rate}/s for ${SECONDS} s, all on the bus within the drain; goal 10000/s`
+      : 'no run delivered everything within the drain',
+  });
 } finally {
-  await peer.stop();
-  await cloud.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 printTable();
