@@ -105,8 +105,10 @@ export class DeliveryWorker {
   }
 
   #pump(): void {
-    this.#flushDone();
-    if (!this.#started) return;
+    if (!this.#started) {
+      this.#flushDone();
+      return;
+    }
     try {
       this.#fill();
     } catch (err) {
@@ -116,25 +118,28 @@ export class DeliveryWorker {
 
   #fill(): void {
     const room = this.#o.concurrency - this.#inFlight.size;
-    if (room > 0) {
+    const delivered = [...this.#done];
+    this.#done.clear();
+    // The rows of the delivered go in the same transaction as the next attempts start in, so
+    // the synchronous writes of local targets (a queue's message, a bus's event) commit
+    // together with them. An attempt counts as done only once that commit happened
+    // (`batch.committed`, checked after its first await). A rollback leaves the delivered
+    // rows to be delivered again (at least once).
+    const batch = { committed: false };
+    this.#o.store.transaction(() => {
+      for (const id of delivered) this.#o.store.deleteDelivery(id);
+      if (room <= 0) return;
       const exclude = new Set(this.#inFlight.keys());
-      const due = this.#o.store.dueDeliveries(this.#o.clock.now(), room, exclude);
-      // The attempts start inside one transaction, so the synchronous writes of local targets
-      // (a queue's message, a bus's event) commit together. An attempt counts as done only
-      // once that commit happened (`batch.committed`), checked after its first await.
-      const batch = { committed: false };
-      this.#o.store.transaction(() => {
-        for (const d of due) {
-          const run = this.#run(d, batch).finally(() => {
-            this.#inFlight.delete(d.id);
-            // A timer (0 ms) shared by every attempt settling meanwhile: one pump, one delete transaction.
-            this.kick();
-          });
-          this.#inFlight.set(d.id, run);
-        }
-      });
-      batch.committed = true;
-    }
+      for (const d of this.#o.store.dueDeliveries(this.#o.clock.now(), room, exclude)) {
+        const run = this.#run(d, batch).finally(() => {
+          this.#inFlight.delete(d.id);
+          // A timer (0 ms) shared by every attempt settling meanwhile: one pump, one transaction.
+          this.kick();
+        });
+        this.#inFlight.set(d.id, run);
+      }
+    });
+    batch.committed = true;
     if (this.#inFlight.size < this.#o.concurrency) {
       const next = this.#o.store.nextDeliveryAt(new Set(this.#inFlight.keys()));
       if (next !== undefined) this.#scheduleAt(next);

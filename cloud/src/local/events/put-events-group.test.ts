@@ -19,7 +19,7 @@ function setup(failOn?: string, storeFails = false) {
       current = undefined;
     },
     (entries): PutEventsResult => {
-      const source = entries[0]?.Source ?? '';
+      const source = String(entries[0]?.Source ?? '');
       if (source === failOn) throw new EventsValidationError(`bad ${source}`);
       current?.push(source);
       return { failedEntryCount: 0, entries: [{ eventId: `id-${source}` }] };

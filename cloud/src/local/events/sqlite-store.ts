@@ -202,10 +202,18 @@ export class SqliteEventsStore implements EventsStore {
     ).run(archiveName, before).changes;
   }
 
+  /** The last event serialized: the deliveries of one event (one per target) share its JSON. */
+  #lastEvent: { event: BusEvent; json: string } | undefined;
+
   insertDelivery(d: Delivery): void {
+    if (this.#lastEvent?.event !== d.event)
+      this.#lastEvent = { event: d.event, json: JSON.stringify(d.event) };
+    // `event: undefined` leaves the key out; the shared JSON goes in its place.
+    const rest = JSON.stringify({ ...d, event: undefined });
+    const doc = `${rest.slice(0, -1)},"event":${this.#lastEvent.json}}`;
     this.#stmt(
       'INSERT INTO eb_deliveries (id, next_at, attempts, last_error, doc) VALUES (?, ?, ?, ?, ?)',
-    ).run(d.id, d.nextAttemptAt, d.attempts, d.lastError ?? null, JSON.stringify(d));
+    ).run(d.id, d.nextAttemptAt, d.attempts, d.lastError ?? null, doc);
   }
   dueDeliveries(now: number, limit: number, exclude: ReadonlySet<string>): Delivery[] {
     // Over-fetch by the excluded count: those are in flight and skipped here.
