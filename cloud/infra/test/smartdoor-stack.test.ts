@@ -258,15 +258,12 @@ describe('Class: SmartdoorStack', () => {
     it.each([
       ['smartdoor-identification', 'IDEMPOTENCY_TABLE'],
       ['smartdoor-notification', 'NOTIFICATION_TABLE'],
-    ])(
-      'loads the bundled %s function, which names a missing variable on its first invocation',
-      async (service, variable) => {
-        // Act
-        const outcome = await invokeBundle(service, {}, { Records: [] });
-        // Assess
-        expect(outcome.error).toContain(variable);
-      },
-    );
+    ])('loads the bundled %s function, which names a missing variable on its first invocation', async (service, variable) => {
+      // Act
+      const outcome = await invokeBundle(service, {}, { Records: [] });
+      // Assess
+      expect(outcome.error).toContain(variable);
+    });
   });
 });
 

@@ -55,22 +55,23 @@ describe('Class: GpiodBuzzer', () => {
   it.each([
     { major: 1 as const, off: '--mode=signal gpiochip0 18=0', on: '--mode=signal gpiochip0 18=1' },
     { major: 2 as const, off: '--chip gpiochip0 18=0', on: '--chip gpiochip0 18=1' },
-  ])(
-    'holds the line off, on while sounding, then off again (libgpiod v$major)',
-    async ({ major, off, on }) => {
-      // Prepare
-      const b = make(major);
-      await b.start();
-      // Act
-      await b.sound(150);
-      const during = log();
-      await vi.waitFor(() => expect(log()).toHaveLength(3));
-      // Assess
-      expect(during).toEqual([off, on]);
-      expect(log()).toEqual([off, on, off]);
-      expect(b.sounding).toBe(false);
-    },
-  );
+  ])('holds the line off, on while sounding, then off again (libgpiod v$major)', async ({
+    major,
+    off,
+    on,
+  }) => {
+    // Prepare
+    const b = make(major);
+    await b.start();
+    // Act
+    await b.sound(150);
+    const during = log();
+    await vi.waitFor(() => expect(log()).toHaveLength(3));
+    // Assess
+    expect(during).toEqual([off, on]);
+    expect(log()).toEqual([off, on, off]);
+    expect(b.sounding).toBe(false);
+  });
 
   it('extends a sound without touching the line again', async () => {
     // Prepare

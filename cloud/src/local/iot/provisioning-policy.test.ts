@@ -131,23 +131,24 @@ describe('Function: registryPolicyOverride', () => {
 });
 
 describe('Function: registryConnectionCheck', () => {
-  it.each(['INACTIVE', 'REVOKED', 'PENDING_ACTIVATION'] as const)(
-    'refuses a %s certificate',
-    async (status) => {
-      // Prepare
-      const check = registryConnectionCheck(() => ({
-        status,
-        things: ['door-1'],
-        policies: ['smartdoor-door'],
-      }));
+  it.each([
+    'INACTIVE',
+    'REVOKED',
+    'PENDING_ACTIVATION',
+  ] as const)('refuses a %s certificate', async (status) => {
+    // Prepare
+    const check = registryConnectionCheck(() => ({
+      status,
+      things: ['door-1'],
+      policies: ['smartdoor-door'],
+    }));
 
-      // Act
-      const reason = await check({ transport: 'mqtts', certificateId: CERT, clientId: 'door-1' });
+    // Act
+    const reason = await check({ transport: 'mqtts', certificateId: CERT, clientId: 'door-1' });
 
-      // Assess
-      expect(reason).toBe(`certificate ${CERT} is ${status}`);
-    },
-  );
+    // Assess
+    expect(reason).toBe(`certificate ${CERT} is ${status}`);
+  });
 
   it('lets ACTIVE, unknown and TCP connections through', async () => {
     // Prepare

@@ -11,15 +11,17 @@ describe('Function: doorStateFromLevel', () => {
     { level: 1, wiring: 'normally-closed', activeLow: true, state: 'closed' },
     { level: 1, wiring: 'normally-open', activeLow: false, state: 'closed' },
     { level: 0, wiring: 'normally-closed', activeLow: false, state: 'closed' },
-  ] as const)(
-    'reads $state for level $level, $wiring, activeLow $activeLow',
-    ({ level, wiring, activeLow, state }) => {
-      // Prepare + Act
-      const result = doorStateFromLevel(level, wiring, activeLow);
-      // Assess
-      expect(result).toBe(state);
-    },
-  );
+  ] as const)('reads $state for level $level, $wiring, activeLow $activeLow', ({
+    level,
+    wiring,
+    activeLow,
+    state,
+  }) => {
+    // Prepare + Act
+    const result = doorStateFromLevel(level, wiring, activeLow);
+    // Assess
+    expect(result).toBe(state);
+  });
 });
 
 describe('Class: DoorInput', () => {

@@ -87,22 +87,24 @@ describe('Class: GpiodReedSwitch', () => {
       close: 'falling 17',
       monArgs: '--bias=pull-up --edges=both --format=%E %o --chip gpiochip0 17',
     },
-  ])(
-    'follows gpiomon v$major edges after the gpioget start level',
-    async ({ major, open, close, monArgs }) => {
-      // Prepare
-      const { sensor, readings } = make(major);
-      // Act
-      await sensor.start();
-      edges(open);
-      await vi.waitFor(() => expect(readings).toHaveLength(2));
-      edges(close);
-      await vi.waitFor(() => expect(readings).toHaveLength(3));
-      // Assess
-      expect(readings.map((r) => r.state)).toEqual(['closed', 'open', 'closed']);
-      expect(readFileSync(join(dir, 'gpiomon.args'), 'utf8').trim()).toBe(monArgs);
-    },
-  );
+  ])('follows gpiomon v$major edges after the gpioget start level', async ({
+    major,
+    open,
+    close,
+    monArgs,
+  }) => {
+    // Prepare
+    const { sensor, readings } = make(major);
+    // Act
+    await sensor.start();
+    edges(open);
+    await vi.waitFor(() => expect(readings).toHaveLength(2));
+    edges(close);
+    await vi.waitFor(() => expect(readings).toHaveLength(3));
+    // Assess
+    expect(readings.map((r) => r.state)).toEqual(['closed', 'open', 'closed']);
+    expect(readFileSync(join(dir, 'gpiomon.args'), 'utf8').trim()).toBe(monArgs);
+  });
 
   it('gives one reading for a burst of bouncing edges', async () => {
     // Prepare
