@@ -28,6 +28,7 @@ export class MissingAuthenticationTokenError extends AwsServiceError {
 /** The signature was present but wrong, expired or made with unknown credentials. */
 export class InvalidSignatureError extends AwsServiceError {
   override name = 'InvalidSignatureError';
+  // biome-ignore lint/complexity/noUselessConstructor: it narrows `code` to the two codes AWS uses here
   constructor(code: 'InvalidSignatureException' | 'UnrecognizedClientException', message: string) {
     super(code, message);
   }
