@@ -92,7 +92,20 @@ report({
   value: (cpu.user + cpu.system) / 1e6 / wallS,
   unit: 'cores',
 });
+process.stderr.write(`${JSON.stringify(summary)}\n`);
+// "Lost" above means "not on the bus when the drain ended". Keep listening a while to
+// tell a backlog that is still moving from events that are gone.
+const settleUntil = Date.now() + parseDuration(values.settle);
+while (sim.ledger.outstanding() > 0 && Date.now() < settleUntil)
+  await new Promise((r) => setTimeout(r, 1_000));
+const late = sim.ledger.summary({ scenario: '', seed: '', doors, durationMs: 0 });
+report({
+  bench,
+  metric: 'events lost after the settle time',
+  value: late.lost,
+  unit: 'events',
+  note: `${late.lostAfterAck} after PUBACK; ${late.ingested - summary.ingested} more reached the bus while settling`,
+});
+printTable();
 await sim.stop();
 await cloud.stop();
-printTable();
-process.stderr.write(`${JSON.stringify(summary)}\n`);
