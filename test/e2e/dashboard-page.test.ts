@@ -185,6 +185,30 @@ describe('Class: Dashboard (in chromium)', () => {
     await page.close();
   });
 
+  it('draws thousands of doors as compact tiles quickly', async () => {
+    // Prepare
+    for (let i = 1; i <= 3_000; i++) {
+      bus.emit('event', busEvent('Door State Changed', `load-${i}`, { state: i % 7 ? 'closed' : 'open' }));
+    }
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Act
+    const started = Date.now();
+    await page.goto(url);
+    await page.waitForFunction(() => document.querySelectorAll('li.door').length >= 3_008, undefined, {
+      timeout: 10_000,
+    });
+    const elapsed = Date.now() - started;
+    // Assess
+    expect(elapsed).toBeLessThan(5_000);
+    expect(await page.locator('#doors.compact').count()).toBe(1);
+    const names = await page
+      .locator('li.door')
+      .evaluateAll((els) => els.slice(8, 12).map((e) => e.dataset.thing));
+    expect(names).toEqual(['load-1', 'load-2', 'load-3', 'load-4']);
+    await page.screenshot({ path: 'test/artifacts/dashboard-3000-doors.png' });
+    await page.close();
+  });
+
   it('serves Prometheus metrics with the bus counters', async () => {
     // Act
     const res = await fetch(`${url}/metrics`);

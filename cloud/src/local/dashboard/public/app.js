@@ -68,8 +68,8 @@ function renderDoor(d) {
     el.dataset.thing = d.thingName;
     el.innerHTML = '<span class="name"></span><span class="state"></span><span class="info"></span>';
     entry = { el, data: d };
-    doors.set(d.thingName, entry);
     insertSorted(el, d.thingName);
+    doors.set(d.thingName, entry);
   }
   entry.data = d;
   const { el } = entry;
@@ -81,18 +81,28 @@ function renderDoor(d) {
   el.children[0].textContent = d.thingName;
   el.children[1].textContent = d.heldOpen ? 'held open' : d.fault ? 'fault' : d.state;
   el.children[2].textContent = d.connected === false ? 'offline' : (d.lastEvent ?? '');
-  // Briefly highlight a tile that just changed, so the eye finds it.
-  el.classList.remove('flash');
-  void el.offsetWidth;
-  el.classList.add('flash');
+  // Briefly highlight a tile that just changed, so the eye finds it (no forced layout).
+  if (!reducedMotion) el.animate(FLASH, 800);
 }
 
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)').matches;
+const FLASH = [{ boxShadow: '0 0 0 3px rgba(47, 125, 225, .35)' }, { boxShadow: '0 0 0 0 transparent' }];
+
+const collator = new Intl.Collator('en', { numeric: true });
+const order = []; // thing names in grid order
+
+/** Insert a tile in name order (binary search: thousands of doors stay cheap). */
 function insertSorted(el, name) {
-  const list = $('doors');
-  const after = [...list.children].find(
-    (c) => c.dataset.thing.localeCompare(name, 'en', { numeric: true }) > 0,
-  );
-  list.insertBefore(el, after ?? null);
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (collator.compare(order[mid], name) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const before = order[lo];
+  order.splice(lo, 0, name);
+  $('doors').insertBefore(el, before === undefined ? null : doors.get(before).el);
 }
 
 function updateTotals() {
@@ -203,7 +213,8 @@ async function redrive(ids) {
 function snapshot(s) {
   $('doors').replaceChildren();
   doors.clear();
-  for (const d of s.doors) renderDoor(d);
+  order.length = 0;
+  for (const d of [...s.doors].sort((a, b) => collator.compare(a.thingName, b.thingName))) renderDoor(d);
   $('events').replaceChildren();
   $('alerts').replaceChildren();
   prepend('events', s.events, 80);
