@@ -64,6 +64,13 @@ function reportRun(label: string, s: RunSummary, peer?: RunSummary): void {
   report({ bench, metric: `${label}: edge to result p99`, value: s.latencyMs.p99 ?? Number.NaN, unit: 'ms' });
   report({
     bench,
+    metric: `${label}: edge to notification result p99`,
+    value: s.notificationLatencyMs.p99 ?? Number.NaN,
+    unit: 'ms',
+    note: `${s.notificationLatencyMs.samples} notifications (unknown badges)`,
+  });
+  report({
+    bench,
     metric: `${label}: edge to bus p99`,
     value: s.ingestLatencyMs.p99 ?? Number.NaN,
     unit: 'ms',

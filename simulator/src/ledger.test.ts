@@ -89,3 +89,20 @@ describe('Class: RunLedger (spans)', () => {
     expect(s.ackLatencyMs.samples).toBe(1);
   });
 });
+
+describe('Class: RunLedger (result chains)', () => {
+  it('times a notification that answers an identification result back to the door edge', () => {
+    // Prepare
+    const l = new RunLedger();
+    const N1 = '0193a1b2-0000-5000-8000-0000000000b1';
+    l.created(K1, 'door-001', 1_000);
+    // Act
+    l.busEvent(ev('smartdoor.identification', R1, [K1]), 1_040);
+    l.busEvent(ev('smartdoor.notification', N1, [R1]), 1_100);
+    const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+    // Assess
+    expect(s.identificationLatencyMs.p50).toBe(40);
+    expect(s.notificationLatencyMs.p50).toBe(100);
+    expect(s.latencyMs.samples).toBe(2);
+  });
+});

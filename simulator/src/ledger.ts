@@ -32,6 +32,10 @@ export interface RunSummary {
   rejected: number | null;
   /** Door edge to subscriber result, ms. */
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; samples: number };
+  /** Door edge to the identification subscriber's result, ms. */
+  identificationLatencyMs: RunSummary['latencyMs'];
+  /** Door edge to the notification subscriber's result (through Entry Unidentified, Door Held Open, ...), ms. */
+  notificationLatencyMs: RunSummary['latencyMs'];
   /** Door edge to the broker's PUBACK, ms. */
   ackLatencyMs: RunSummary['latencyMs'];
   /** Door edge to the event on the bus, ms. */
@@ -60,6 +64,10 @@ export class RunLedger {
   private readonly events = new Map<string, Created>();
   private readonly resultKeys = new Set<string>();
   private readonly resultLatency: number[] = [];
+  private readonly identificationLatency: number[] = [];
+  private readonly notificationLatency: number[] = [];
+  /** Door edge behind each subscriber result, so results of results can be timed too. */
+  private readonly resultEdges = new Map<string, number>();
   private readonly ingestLatency: number[] = [];
   private readonly ackLatency: number[] = [];
   acknowledged = 0;
@@ -121,10 +129,20 @@ export class RunLedger {
       }
       this.resultKeys.add(key);
       this.subscriberResults++;
+      // A result may answer a device event or another result (Notification Sent for an
+      // Entry Unidentified): follow the chain back to the door edge.
       const edges = (meta?.causedBy ?? [])
-        .map((k) => this.events.get(k)?.edgeAt)
+        .map((k) => this.events.get(k)?.edgeAt ?? this.resultEdges.get(k))
         .filter((t) => t !== undefined);
-      if (edges.length > 0) this.resultLatency.push(at - Math.max(...edges));
+      if (edges.length === 0) return;
+      const edge = Math.max(...edges);
+      this.resultEdges.set(key, edge);
+      if (edge < this.measureFrom) return;
+      this.resultLatency.push(at - edge);
+      (event.source === EventSource.Identification
+        ? this.identificationLatency
+        : this.notificationLatency
+      ).push(at - edge);
     }
   }
 
@@ -165,6 +183,8 @@ export class RunLedger {
       malformedSent: this.malformedSent,
       rejected: this.rejected,
       latencyMs: percentiles(this.resultLatency),
+      identificationLatencyMs: percentiles(this.identificationLatency),
+      notificationLatencyMs: percentiles(this.notificationLatency),
       ackLatencyMs: percentiles(this.ackLatency),
       ingestLatencyMs: percentiles(this.ingestLatency),
       connects: this.connects,

@@ -138,6 +138,8 @@ export function formatSummary(s: RunSummary): string {
     ['rejected to error queues', s.rejected ?? 'unknown'],
     ['connections', s.connects],
     ['latency edge → result', ms(s.latencyMs)],
+    ['  identification', ms(s.identificationLatencyMs)],
+    ['  notification', ms(s.notificationLatencyMs)],
     ['latency edge → PUBACK', ms(s.ackLatencyMs)],
     ['latency edge → bus', ms(s.ingestLatencyMs)],
   ];
