@@ -23,6 +23,7 @@ import { bundleAgentChild } from './bundle-child.js';
 import { benchOutbox } from './outbox-bench.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+const PACE_MS = 20;
 const BENCH = 'agent';
 const load = () => `load average ${loadavg()[0]!.toFixed(1)} on this machine`;
 const other = (k: OutboxKind): OutboxKind => (k === 'sqlite' ? 'log' : 'sqlite');
@@ -63,6 +64,10 @@ async function latency(broker: TestBroker, kind: OutboxKind, events: number): Pr
     const acked = new Promise<void>((r) => {
       done = r;
     });
+    // 50 edges/s: under IoT Core's 100 publishes/s, which the transport's token bucket
+    // enforces; faster, this would measure the bucket's 10 ms spacing, not the agent.
+    const wait = edgeAt + PACE_MS - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     edgeAt = performance.now();
     sensor.set(i % 2 === 0 ? 'open' : 'closed');
     await acked;
@@ -140,7 +145,7 @@ try {
   const events = QUICK ? 200 : 1_000;
   for (const kind of [DEFAULT_OUTBOX_KIND, other(DEFAULT_OUTBOX_KIND)]) {
     const samples = await latency(broker, kind, events);
-    const note = `${events} events one at a time, ${kind} outbox, MQTT.js to aedes on 127.0.0.1; ${load()}`;
+    const note = `${events} events one at a time, 50/s, ${kind} outbox, MQTT.js to aedes on 127.0.0.1; ${load()}`;
     report({
       bench: BENCH,
       metric: `edge to PUBACK p50 (${kind})`,
@@ -165,10 +170,15 @@ try {
     ['node + tsx, as the bin runs it', {}],
     ['node + tsx, --max-semi-space-size=1', { nodeArgs: ['--max-semi-space-size=1'] }],
     ['plain node bundle, --max-semi-space-size=1', { entry: bundle, nodeArgs: ['--max-semi-space-size=1'] }],
+    // Lite mode: V8 without its optimizing compilers; a door makes a few events a minute.
+    [
+      'plain node bundle, --max-semi-space-size=1 --lite-mode',
+      { entry: bundle, nodeArgs: ['--max-semi-space-size=1', '--lite-mode'] },
+    ],
   ];
   const rssEvents = QUICK ? 2_000 : 10_000;
   // Publishing is held to IoT Core's 100/s, so draining 10,000 events takes 100 s a run.
-  for (const [name, launch] of [launches[0]!, launches[2]!]) {
+  for (const [name, launch] of [launches[0]!, launches[2]!, launches[3]!]) {
     const rss = await rssAfter(broker, rssEvents, launch);
     report({
       bench: BENCH,

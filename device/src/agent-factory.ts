@@ -25,10 +25,10 @@ export type OutboxKind = 'sqlite' | 'log';
 
 /**
  * The default outbox: the append-only log. Measured by `npm run bench:agent` (numbers in
- * device/README.md): with one fsync per accepted event in both, the log appends as fast
- * as SQLite (WAL, synchronous=FULL) or up to 1.7x faster, never slower, and it writes
- * about a fifth of the bytes per event (one small record against several 4 KB WAL
- * pages), which is what wears out a Pi's SD card. SQLite stays available
+ * device/README.md): with one fsync per accepted event in both, the log and SQLite (WAL,
+ * synchronous=FULL) append at the same rate within noise, since the fsync sets it; the
+ * log writes about a fifth of the bytes per event (one small record against several
+ * 4 KB WAL pages), and writes are what wear out a Pi's SD card. SQLite stays available
  * (`--outbox sqlite`) and passes the same contract and crash tests.
  */
 export const DEFAULT_OUTBOX_KIND: OutboxKind = 'log';
