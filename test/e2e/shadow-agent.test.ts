@@ -129,4 +129,30 @@ describe('Class: DoorAgent with the local Device Shadow service', () => {
       { timeout: 10_000 },
     );
   });
+
+  it('does not loop report/delta when desired holds a key the agent cannot apply (regression)', async () => {
+    // Prepare: the shadow re-sends the delta after every accepted update that leaves one,
+    // so an agent that reports on every delta feeds itself (about 11 deltas a second).
+    const agent = await agentFor('door-shadow-3');
+    let answered = false;
+    const offGet = cloud.onBrokerMessage('$aws/things/door-shadow-3/shadow/get/rejected', () => {
+      answered = true;
+    });
+    await agent.start();
+    await vi.waitFor(() => expect(answered).toBe(true), { timeout: 10_000 });
+    offGet();
+    let deltas = 0;
+    const offDelta = cloud.onBrokerMessage('$aws/things/door-shadow-3/shadow/update/delta', () => {
+      deltas++;
+    });
+
+    // Act
+    await setDesired('door-shadow-3', { unknownKey: 1, heldOpenLimitSeconds: 'soon' });
+    await new Promise((r) => setTimeout(r, 1_500));
+    offDelta();
+
+    // Assess: the one delta the app's update caused, and no echo of the agent's own reports.
+    expect(deltas).toBe(1);
+    expect(agent.settings.heldOpenLimitSeconds).toBe(30);
+  });
 });

@@ -86,9 +86,14 @@ export class CommandHandler {
       this.o.counters.badCloudMessages++;
       this.o.logger.warn({ rejected: change.rejected }, 'invalid shadow settings ignored');
     }
-    if (Object.keys(change.settings).length > 0) this.o.applySettings(change.settings);
     const hasChange = Object.keys(change.settings).length > 0;
-    if (hasChange || kind === 'delta' || reportedDiffers(payload, this.o.getSettings())) this.#report();
+    if (hasChange) this.o.applySettings(change.settings);
+    // Report only what changes the shadow: applied settings, or a reported section that
+    // is behind what the device runs. The shadow re-sends the delta after every accepted
+    // update that leaves one, so reporting on a delta that applied nothing (unknown keys,
+    // invalid values) would feed an endless report/delta loop.
+    if (hasChange || (kind === 'get-accepted' && reportedDiffers(payload, this.o.getSettings())))
+      this.#report();
   }
 
   #report(): void {
