@@ -286,6 +286,7 @@ export class DoorAgent {
   #onConnection(state: ConnectionState, error?: Error): void {
     this.logger.info({ state, ...(error ? { err: error.message } : {}) }, 'connection');
     this.#writeStatus();
+    if (state !== 'connected') this.#sender?.pause();
     if (state !== 'connected' || !this.#running) return;
     this.counters.connects++;
     const { transport } = this.#o;

@@ -31,6 +31,13 @@ export class OutboxSender {
   #inflight = 0;
   #generation = 0;
   #running = false;
+  /**
+   * Set by restart() when the owner has seen the connection come up, cleared by pause().
+   * Sending waits for it, not only for the transport's state: an append that lands
+   * between the transport connecting and the owner's connection callback would otherwise
+   * be sent, then sent again by the restart() that callback makes.
+   */
+  #online = false;
   #refusals = 0;
   #retryTimer: TimerHandle | undefined;
   publishErrors = 0;
@@ -46,9 +53,9 @@ export class OutboxSender {
     return this.#inflight;
   }
 
+  /** Begin; nothing is sent until restart() says the connection is up. */
   start(): void {
     this.#running = true;
-    this.restart();
   }
 
   stop(): void {
@@ -58,8 +65,14 @@ export class OutboxSender {
     this.#retryTimer = undefined;
   }
 
+  /** The connection went down: send nothing until the next restart(). */
+  pause(): void {
+    this.#online = false;
+  }
+
   /** Forget what was in flight and resend from the oldest entry (on every new connection). */
   restart(): void {
+    this.#online = true;
     this.#generation++;
     this.#lastSent = 0;
     this.#inflight = 0;
@@ -68,7 +81,8 @@ export class OutboxSender {
 
   /** Send what fits in the window; call after an append or a PUBACK. */
   pump(): void {
-    if (!this.#running || this.#retryTimer !== undefined || this.o.transport.state !== 'connected') return;
+    if (!this.#running || !this.#online || this.#retryTimer !== undefined) return;
+    if (this.o.transport.state !== 'connected') return;
     const room = this.#max - this.#inflight;
     if (room <= 0) return;
     const generation = this.#generation;
