@@ -1,10 +1,11 @@
 import { Command } from 'commander';
-import { installService } from './install-service.js';
+import { installServiceWithBundle } from './install-service.js';
 
 /**
  * `smartdoor-agent install-service [--config FILE] [--user smartdoor] [--data-dir DIR]
- * [--unit-dir /etc/systemd/system] [--dry-run]`: writes the hardened systemd unit and
- * prints the commands that finish the installation.
+ * [--unit-dir /etc/systemd/system] [--bundle-file FILE.mjs] [--no-bundle] [--dry-run]`:
+ * builds the agent bundle, writes the hardened systemd unit that runs it with plain node,
+ * and prints the commands that finish the installation.
  */
 export function installServiceCommand(): Command {
   return new Command('install-service')
@@ -16,19 +17,36 @@ export function installServiceCommand(): Command {
     .option('--user <name>', 'system user the agent runs as', 'smartdoor')
     .option('--data-dir <dir>', "data folder (default: the config's dataDir, else /var/lib/smartdoor)")
     .option('--unit-dir <dir>', 'where to write the unit', '/etc/systemd/system')
-    .option('--dry-run', 'print the unit instead of writing it')
+    .option(
+      '--bundle-file <file>',
+      'where to build the agent bundle (default: device/dist/smartdoor-agent.mjs)',
+    )
+    .option('--no-bundle', 'run the TypeScript through tsx instead of a bundle (more memory, slower start)')
+    .option('--dry-run', 'print the unit instead of writing it (builds nothing)')
     .action(
-      (opts: { config?: string; user: string; dataDir?: string; unitDir: string; dryRun?: boolean }) => {
+      async (opts: {
+        config?: string;
+        user: string;
+        dataDir?: string;
+        unitDir: string;
+        bundleFile?: string;
+        bundle: boolean;
+        dryRun?: boolean;
+      }) => {
         try {
-          const result = installService({
+          const result = await installServiceWithBundle({
             configPath: opts.config,
             user: opts.user,
             dataDir: opts.dataDir,
             unitDir: opts.unitDir,
+            agentBin: opts.bundleFile,
+            bundle: opts.bundle,
             dryRun: opts.dryRun,
           });
           const out: string[] = [];
           for (const note of result.notes) out.push(`note: ${note}`);
+          if (result.bundle)
+            out.push(`built ${result.bundle.outFile} (${(result.bundle.bytes / 1024).toFixed(0)} KiB)`);
           if (result.unitPath) out.push(`wrote ${result.unitPath}`);
           else out.push(result.unit);
           out.push('', result.unitPath ? 'next:' : 'to install it, run without --dry-run (as root), then:');

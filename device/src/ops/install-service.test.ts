@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findOnPath } from '../inputs/gpio/select-gpio-driver.js';
+import { defaultBundlePath, devicePackageDir } from './bundle.js';
 import { InstallOptionError, UnitWriteError } from './errors.js';
 import { installService, UNIT_NAME } from './install-service.js';
 import { installServiceCommand } from './install-service-command.js';
@@ -70,6 +71,23 @@ describe('Function: renderUnit', () => {
     expect(directive(unit, 'StateDirectory')).toEqual([]);
     expect(directive(unit, 'ReadWritePaths')).toEqual(['/srv/smartdoor/data']);
     expect(directive(unit, 'ProtectHome')).toEqual(['read-only']);
+  });
+
+  it('puts node flags between node and the agent file', () => {
+    // Prepare + Act
+    const unit = renderUnit({ ...BASE, nodeArgs: ['--max-semi-space-size=1', '--lite-mode'] });
+    // Assess
+    expect(directive(unit, 'ExecStart')).toEqual([
+      '/usr/bin/node --max-semi-space-size=1 --lite-mode /opt/smartdoor/device/bin/smartdoor-agent.js run --config /etc/smartdoor/agent.json',
+    ]);
+  });
+
+  it('refuses a node flag that could smuggle another word into ExecStart', () => {
+    // Prepare + Act + Assess
+    expect(() => renderUnit({ ...BASE, nodeArgs: ['--max-semi-space-size=1 --inspect'] })).toThrow(
+      /node flags must look like --name or --name=value/,
+    );
+    expect(() => renderUnit({ ...BASE, nodeArgs: ['-e'] })).toThrow(InstallOptionError);
   });
 
   it('refuses relative paths, spaces and bad user names', () => {
@@ -157,6 +175,34 @@ describe('Function: installService', () => {
     expect(directive(result.unit, 'ReadWritePaths')).toEqual(['/var/lib/smartdoor']);
     expect(result.notes[0]).toMatch(/config not read .*no such file.*using defaults/);
     expect(() => statSync(unitDir)).toThrow();
+  });
+
+  it('runs the bundle with plain node and a capped young generation by default, the tsx bin on request', () => {
+    // Prepare + Act
+    const bundled = installService({
+      configPath: join(dir, 'missing.json'),
+      dryRun: true,
+      env: {},
+      nodePath: '/usr/bin/node',
+    });
+    const tsx = installService({
+      configPath: join(dir, 'missing.json'),
+      dryRun: true,
+      env: {},
+      nodePath: '/usr/bin/node',
+      bundle: false,
+    });
+    // Assess
+    expect(directive(bundled.unit, 'ExecStart')[0]).toBe(
+      `/usr/bin/node --max-semi-space-size=1 ${defaultBundlePath()} run --config ${join(dir, 'missing.json')}`,
+    );
+    expect(defaultBundlePath()).toBe(join(devicePackageDir(), 'dist', 'smartdoor-agent.mjs'));
+    expect(bundled.nextSteps).toContain(
+      `sudo -u smartdoor /usr/bin/node --max-semi-space-size=1 ${defaultBundlePath()} doctor --config ${join(dir, 'missing.json')}`,
+    );
+    expect(directive(tsx.unit, 'ExecStart')[0]).toMatch(
+      /^\/usr\/bin\/node --max-semi-space-size=1 \/.*\/bin\/smartdoor-agent\.js run --config /,
+    );
   });
 
   it('names the unit path it could not write', () => {

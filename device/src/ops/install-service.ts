@@ -1,13 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { DEFAULT_AGENT_CONFIG_PATH, loadAgentConfig } from '../config/load-agent-config.js';
+import { type AgentBundle, buildAgentBundle, defaultBundlePath, devicePackageDir } from './bundle.js';
 import { UnitWriteError } from './errors.js';
 import { renderUnit } from './systemd-unit.js';
 
 export const UNIT_NAME = 'smartdoor-agent.service';
 /** @default '/var/lib/smartdoor' */
 export const DEFAULT_DATA_DIR = '/var/lib/smartdoor';
+/**
+ * Caps V8's young generation at 1 MB a semi-space: under load it otherwise grows to
+ * 3 x 16 MB, most of the gap between the bundle's RSS and the 80 MB goal (device/README.md).
+ */
+export const DEFAULT_NODE_ARGS: readonly string[] = ['--max-semi-space-size=1'];
 
 export interface InstallServiceOptions {
   /** @default env SMARTDOOR_AGENT_CONFIG, else /etc/smartdoor/agent.json */
@@ -22,8 +27,16 @@ export interface InstallServiceOptions {
   dryRun?: boolean;
   /** @default process.execPath */
   nodePath?: string;
-  /** @default this package's bin/smartdoor-agent.js */
+  /**
+   * The JS file the unit runs with node.
+   * @default the bundle, device/dist/smartdoor-agent.mjs (see bundle.ts); with bundle: false,
+   * this package's bin/smartdoor-agent.js (through tsx)
+   */
   agentBin?: string;
+  /** Run the agent bundle (true) or the TypeScript through tsx (false). @default true */
+  bundle?: boolean;
+  /** @default DEFAULT_NODE_ARGS */
+  nodeArgs?: readonly string[];
   /** @default process.env */
   env?: Record<string, string | undefined>;
 }
@@ -38,6 +51,12 @@ export interface InstallServiceResult {
   notes: string[];
 }
 
+/** The JS file the unit runs: agentBin, else the bundle, else the tsx bin. */
+function agentEntry(opts: InstallServiceOptions): string {
+  if (opts.agentBin) return resolve(opts.agentBin);
+  return opts.bundle === false ? join(devicePackageDir(), 'bin', 'smartdoor-agent.js') : defaultBundlePath();
+}
+
 export function installService(opts: InstallServiceOptions = {}): InstallServiceResult {
   const env = opts.env ?? process.env;
   const configPath = resolve(opts.configPath ?? env.SMARTDOOR_AGENT_CONFIG ?? DEFAULT_AGENT_CONFIG_PATH);
@@ -50,13 +69,15 @@ export function installService(opts: InstallServiceOptions = {}): InstallService
     notes.push(`config not read (${cause instanceof Error ? cause.message : String(cause)}); using defaults`);
   }
   const dataDir = resolve(opts.dataDir ?? config?.dataDir ?? DEFAULT_DATA_DIR);
-  const agentBin = opts.agentBin ?? fileURLToPath(new URL('../../bin/smartdoor-agent.js', import.meta.url));
+  const agentBin = agentEntry(opts);
+  const nodeArgs = [...(opts.nodeArgs ?? DEFAULT_NODE_ARGS)];
   const unit = renderUnit({
     user,
     configPath,
     dataDir,
     nodePath: opts.nodePath ?? process.execPath,
-    agentBin: isAbsolute(agentBin) ? agentBin : resolve(agentBin),
+    agentBin,
+    nodeArgs,
     serialPath: config?.badgeReader.enabled ? config.badgeReader.path : undefined,
     thingName: config?.thingName,
   });
@@ -66,7 +87,7 @@ export function installService(opts: InstallServiceOptions = {}): InstallService
     `sudo install -d -o ${user} -g ${user} -m 0750 ${dataDir}`,
     `sudo chown root:${user} ${configPath} && sudo chmod 0640 ${configPath}`,
     ...keyFiles.map((f) => `sudo chown ${user}:${user} ${f} && sudo chmod 0600 ${f}`),
-    `sudo -u ${user} ${opts.nodePath ?? process.execPath} ${agentBin} doctor --config ${configPath}`,
+    `sudo -u ${user} ${[opts.nodePath ?? process.execPath, ...nodeArgs, agentBin].join(' ')} doctor --config ${configPath}`,
     'sudo systemctl daemon-reload',
     `sudo systemctl enable --now ${UNIT_NAME}`,
     `journalctl -u ${UNIT_NAME} -f`,
@@ -81,4 +102,27 @@ export function installService(opts: InstallServiceOptions = {}): InstallService
     throw new UnitWriteError(unitPath, { cause });
   }
   return { unit, unitPath, nextSteps, notes };
+}
+
+export interface InstallServiceWithBundleResult extends InstallServiceResult {
+  /** The bundle built for the unit; undefined on a dry run or with bundle: false. */
+  bundle?: AgentBundle;
+}
+
+/**
+ * install-service as the command runs it: (re)build the agent bundle the unit will run,
+ * then write the unit. A dry run builds nothing and writes nothing. Re-run after an
+ * update of the code, since the unit runs the bundle, not the sources.
+ */
+export async function installServiceWithBundle(
+  opts: InstallServiceOptions & { build?: typeof buildAgentBundle } = {},
+): Promise<InstallServiceWithBundleResult> {
+  const bundled = opts.bundle !== false;
+  const outFile = agentEntry(opts);
+  // Check the options (user, paths) before spending seconds on a build.
+  installService({ ...opts, agentBin: outFile, dryRun: true });
+  const bundle = bundled && !opts.dryRun ? await (opts.build ?? buildAgentBundle)({ outFile }) : undefined;
+  const result = installService({ ...opts, agentBin: outFile });
+  if (bundled && opts.dryRun) result.notes.push(`dry run: ${outFile} not built`);
+  return { ...result, bundle };
 }

@@ -9,8 +9,10 @@ export interface UnitOptions {
   dataDir: string;
   /** Absolute path of node. */
   nodePath: string;
-  /** Absolute path of device/bin/smartdoor-agent.js. */
+  /** Absolute path of the JS file node runs: the agent bundle, or device/bin/smartdoor-agent.js. */
   agentBin: string;
+  /** node flags before agentBin, e.g. --max-semi-space-size=1. @default none */
+  nodeArgs?: string[];
   /** The badge reader's device, allowed explicitly besides the usual serial majors. */
   serialPath?: string;
   /** Thing name, for the description. */
@@ -39,6 +41,11 @@ export function renderUnit(opts: UnitOptions): string {
     if (/\s/.test(value))
       throw new InstallOptionError(`${name} must not contain spaces, received ${JSON.stringify(value)}`);
   }
+  for (const arg of opts.nodeArgs ?? [])
+    if (!/^--[a-z0-9-]+(=[\w.,-]+)?$/.test(arg))
+      throw new InstallOptionError(
+        `node flags must look like --name or --name=value, received ${JSON.stringify(arg)}`,
+      );
   if (!USER.test(opts.user))
     throw new InstallOptionError(`--user must be a system user name, received ${opts.user}`);
   // The code under /home or /root would be hidden by ProtectHome=yes: only make it read-only then.
@@ -64,7 +71,7 @@ export function renderUnit(opts: UnitOptions): string {
     'SupplementaryGroups=gpio dialout',
     `Environment=SMARTDOOR_AGENT_CONFIG=${opts.configPath}`,
     'Environment=NODE_ENV=production',
-    `ExecStart=${opts.nodePath} ${opts.agentBin} run --config ${opts.configPath}`,
+    `ExecStart=${[opts.nodePath, ...(opts.nodeArgs ?? []), opts.agentBin].join(' ')} run --config ${opts.configPath}`,
     'Restart=always',
     `RestartSec=${opts.restartSec ?? 5}`,
     '# On SIGTERM the agent stops its inputs and closes the outbox cleanly.',
