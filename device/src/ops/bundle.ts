@@ -47,6 +47,11 @@ export function defaultBundlePath(): string {
 export interface BuildAgentBundleOptions {
   /** Absolute or relative path of the bundle; must end in .mjs. @default defaultBundlePath() */
   outFile?: string;
+  /**
+   * The module to bundle; the bench bundles its agent harness with the same settings.
+   * @default device/src/ops/bundle-entry.ts (the CLI)
+   */
+  entryPoint?: string;
   /** Minify the output (smaller file, slightly faster parse; stack traces lose names). @default false */
   minify?: boolean;
 }
@@ -80,7 +85,7 @@ export async function buildAgentBundle(opts: BuildAgentBundleOptions = {}): Prom
   const pkgDir = devicePackageDir();
   try {
     await build({
-      entryPoints: [join(pkgDir, 'src', 'ops', 'bundle-entry.ts')],
+      entryPoints: [opts.entryPoint ?? join(pkgDir, 'src', 'ops', 'bundle-entry.ts')],
       bundle: true,
       platform: 'node',
       target: 'node20',
