@@ -123,7 +123,10 @@ export class SqlitePersistenceLayer extends BasePersistenceLayer {
       for (const w of group) w.reject(err);
       return;
     }
-    group.forEach((w, i) => (errors.has(i) ? w.reject(errors.get(i)) : w.resolve()));
+    group.forEach((w, i) => {
+      if (errors.has(i)) w.reject(errors.get(i));
+      else w.resolve();
+    });
   }
 
   /** Remove records whose expiry has passed; returns how many went. */
