@@ -21,6 +21,7 @@ import { DoorAgent } from '../src/agent.js';
 import { createOutbox, DEFAULT_OUTBOX_KIND, type OutboxKind } from '../src/agent-factory.js';
 import { SimulatedDoorSensor } from '../src/inputs/simulated-door-sensor.js';
 import { buildAgentBundle } from '../src/ops/bundle.js';
+import { DEFAULT_NODE_ARGS } from '../src/ops/install-service.js';
 import { MqttJsTransport } from '../src/transport/mqttjs-transport.js';
 import { bundleAgentChild } from './bundle-child.js';
 import { type CliLaunch, type CliStart, startCli } from './cli-launch.js';
@@ -185,8 +186,11 @@ try {
   });
   const cliLaunches: Array<[string, CliLaunch]> = [
     [TSX, { nodeArgs: [], entry: fileURLToPath(new URL('../bin/smartdoor-agent.js', import.meta.url)) }],
-    [`bundle, ${SEMI}, as install-service deploys it`, { nodeArgs: [SEMI], entry: deployed.outFile }],
-    [`bundle, ${SEMI} --lite-mode`, { nodeArgs: [SEMI, '--lite-mode'], entry: deployed.outFile }],
+    [`bundle, ${SEMI}`, { nodeArgs: [SEMI], entry: deployed.outFile }],
+    [
+      `bundle, ${DEFAULT_NODE_ARGS.join(' ')}, as install-service deploys it`,
+      { nodeArgs: [...DEFAULT_NODE_ARGS], entry: deployed.outFile },
+    ],
   ];
   let tsxStart = { ms: Number.NaN, rss: Number.NaN };
   for (const [name, launch] of cliLaunches) {

@@ -52,7 +52,7 @@ describe('Function: buildAgentBundle', () => {
     expect(JSON.parse(stdout)).toMatchObject({ thingName: 'door-bundle', running: false });
   });
 
-  it('writes a unit running itself with a capped young generation on install-service --dry-run', async () => {
+  it('writes a unit running itself with a capped young generation and lite mode on install-service --dry-run', async () => {
     // Prepare + Act: devicePackageDir() is found from dist/ too, so the default is right.
     const { stdout } = await run(
       process.execPath,
@@ -61,7 +61,7 @@ describe('Function: buildAgentBundle', () => {
     );
     // Assess
     expect(stdout).toContain(
-      `ExecStart=${process.execPath} --max-semi-space-size=1 ${join(devicePackageDir(), 'dist', 'smartdoor-agent.mjs')} run --config`,
+      `ExecStart=${process.execPath} --max-semi-space-size=1 --lite-mode ${join(devicePackageDir(), 'dist', 'smartdoor-agent.mjs')} run --config`,
     );
   });
 

@@ -47,7 +47,7 @@ describe('Function: installServiceWithBundle', () => {
     expect(built).toEqual([agentBin]);
     expect(result.bundle).toEqual({ outFile: agentBin, bytes: 1 });
     expect(directive(readFileSync(join(unitDir, UNIT_NAME), 'utf8'), 'ExecStart')[0]).toContain(
-      ` --max-semi-space-size=1 ${agentBin} run `,
+      ` --max-semi-space-size=1 --lite-mode ${agentBin} run `,
     );
   });
 

@@ -177,7 +177,7 @@ describe('Function: installService', () => {
     expect(() => statSync(unitDir)).toThrow();
   });
 
-  it('runs the bundle with plain node and a capped young generation by default, the tsx bin on request', () => {
+  it('runs the bundle with plain node and a capped young generation and lite mode by default, the tsx bin on request', () => {
     // Prepare + Act
     const bundled = installService({
       configPath: join(dir, 'missing.json'),
@@ -194,14 +194,14 @@ describe('Function: installService', () => {
     });
     // Assess
     expect(directive(bundled.unit, 'ExecStart')[0]).toBe(
-      `/usr/bin/node --max-semi-space-size=1 ${defaultBundlePath()} run --config ${join(dir, 'missing.json')}`,
+      `/usr/bin/node --max-semi-space-size=1 --lite-mode ${defaultBundlePath()} run --config ${join(dir, 'missing.json')}`,
     );
     expect(defaultBundlePath()).toBe(join(devicePackageDir(), 'dist', 'smartdoor-agent.mjs'));
     expect(bundled.nextSteps).toContain(
-      `sudo -u smartdoor /usr/bin/node --max-semi-space-size=1 ${defaultBundlePath()} doctor --config ${join(dir, 'missing.json')}`,
+      `sudo -u smartdoor /usr/bin/node --max-semi-space-size=1 --lite-mode ${defaultBundlePath()} doctor --config ${join(dir, 'missing.json')}`,
     );
     expect(directive(tsx.unit, 'ExecStart')[0]).toMatch(
-      /^\/usr\/bin\/node --max-semi-space-size=1 \/.*\/bin\/smartdoor-agent\.js run --config /,
+      /^\/usr\/bin\/node --max-semi-space-size=1 --lite-mode \/.*\/bin\/smartdoor-agent\.js run --config /,
     );
   });
 
