@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findOnPath } from '../inputs/gpio/select-gpio-driver.js';
 import { defaultBundlePath, devicePackageDir } from './bundle.js';
 import { InstallOptionError, UnitWriteError } from './errors.js';
-import { installService, UNIT_NAME } from './install-service.js';
+import { DEFAULT_NODE_ARGS, installService, UNIT_NAME } from './install-service.js';
 import { installServiceCommand } from './install-service-command.js';
 import { renderUnit } from './systemd-unit.js';
 
@@ -104,7 +104,15 @@ describe('Function: renderUnit', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'smartdoor-unit-'));
     const unitPath = join(dir, UNIT_NAME);
-    writeFileSync(unitPath, renderUnit({ ...BASE, nodePath: process.execPath, agentBin: process.execPath }));
+    writeFileSync(
+      unitPath,
+      renderUnit({
+        ...BASE,
+        nodePath: process.execPath,
+        agentBin: process.execPath,
+        nodeArgs: [...DEFAULT_NODE_ARGS],
+      }),
+    );
     // Act
     let output = '';
     try {
