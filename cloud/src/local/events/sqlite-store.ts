@@ -1,5 +1,6 @@
 import type { BusEvent } from '@smartdoor/shared';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { SqliteStatements } from '../sqlite-statements.js';
 import type { Archive, Delivery, EventBus, Replay, Rule, StoredEvent, Target } from './model.js';
 import type { EventsStore } from './store.js';
 
@@ -50,35 +51,21 @@ const toDelivery = (r: DeliveryRow): Delivery => {
 
 /** The local EventBridge in SQLite (better-sqlite3). Takes a shared handle; the opener sets WAL. */
 export class SqliteEventsStore implements EventsStore {
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
+    this.#sql = new SqliteStatements(db);
     db.exec(SCHEMA);
   }
 
-  readonly #statements = new Map<string, Statement>();
-
-  /** Prepared statements are cached: preparing dominated the hot path. */
-  #stmt(sql: string): Statement {
-    let st = this.#statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.#statements.set(sql, st);
-    }
-    return st;
-  }
-
-  /** One wrapper for every call: db.transaction() per call built a new function each time. */
-  #tx: ((fn: () => unknown) => unknown) | undefined;
+  readonly #sql: SqliteStatements;
 
   transaction<T>(fn: () => T): T {
-    this.#tx ??= this.db.transaction((f: () => unknown) => f());
-    return this.#tx(fn) as T;
+    return this.#sql.transaction(fn);
   }
 
   putBus(bus: EventBus): void {
-    this.#stmt('INSERT OR REPLACE INTO eb_buses (name, doc) VALUES (?, ?)').run(
-      bus.name,
-      JSON.stringify(bus),
-    );
+    this.#sql
+      .get('INSERT OR REPLACE INTO eb_buses (name, doc) VALUES (?, ?)')
+      .run(bus.name, JSON.stringify(bus));
   }
   getBus(name: string): EventBus | undefined {
     return this.#doc<EventBus>('SELECT doc FROM eb_buses WHERE name = ?', name);
@@ -87,15 +74,13 @@ export class SqliteEventsStore implements EventsStore {
     return this.#docs<EventBus>('SELECT doc FROM eb_buses ORDER BY name');
   }
   deleteBus(name: string): void {
-    this.#stmt('DELETE FROM eb_buses WHERE name = ?').run(name);
+    this.#sql.get('DELETE FROM eb_buses WHERE name = ?').run(name);
   }
 
   putRule(rule: Rule): void {
-    this.#stmt('INSERT OR REPLACE INTO eb_rules (bus, name, doc) VALUES (?, ?, ?)').run(
-      rule.busName,
-      rule.name,
-      JSON.stringify(rule),
-    );
+    this.#sql
+      .get('INSERT OR REPLACE INTO eb_rules (bus, name, doc) VALUES (?, ?, ?)')
+      .run(rule.busName, rule.name, JSON.stringify(rule));
   }
   getRule(busName: string, name: string): Rule | undefined {
     return this.#doc<Rule>('SELECT doc FROM eb_rules WHERE bus = ? AND name = ?', busName, name);
@@ -106,16 +91,13 @@ export class SqliteEventsStore implements EventsStore {
       : this.#docs<Rule>('SELECT doc FROM eb_rules WHERE bus = ? ORDER BY name', busName);
   }
   deleteRule(busName: string, name: string): void {
-    this.#stmt('DELETE FROM eb_rules WHERE bus = ? AND name = ?').run(busName, name);
+    this.#sql.get('DELETE FROM eb_rules WHERE bus = ? AND name = ?').run(busName, name);
   }
 
   putTarget(busName: string, ruleName: string, target: Target): void {
-    this.#stmt('INSERT OR REPLACE INTO eb_targets (bus, rule, id, doc) VALUES (?, ?, ?, ?)').run(
-      busName,
-      ruleName,
-      target.id,
-      JSON.stringify(target),
-    );
+    this.#sql
+      .get('INSERT OR REPLACE INTO eb_targets (bus, rule, id, doc) VALUES (?, ?, ?, ?)')
+      .run(busName, ruleName, target.id, JSON.stringify(target));
   }
   listTargets(busName: string, ruleName: string): Target[] {
     return this.#docs<Target>(
@@ -126,40 +108,38 @@ export class SqliteEventsStore implements EventsStore {
   }
   removeTarget(busName: string, ruleName: string, id: string): boolean {
     return (
-      this.#stmt('DELETE FROM eb_targets WHERE bus = ? AND rule = ? AND id = ?').run(busName, ruleName, id)
+      this.#sql.get('DELETE FROM eb_targets WHERE bus = ? AND rule = ? AND id = ?').run(busName, ruleName, id)
         .changes > 0
     );
   }
 
   appendEvent(busName: string, event: BusEvent, ingestedAt: number): number {
-    const info = this.#stmt('INSERT INTO eb_events (bus, id, ingested_at, event) VALUES (?, ?, ?, ?)').run(
-      busName,
-      event.id,
-      ingestedAt,
-      JSON.stringify(event),
-    );
+    const info = this.#sql
+      .get('INSERT INTO eb_events (bus, id, ingested_at, event) VALUES (?, ?, ?, ?)')
+      .run(busName, event.id, ingestedAt, JSON.stringify(event));
     return Number(info.lastInsertRowid);
   }
   listEvents(busName: string, from: number, to: number, limit: number, afterSeq = 0): StoredEvent[] {
-    const rows = this.#stmt(
-      'SELECT * FROM eb_events WHERE bus = ? AND ingested_at >= ? AND ingested_at < ? AND seq > ? ORDER BY seq LIMIT ?',
-    ).all(busName, from, to, afterSeq, limit) as EventRow[];
+    const rows = this.#sql
+      .get(
+        'SELECT * FROM eb_events WHERE bus = ? AND ingested_at >= ? AND ingested_at < ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(busName, from, to, afterSeq, limit) as EventRow[];
     return rows.map(toStored);
   }
   countEvents(busName?: string): number {
     const row = (
       busName === undefined
-        ? this.#stmt('SELECT COUNT(*) AS n FROM eb_events').get()
-        : this.#stmt('SELECT COUNT(*) AS n FROM eb_events WHERE bus = ?').get(busName)
+        ? this.#sql.get('SELECT COUNT(*) AS n FROM eb_events').get()
+        : this.#sql.get('SELECT COUNT(*) AS n FROM eb_events WHERE bus = ?').get(busName)
     ) as { n: number };
     return row.n;
   }
 
   putArchive(archive: Archive): void {
-    this.#stmt('INSERT OR REPLACE INTO eb_archives (name, doc) VALUES (?, ?)').run(
-      archive.name,
-      JSON.stringify(archive),
-    );
+    this.#sql
+      .get('INSERT OR REPLACE INTO eb_archives (name, doc) VALUES (?, ?)')
+      .run(archive.name, JSON.stringify(archive));
   }
   getArchive(name: string): Archive | undefined {
     return this.#doc<Archive>('SELECT doc FROM eb_archives WHERE name = ?', name);
@@ -168,11 +148,13 @@ export class SqliteEventsStore implements EventsStore {
     return this.#docs<Archive>('SELECT doc FROM eb_archives ORDER BY name');
   }
   deleteArchive(name: string): void {
-    this.#stmt('DELETE FROM eb_archives WHERE name = ?').run(name);
-    this.#stmt('DELETE FROM eb_archive_events WHERE archive = ?').run(name);
+    this.#sql.get('DELETE FROM eb_archives WHERE name = ?').run(name);
+    this.#sql.get('DELETE FROM eb_archive_events WHERE archive = ?').run(name);
   }
   addToArchive(archiveName: string, seq: number): void {
-    this.#stmt('INSERT OR IGNORE INTO eb_archive_events (archive, seq) VALUES (?, ?)').run(archiveName, seq);
+    this.#sql
+      .get('INSERT OR IGNORE INTO eb_archive_events (archive, seq) VALUES (?, ?)')
+      .run(archiveName, seq);
   }
   archivedEvents(
     archiveName: string,
@@ -181,25 +163,31 @@ export class SqliteEventsStore implements EventsStore {
     limit: number,
     afterSeq: number,
   ): StoredEvent[] {
-    const rows = this.#stmt(
-      `SELECT e.* FROM eb_archive_events a JOIN eb_events e ON e.seq = a.seq
+    const rows = this.#sql
+      .get(
+        `SELECT e.* FROM eb_archive_events a JOIN eb_events e ON e.seq = a.seq
          WHERE a.archive = ? AND e.ingested_at >= ? AND e.ingested_at < ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
-    ).all(archiveName, from, to, afterSeq, limit) as EventRow[];
+      )
+      .all(archiveName, from, to, afterSeq, limit) as EventRow[];
     return rows.map(toStored);
   }
   archiveStats(archiveName: string): { eventCount: number; sizeBytes: number } {
-    const row = this.#stmt(
-      `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(e.event)), 0) AS size FROM eb_archive_events a
+    const row = this.#sql
+      .get(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(e.event)), 0) AS size FROM eb_archive_events a
          JOIN eb_events e ON e.seq = a.seq WHERE a.archive = ?`,
-    ).get(archiveName) as { n: number; size: number };
+      )
+      .get(archiveName) as { n: number; size: number };
     return { eventCount: row.n, sizeBytes: row.size };
   }
 
   pruneArchive(archiveName: string, before: number): number {
-    return this.#stmt(
-      `DELETE FROM eb_archive_events WHERE archive = ? AND seq IN
+    return this.#sql
+      .get(
+        `DELETE FROM eb_archive_events WHERE archive = ? AND seq IN
          (SELECT seq FROM eb_events WHERE ingested_at < ?)`,
-    ).run(archiveName, before).changes;
+      )
+      .run(archiveName, before).changes;
   }
 
   /** The last event serialized: the deliveries of one event (one per target) share its JSON. */
@@ -211,51 +199,47 @@ export class SqliteEventsStore implements EventsStore {
     // `event: undefined` leaves the key out; the shared JSON goes in its place.
     const rest = JSON.stringify({ ...d, event: undefined });
     const doc = `${rest.slice(0, -1)},"event":${this.#lastEvent.json}}`;
-    this.#stmt(
-      'INSERT INTO eb_deliveries (id, next_at, attempts, last_error, doc) VALUES (?, ?, ?, ?, ?)',
-    ).run(d.id, d.nextAttemptAt, d.attempts, d.lastError ?? null, doc);
+    this.#sql
+      .get('INSERT INTO eb_deliveries (id, next_at, attempts, last_error, doc) VALUES (?, ?, ?, ?, ?)')
+      .run(d.id, d.nextAttemptAt, d.attempts, d.lastError ?? null, doc);
   }
   dueDeliveries(now: number, limit: number, exclude: ReadonlySet<string>): Delivery[] {
     // Over-fetch by the excluded count: those are in flight and skipped here.
-    const rows = this.#stmt(
-      'SELECT * FROM eb_deliveries WHERE next_at <= ? ORDER BY next_at, id LIMIT ?',
-    ).all(now, limit + exclude.size) as DeliveryRow[];
+    const rows = this.#sql
+      .get('SELECT * FROM eb_deliveries WHERE next_at <= ? ORDER BY next_at, id LIMIT ?')
+      .all(now, limit + exclude.size) as DeliveryRow[];
     return rows
       .filter((r) => !exclude.has(r.id))
       .slice(0, limit)
       .map(toDelivery);
   }
   nextDeliveryAt(exclude: ReadonlySet<string>): number | undefined {
-    const rows = this.#stmt('SELECT id, next_at FROM eb_deliveries ORDER BY next_at LIMIT ?').all(
-      exclude.size + 1,
-    ) as Array<{ id: string; next_at: number }>;
+    const rows = this.#sql
+      .get('SELECT id, next_at FROM eb_deliveries ORDER BY next_at LIMIT ?')
+      .all(exclude.size + 1) as Array<{ id: string; next_at: number }>;
     return rows.find((r) => !exclude.has(r.id))?.next_at;
   }
   updateDelivery(id: string, attempts: number, nextAttemptAt: number, lastError: string): void {
-    this.#stmt('UPDATE eb_deliveries SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?').run(
-      attempts,
-      nextAttemptAt,
-      lastError,
-      id,
-    );
+    this.#sql
+      .get('UPDATE eb_deliveries SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?')
+      .run(attempts, nextAttemptAt, lastError, id);
   }
   deleteDelivery(id: string): void {
-    this.#stmt('DELETE FROM eb_deliveries WHERE id = ?').run(id);
+    this.#sql.get('DELETE FROM eb_deliveries WHERE id = ?').run(id);
   }
   pendingDeliveries(limit: number): Delivery[] {
     return (
-      this.#stmt('SELECT * FROM eb_deliveries ORDER BY next_at LIMIT ?').all(limit) as DeliveryRow[]
+      this.#sql.get('SELECT * FROM eb_deliveries ORDER BY next_at LIMIT ?').all(limit) as DeliveryRow[]
     ).map(toDelivery);
   }
   countPendingDeliveries(): number {
-    return (this.#stmt('SELECT COUNT(*) AS n FROM eb_deliveries').get() as { n: number }).n;
+    return (this.#sql.get('SELECT COUNT(*) AS n FROM eb_deliveries').get() as { n: number }).n;
   }
 
   putReplay(replay: Replay): void {
-    this.#stmt('INSERT OR REPLACE INTO eb_replays (name, doc) VALUES (?, ?)').run(
-      replay.name,
-      JSON.stringify(replay),
-    );
+    this.#sql
+      .get('INSERT OR REPLACE INTO eb_replays (name, doc) VALUES (?, ?)')
+      .run(replay.name, JSON.stringify(replay));
   }
   getReplay(name: string): Replay | undefined {
     return this.#doc<Replay>('SELECT doc FROM eb_replays WHERE name = ?', name);
@@ -265,10 +249,10 @@ export class SqliteEventsStore implements EventsStore {
   }
 
   #doc<T>(sql: string, ...params: unknown[]): T | undefined {
-    const row = this.#stmt(sql).get(...params) as { doc: string } | undefined;
+    const row = this.#sql.get(sql).get(...params) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as T) : undefined;
   }
   #docs<T>(sql: string, ...params: unknown[]): T[] {
-    return (this.#stmt(sql).all(...params) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
+    return (this.#sql.get(sql).all(...params) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
   }
 }

@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { SqliteStatements } from '../sqlite-statements.js';
 import type { QueueAttributes, QueueMessage } from './model.js';
 
 /** Storage of the local queues. One implementation (SQLite); `:memory:` serves tests. */
@@ -54,7 +55,8 @@ const toMessage = (r: Row): QueueMessage => {
 
 /** Queues in SQLite (better-sqlite3): messages survive restarts; WAL is set by whoever opens the file. */
 export class SqliteQueueStore implements QueueStore {
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
+    this.#sql = new SqliteStatements(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS q_queues (name TEXT PRIMARY KEY, attrs TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS q_messages (
@@ -75,41 +77,27 @@ export class SqliteQueueStore implements QueueStore {
 
   #seq: number;
 
-  readonly #statements = new Map<string, Statement>();
-
-  /** Prepared statements are cached: preparing dominated the hot path. */
-  #stmt(sql: string): Statement {
-    let st = this.#statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.#statements.set(sql, st);
-    }
-    return st;
-  }
-
-  #tx: ((fn: () => unknown) => unknown) | undefined;
+  readonly #sql: SqliteStatements;
 
   transaction<T>(fn: () => T): T {
-    this.#tx ??= this.db.transaction((f: () => unknown) => f());
-    return this.#tx(fn) as T;
+    return this.#sql.transaction(fn);
   }
 
   putQueue(name: string, attrs: QueueAttributes): void {
-    this.#stmt('INSERT OR REPLACE INTO q_queues (name, attrs) VALUES (?, ?)').run(
-      name,
-      JSON.stringify(attrs),
-    );
+    this.#sql
+      .get('INSERT OR REPLACE INTO q_queues (name, attrs) VALUES (?, ?)')
+      .run(name, JSON.stringify(attrs));
   }
 
   getQueue(name: string): QueueAttributes | undefined {
-    const row = this.#stmt('SELECT attrs FROM q_queues WHERE name = ?').get(name) as
+    const row = this.#sql.get('SELECT attrs FROM q_queues WHERE name = ?').get(name) as
       | { attrs: string }
       | undefined;
     return row ? (JSON.parse(row.attrs) as QueueAttributes) : undefined;
   }
 
   listQueues(): Array<{ name: string; attrs: QueueAttributes }> {
-    const rows = this.#stmt('SELECT name, attrs FROM q_queues ORDER BY name').all() as Array<{
+    const rows = this.#sql.get('SELECT name, attrs FROM q_queues ORDER BY name').all() as Array<{
       name: string;
       attrs: string;
     }>;
@@ -117,87 +105,89 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   insert(queue: string, msg: QueueMessage, visibleAt: number): void {
-    this.#stmt(
-      `INSERT INTO q_messages (id, queue, body, attrs, sent_at, visible_at, receive_count, seq)
+    this.#sql
+      .get(
+        `INSERT INTO q_messages (id, queue, body, attrs, sent_at, visible_at, receive_count, seq)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      msg.messageId,
-      queue,
-      msg.body,
-      JSON.stringify(msg.attributes),
-      msg.sentAt,
-      visibleAt,
-      msg.receiveCount,
-      ++this.#seq,
-    );
+      )
+      .run(
+        msg.messageId,
+        queue,
+        msg.body,
+        JSON.stringify(msg.attributes),
+        msg.sentAt,
+        visibleAt,
+        msg.receiveCount,
+        ++this.#seq,
+      );
   }
 
   visible(queue: string, now: number, max: number): Array<QueueMessage & { receipt: string | null }> {
-    const rows = this.#stmt(
-      'SELECT * FROM q_messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?',
-    ).all(queue, now, max) as Row[];
+    const rows = this.#sql
+      .get('SELECT * FROM q_messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?')
+      .all(queue, now, max) as Row[];
     return rows.map((r) => ({ ...toMessage(r), receipt: r.receipt }));
   }
 
   markReceived(messageId: string, receipt: string, visibleAt: number, receiveCount: number): void {
-    this.#stmt('UPDATE q_messages SET receipt = ?, visible_at = ?, receive_count = ? WHERE id = ?').run(
-      receipt,
-      visibleAt,
-      receiveCount,
-      messageId,
-    );
+    this.#sql
+      .get('UPDATE q_messages SET receipt = ?, visible_at = ?, receive_count = ? WHERE id = ?')
+      .run(receipt, visibleAt, receiveCount, messageId);
   }
 
   byReceipt(queue: string, receipt: string): QueueMessage | undefined {
-    const row = this.#stmt('SELECT * FROM q_messages WHERE queue = ? AND receipt = ?').get(queue, receipt) as
-      | Row
-      | undefined;
+    const row = this.#sql
+      .get('SELECT * FROM q_messages WHERE queue = ? AND receipt = ?')
+      .get(queue, receipt) as Row | undefined;
     return row ? toMessage(row) : undefined;
   }
 
   setVisibleAt(messageId: string, visibleAt: number): void {
-    this.#stmt('UPDATE q_messages SET visible_at = ? WHERE id = ?').run(visibleAt, messageId);
+    this.#sql.get('UPDATE q_messages SET visible_at = ? WHERE id = ?').run(visibleAt, messageId);
   }
 
   move(messageId: string, toQueue: string, visibleAt: number, resetCount: boolean): void {
-    this.#stmt(
-      `UPDATE q_messages SET queue = ?, visible_at = ?, receipt = NULL,
+    this.#sql
+      .get(
+        `UPDATE q_messages SET queue = ?, visible_at = ?, receipt = NULL,
          receive_count = CASE WHEN ? THEN 0 ELSE receive_count END WHERE id = ?`,
-    ).run(toQueue, visibleAt, resetCount ? 1 : 0, messageId);
+      )
+      .run(toQueue, visibleAt, resetCount ? 1 : 0, messageId);
   }
 
   setLastError(messageId: string, error: string): void {
-    this.#stmt('UPDATE q_messages SET last_error = ? WHERE id = ?').run(error, messageId);
+    this.#sql.get('UPDATE q_messages SET last_error = ? WHERE id = ?').run(error, messageId);
   }
 
   delete(messageId: string): void {
-    this.#stmt('DELETE FROM q_messages WHERE id = ?').run(messageId);
+    this.#sql.get('DELETE FROM q_messages WHERE id = ?').run(messageId);
   }
 
   peekById(queue: string, messageId: string): boolean {
     return (
-      this.#stmt('SELECT 1 FROM q_messages WHERE queue = ? AND id = ?').get(queue, messageId) !== undefined
+      this.#sql.get('SELECT 1 FROM q_messages WHERE queue = ? AND id = ?').get(queue, messageId) !== undefined
     );
   }
 
   depth(queue: string, now: number): { visible: number; inFlight: number } {
-    const row = this.#stmt(
-      `SELECT SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
+    const row = this.#sql
+      .get(
+        `SELECT SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
                 SUM(CASE WHEN visible_at > ? THEN 1 ELSE 0 END) AS inFlight
          FROM q_messages WHERE queue = ?`,
-    ).get(now, now, queue) as { visible: number | null; inFlight: number | null };
+      )
+      .get(now, now, queue) as { visible: number | null; inFlight: number | null };
     return { visible: row.visible ?? 0, inFlight: row.inFlight ?? 0 };
   }
 
   peek(queue: string, limit: number): QueueMessage[] {
-    const rows = this.#stmt('SELECT * FROM q_messages WHERE queue = ? ORDER BY seq LIMIT ?').all(
-      queue,
-      limit,
-    ) as Row[];
+    const rows = this.#sql
+      .get('SELECT * FROM q_messages WHERE queue = ? ORDER BY seq LIMIT ?')
+      .all(queue, limit) as Row[];
     return rows.map(toMessage);
   }
 
   purge(queue: string): number {
-    return this.#stmt('DELETE FROM q_messages WHERE queue = ?').run(queue).changes;
+    return this.#sql.get('DELETE FROM q_messages WHERE queue = ?').run(queue).changes;
   }
 }
