@@ -5,56 +5,21 @@
  * broker acknowledged but had not yet put on the bus come back from the journal; deliveries
  * the bus had not finished resume from SQLite.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCloudProcess } from '../support/cloud-process.js';
 
-const CLI = join(import.meta.dirname, '../../simulator/bin/smartdoor.js');
 const N = 200;
 
-interface Ready {
-  mqtt: string;
-  aws: string;
-}
-
-function startCloud(
-  dataDir: string,
-): Promise<{ child: ChildProcess; ready: Ready; exited: Promise<unknown> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'cloud',
-      '--data-dir',
-      dataDir,
-      '--mqtt-port',
-      '0',
-      '--mqtts-port',
-      '0',
-      '--aws-port',
-      '0',
-      '--http-port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LOG_LEVEL: 'error' } },
-  );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no ready line in 25 s')), 25_000);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
-      clearTimeout(timer);
-      resolve({ child, ready: JSON.parse(line) as Ready, exited });
-    });
-  });
-}
+const startCloud = (dataDir: string) => startCloudProcess(dataDir, [], { logLevel: 'error' });
 
 describe('Command: smartdoor cloud (kill -9 during a burst)', () => {
   let dir: string;
@@ -113,7 +78,7 @@ describe('Command: smartdoor cloud (kill -9 during a burst)', () => {
     );
     events.destroy();
     const door = await new Promise<mqtt.MqttClient>((resolve, reject) => {
-      const c = mqtt.connect(first.ready.mqtt, { clientId: 'door-001', reconnectPeriod: 0 });
+      const c = mqtt.connect(first.ready.mqtt!, { clientId: 'door-001', reconnectPeriod: 0 });
       c.once('connect', () => resolve(c));
       c.once('error', reject);
     });

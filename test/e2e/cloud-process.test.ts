@@ -2,77 +2,18 @@
  * `smartdoor cloud` as a child process, the way a developer and the simulator run it: the
  * ready line on stdout, a clean stop on SIGTERM, and state that survives kill -9.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { EventBridgeClient, ListRulesCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCloudProcess } from '../support/cloud-process.js';
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '../../simulator/bin/smartdoor.js');
 
-interface Ready {
-  ready: true;
-  mqtt?: string;
-  mqtts: string;
-  aws: string;
-  dashboard: string;
-  dataDir: string;
-}
-
-interface Started {
-  child: ChildProcess;
-  ready: Ready;
-  stdoutLines: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startCloud(dataDir: string, extra: string[] = []): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'cloud',
-      '--data-dir',
-      dataDir,
-      '--mqtt-port',
-      '0',
-      '--mqtts-port',
-      '0',
-      '--aws-port',
-      '0',
-      '--http-port',
-      '0',
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
-  );
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const stdoutLines: string[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 25 s; stderr: ${stderr}`)), 25_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      stdoutLines.push(line);
-      if (stdoutLines.length === 1) {
-        clearTimeout(timer);
-        resolve({ child, ready: JSON.parse(line) as Ready, stdoutLines, exited });
-      }
-    });
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before ready; stderr: ${stderr}`));
-    });
-  });
-}
+const startCloud = (dataDir: string, extra: string[] = []) => startCloudProcess(dataDir, extra);
 
 function eventBridge(aws: string): EventBridgeClient {
   return new EventBridgeClient({
