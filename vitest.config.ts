@@ -15,11 +15,19 @@ export default defineConfig({
     maxWorkers: 2,
     coverage: {
       provider: 'v8',
-      include: ['shared/src/**', 'cloud/src/**', 'device/src/**', 'simulator/src/**'],
+      include: ['shared/src/**/*.ts', 'cloud/src/**/*.ts', 'device/src/**/*.ts', 'simulator/src/**/*.ts'],
       exclude: ['**/index.ts', '**/*.test.ts', '**/*.contract.ts', '**/*.md'],
       thresholds: {
+        // A floor for everything else, just under what the suite measures today (CLIs and
+        // processes that tests run as children are not counted by v8, hence not higher).
+        lines: 88,
+        statements: 86,
+        functions: 85,
+        branches: 80,
         // The contract everything depends on: every line is exercised by a test.
         'shared/src/**': { lines: 100, functions: 100, statements: 98, branches: 95 },
+        // The event-pattern matcher: the project's own core, as exact as EventBridge.
+        'cloud/src/event-pattern/**': { lines: 99.5, functions: 98, statements: 99.5, branches: 98 },
         // The IoT SQL evaluator: the project's own core, run by both runtimes' rules.
         'cloud/src/iot-sql/**': { lines: 100, functions: 100, statements: 100, branches: 100 },
       },
