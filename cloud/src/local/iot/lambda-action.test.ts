@@ -83,4 +83,17 @@ describe('Function: lambdaAction', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     await action.flush();
   });
+
+  it('invokes each of a long burst once, in order, through the queue’s compaction', async () => {
+    // Prepare: more than the 1,024 taken entries after which the queue compacts itself.
+    const { action, events } = setup(3, undefined, 2);
+    const n = 5_000;
+
+    // Act
+    await Promise.all(Array.from({ length: n }, (_, i) => action.run(input(i))));
+
+    // Assess
+    const seen = (events as Array<Array<{ n: number }>>).flat().map((e) => e.n);
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
 });

@@ -42,11 +42,28 @@ export interface LambdaActionOptions {
  */
 export function lambdaAction(options: LambdaActionOptions): RuleAction & { flush(): Promise<void> } {
   const maxBatch = options.maxBatch ?? 1;
-  let pending: Array<{ input: RuleActionInput; resolve: () => void; reject: (e: unknown) => void }> = [];
+  type Pending = { input: RuleActionInput; resolve: () => void; reject: (e: unknown) => void };
+  // A queue read from `head`: slicing the array on every take copied the whole backlog
+  // each time, quadratic when a burst queues tens of thousands of messages.
+  let queue: Pending[] = [];
+  let head = 0;
+  const waiting = () => queue.length - head;
+  const take = (): Pending[] => {
+    const batch = queue.slice(head, head + maxBatch);
+    head += batch.length;
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    return batch;
+  };
   let scheduled = false;
   const inFlight = new Set<Promise<void>>();
 
-  const invoke = async (batch: typeof pending): Promise<void> => {
+  const invoke = async (batch: Pending[]): Promise<void> => {
     const started = options.now();
     const timeoutMs = options.timeoutMs ?? 30_000;
     const event = maxBatch === 1 ? batch[0]!.input.json : batch.map((b) => b.input.json);
@@ -66,10 +83,8 @@ export function lambdaAction(options: LambdaActionOptions): RuleAction & { flush
   const concurrency = options.concurrency ?? 16;
   const run = () => {
     scheduled = false;
-    while (pending.length > 0 && inFlight.size < concurrency) {
-      const batch = pending.slice(0, maxBatch);
-      pending = pending.slice(maxBatch);
-      const p = invoke(batch);
+    while (waiting() > 0 && inFlight.size < concurrency) {
+      const p = invoke(take());
       inFlight.add(p);
       void p.finally(() => {
         inFlight.delete(p);
@@ -83,8 +98,8 @@ export function lambdaAction(options: LambdaActionOptions): RuleAction & { flush
     resource: options.functionArn,
     run(input) {
       return new Promise<void>((resolve, reject) => {
-        pending.push({ input, resolve, reject });
-        if (pending.length >= maxBatch) run();
+        queue.push({ input, resolve, reject });
+        if (waiting() >= maxBatch) run();
         else if (!scheduled) {
           scheduled = true;
           setImmediate(run);
@@ -93,7 +108,7 @@ export function lambdaAction(options: LambdaActionOptions): RuleAction & { flush
     },
     async flush() {
       run();
-      while (inFlight.size > 0 || pending.length > 0) {
+      while (inFlight.size > 0 || waiting() > 0) {
         await Promise.allSettled([...inFlight]);
         run();
       }
