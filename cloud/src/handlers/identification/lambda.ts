@@ -1,36 +1,23 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SqsDelayQueue } from '../../idempotency/delay-queue.js';
-import { powertoolsLog } from '../../idempotency/powertools-log.js';
-import type {
-  LambdaContext,
-  SqsBatchResponse,
-  SqsEvent,
-  SqsLambdaHandler,
-} from '../../idempotency/sqs-types.js';
+import type { SqsLambdaHandler } from '../../idempotency/sqs-types.js';
+import {
+  type SubscriberClients,
+  sqsLambdaEntry,
+  subscriberAwsParts,
+  subscriberRuntime,
+} from '../../idempotency/subscriber-lambda.js';
 import { DynamoDbBadgeDirectory } from './dynamodb-badge-directory.js';
 import { DynamoDbCorrelationStore } from './dynamodb-correlation-store.js';
 import { createIdentificationHandler } from './handler.js';
 import { readIdentificationEnv } from './lambda-config.js';
 
 /** SDK clients, injectable so a test can point them at local stand-ins. */
-export interface IdentificationClients {
-  dynamodb?: DynamoDBClient;
-  eventBridge?: EventBridgeClient;
+export interface IdentificationClients extends SubscriberClients {
   iotData?: IoTDataPlaneClient;
-  sqs?: SQSClient;
 }
 
-const logger = new Logger({ serviceName: 'smartdoor-identification' });
-const metrics = new Metrics({ namespace: 'smartdoor', serviceName: 'identification' });
-const tracer = new Tracer({ serviceName: 'smartdoor-identification' });
+const runtime = subscriberRuntime('identification');
 
 /**
  * Build the identification function from its environment: DynamoDB stores and
@@ -41,56 +28,33 @@ export function buildIdentificationHandler(
   clients: IdentificationClients = {},
 ): SqsLambdaHandler {
   const config = readIdentificationEnv(env);
-  const dynamodb = tracer.captureAWSv3Client(clients.dynamodb ?? new DynamoDBClient({}));
-  const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const aws = subscriberAwsParts(runtime, config, clients);
   return createIdentificationHandler({
     ports: {
-      correlations: new DynamoDbCorrelationStore({ client: doc, tableName: config.CORRELATION_TABLE }),
-      directory: new DynamoDbBadgeDirectory(doc, config.BADGE_TABLE),
-      eventBridge: tracer.captureAWSv3Client(clients.eventBridge ?? new EventBridgeClient({})),
-      iotData: tracer.captureAWSv3Client(
+      correlations: new DynamoDbCorrelationStore({ client: aws.doc, tableName: config.CORRELATION_TABLE }),
+      directory: new DynamoDbBadgeDirectory(aws.doc, config.BADGE_TABLE),
+      eventBridge: aws.eventBridge,
+      iotData: runtime.tracer.captureAWSv3Client(
         clients.iotData ?? new IoTDataPlaneClient({ endpoint: config.IOT_DATA_ENDPOINT }),
       ),
-      delayQueue: new SqsDelayQueue({
-        client: tracer.captureAWSv3Client(clients.sqs ?? new SQSClient({})),
-        queueUrl: config.QUEUE_URL,
-      }),
+      delayQueue: aws.delayQueue,
       now: Date.now,
-      log: powertoolsLog(logger),
+      log: aws.log,
     },
     settings: {
       eventBusName: config.EVENT_BUS_NAME,
       windowSeconds: config.BADGE_WINDOW_SECONDS,
       buzzerDurationMs: config.BUZZER_DURATION_MS,
     },
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: config.IDEMPOTENCY_TABLE,
-      awsSdkV3Client: dynamodb,
-    }),
+    persistenceStore: aws.persistenceStore,
     onOutcome: (outcome) => {
-      metrics.addMetric(`outcome_${outcome.action}`, MetricUnit.Count, 1);
+      runtime.metrics.addMetric(`outcome_${outcome.action}`, MetricUnit.Count, 1);
       if (outcome.action === 'resolved') {
-        for (const o of outcome.openings) metrics.addMetric(`entry_${o.result}`, MetricUnit.Count, 1);
+        for (const o of outcome.openings) runtime.metrics.addMetric(`entry_${o.result}`, MetricUnit.Count, 1);
       }
     },
   });
 }
 
-let built: SqsLambdaHandler | undefined;
-
-/**
- * The Lambda entry (SQS event source with ReportBatchItemFailures). Built on the first
- * invocation, so a bad environment fails that invocation with a readable error rather
- * than the module import.
- */
-export async function handler(event: SqsEvent, context: LambdaContext): Promise<SqsBatchResponse> {
-  logger.addContext(context as never);
-  built ??= buildIdentificationHandler();
-  try {
-    const result = await built(event, context);
-    metrics.addMetric('failed_records', MetricUnit.Count, result.batchItemFailures.length);
-    return result;
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+/** The Lambda entry (SQS event source with ReportBatchItemFailures). */
+export const handler = sqsLambdaEntry(runtime, () => buildIdentificationHandler());

@@ -1,20 +1,12 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SqsDelayQueue } from '../../idempotency/delay-queue.js';
-import { powertoolsLog } from '../../idempotency/powertools-log.js';
-import type {
-  LambdaContext,
-  SqsBatchResponse,
-  SqsEvent,
-  SqsLambdaHandler,
-} from '../../idempotency/sqs-types.js';
+import type { SqsLambdaHandler } from '../../idempotency/sqs-types.js';
+import {
+  type SubscriberClients,
+  sqsLambdaEntry,
+  subscriberAwsParts,
+  subscriberRuntime,
+} from '../../idempotency/subscriber-lambda.js';
 import { LogChannel, SnsChannel } from './channels.js';
 import { DynamoDbNotificationStore } from './dynamodb-notification-store.js';
 import { createNotificationHandler } from './handler.js';
@@ -23,17 +15,12 @@ import type { NotificationChannel } from './notification.js';
 import { type FetchPort, WebhookChannel } from './webhook.js';
 
 /** SDK clients and fetch, injectable so a test can point them at local stand-ins. */
-export interface NotificationClients {
-  dynamodb?: DynamoDBClient;
-  eventBridge?: EventBridgeClient;
+export interface NotificationClients extends SubscriberClients {
   sns?: SNSClient;
-  sqs?: SQSClient;
   fetch?: FetchPort;
 }
 
-const logger = new Logger({ serviceName: 'smartdoor-notification' });
-const metrics = new Metrics({ namespace: 'smartdoor', serviceName: 'notification' });
-const tracer = new Tracer({ serviceName: 'smartdoor-notification' });
+const runtime = subscriberRuntime('notification');
 
 /** Build the notification function from its environment (channels: webhook, SNS, log). */
 export function buildNotificationHandler(
@@ -41,8 +28,7 @@ export function buildNotificationHandler(
   clients: NotificationClients = {},
 ): SqsLambdaHandler {
   const config = readNotificationEnv(env);
-  const dynamodb = tracer.captureAWSv3Client(clients.dynamodb ?? new DynamoDBClient({}));
-  const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const aws = subscriberAwsParts(runtime, config, clients);
   const channels: NotificationChannel[] = [];
   if (config.WEBHOOK_URL && config.WEBHOOK_SECRET) {
     channels.push(
@@ -57,49 +43,34 @@ export function buildNotificationHandler(
   }
   if (config.SNS_TOPIC_ARN) {
     channels.push(
-      new SnsChannel(tracer.captureAWSv3Client(clients.sns ?? new SNSClient({})), config.SNS_TOPIC_ARN),
+      new SnsChannel(
+        runtime.tracer.captureAWSv3Client(clients.sns ?? new SNSClient({})),
+        config.SNS_TOPIC_ARN,
+      ),
     );
   }
-  channels.push(new LogChannel(powertoolsLog(logger)));
+  channels.push(new LogChannel(aws.log));
   return createNotificationHandler({
     ports: {
-      store: new DynamoDbNotificationStore({ client: doc, tableName: config.NOTIFICATION_TABLE }),
+      store: new DynamoDbNotificationStore({ client: aws.doc, tableName: config.NOTIFICATION_TABLE }),
       channels,
-      eventBridge: tracer.captureAWSv3Client(clients.eventBridge ?? new EventBridgeClient({})),
-      delayQueue: new SqsDelayQueue({
-        client: tracer.captureAWSv3Client(clients.sqs ?? new SQSClient({})),
-        queueUrl: config.QUEUE_URL,
-      }),
+      eventBridge: aws.eventBridge,
+      delayQueue: aws.delayQueue,
       now: Date.now,
-      log: powertoolsLog(logger),
+      log: aws.log,
     },
     settings: {
       eventBusName: config.EVENT_BUS_NAME,
       collapseSeconds: config.COLLAPSE_SECONDS,
       offlineGraceSeconds: config.OFFLINE_GRACE_SECONDS,
     },
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: config.IDEMPOTENCY_TABLE,
-      awsSdkV3Client: dynamodb,
-    }),
-    onOutcome: (outcome) => metrics.addMetric(`outcome_${outcome.action}`, MetricUnit.Count, 1),
+    persistenceStore: aws.persistenceStore,
+    onOutcome: (outcome) => runtime.metrics.addMetric(`outcome_${outcome.action}`, MetricUnit.Count, 1),
   });
 }
 
-let built: SqsLambdaHandler | undefined;
-
 /**
  * The Lambda entry (SQS event source with ReportBatchItemFailures; the queue's redrive
- * policy dead-letters what keeps failing). Built on the first invocation.
+ * policy dead-letters what keeps failing).
  */
-export async function handler(event: SqsEvent, context: LambdaContext): Promise<SqsBatchResponse> {
-  logger.addContext(context as never);
-  built ??= buildNotificationHandler();
-  try {
-    const result = await built(event, context);
-    metrics.addMetric('failed_records', MetricUnit.Count, result.batchItemFailures.length);
-    return result;
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler = sqsLambdaEntry(runtime, () => buildNotificationHandler());
