@@ -3,10 +3,8 @@
  * local CA) against the local cloud: its door events reach the bus, and it cannot speak
  * for another door.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import type { LocalCloud, LocalCloudEndpoints } from '@smartdoor/cloud';
 import {
   DoorAgent,
   MemoryOutbox,
@@ -17,9 +15,11 @@ import {
 import { type BusEvent, parseAgentConfig } from '@smartdoor/shared';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 describe('Class: DoorAgent against LocalCloud', () => {
   let dir: string;
+  let testCloud: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
   const bus: BusEvent[] = [];
@@ -50,19 +50,14 @@ describe('Class: DoorAgent against LocalCloud', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'iot-agent-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('iot-agent');
+    ({ cloud, endpoints, dir } = testCloud);
     cloud.subscribeBus((e) => bus.push(e));
   });
 
   afterAll(async () => {
     for (const a of agents) await a.stop();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   it('puts a door opening on the bus as Door State Changed for that thing', async () => {

@@ -7,8 +7,6 @@
  */
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AttachThingPrincipalCommand,
@@ -17,17 +15,18 @@ import {
   IoTClient,
   ListThingPrincipalsCommand,
 } from '@aws-sdk/client-iot';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import type { LocalCloud, LocalCloudEndpoints } from '@smartdoor/cloud';
 import { BUNDLE_FILES, planFleet, provisionFleet } from '@smartdoor/cloud/provisioning/bulk-provisioner';
 import { parseDoorList } from '@smartdoor/cloud/provisioning/door-list';
 import { FleetProvisioningError } from '@smartdoor/cloud/provisioning/errors';
 import { JOURNAL_FILE } from '@smartdoor/cloud/provisioning/journal';
 import { revokeThing } from '@smartdoor/cloud/provisioning/revoke';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 describe('Function: provisionFleet', () => {
   let dir: string;
+  let testCloud: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
   let iot: IoTClient;
@@ -51,12 +50,8 @@ describe('Function: provisionFleet', () => {
     (await iot.send(new ListThingPrincipalsCommand({ thingName }))).principals ?? [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bulk-recovery-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('bulk-recovery');
+    ({ cloud, endpoints, dir } = testCloud);
     iot = new IoTClient({
       endpoint: endpoints.aws,
       region: cloud.config.region,
@@ -66,8 +61,7 @@ describe('Function: provisionFleet', () => {
 
   afterAll(async () => {
     iot?.destroy();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   it('adopts the certificates things already have when the journal is lost', async () => {

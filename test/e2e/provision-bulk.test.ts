@@ -6,8 +6,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DescribeCertificateCommand,
@@ -16,12 +14,12 @@ import {
   ListThingsCommand,
   type ThingAttribute,
 } from '@aws-sdk/client-iot';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import type { LocalCloud, LocalCloudEndpoints } from '@smartdoor/cloud';
 import { JOURNAL_FILE } from '@smartdoor/cloud/provisioning/journal';
 import { loadAgentConfig } from '@smartdoor/device/config/load-agent-config';
 import mqtt from 'mqtt';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 const CLI = join(import.meta.dirname, '../../simulator/bin/smartdoor.js');
 const DOORS = 200;
@@ -53,6 +51,7 @@ function doneCount(outDir: string): number {
 
 describe('Command: smartdoor provision', () => {
   let dir: string;
+  let testCloud: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
   let iot: IoTClient;
@@ -89,12 +88,8 @@ describe('Command: smartdoor provision', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'provision-bulk-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('provision-bulk');
+    ({ cloud, endpoints, dir } = testCloud);
     iot = new IoTClient({
       endpoint: endpoints.aws,
       region: cloud.config.region,
@@ -112,8 +107,7 @@ describe('Command: smartdoor provision', () => {
 
   afterAll(async () => {
     iot?.destroy();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   it('finishes after a SIGKILL halfway with one certificate per thing', async () => {

@@ -6,11 +6,9 @@
  * nothing; a revoked certificate is refused at the next connection.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IoTClient, ListThingPrincipalsCommand, UpdateCertificateCommand } from '@aws-sdk/client-iot';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import type { LocalCloud, LocalCloudEndpoints } from '@smartdoor/cloud';
 import {
   DoorAgent,
   MemoryOutbox,
@@ -25,11 +23,13 @@ import type { BusEvent } from '@smartdoor/shared';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 const TEMPLATE = 'smartdoor-door';
 
 describe('Function: provisionDevice against LocalCloud', () => {
   let dir: string;
+  let testCloud: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
   let iot: IoTClient;
@@ -89,12 +89,8 @@ describe('Function: provisionDevice against LocalCloud', () => {
   const end = (c: mqtt.MqttClient) => new Promise<void>((r) => c.end(true, {}, () => r()));
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'provision-claim-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('provision-claim');
+    ({ cloud, endpoints, dir } = testCloud);
     cloud.subscribeBus((e) => bus.push(e));
     iot = new IoTClient({
       endpoint: endpoints.aws,
@@ -106,8 +102,7 @@ describe('Function: provisionDevice against LocalCloud', () => {
   afterAll(async () => {
     for (const a of agents) await a.stop();
     iot?.destroy();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   it('provisions a new door that connects with its own certificate and puts its events on the bus', async () => {

@@ -33,20 +33,17 @@ import { MqttJsIdentityClient } from '@smartdoor/device/provisioning/mqttjs-iden
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 describe('Service: local IoT control plane', () => {
-  let dir: string;
+  let testCloud: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
   let iot: IoTClient;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'iot-control-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('iot-control');
+    ({ cloud, endpoints } = testCloud);
     iot = new IoTClient({
       endpoint: endpoints.aws,
       region: cloud.config.region,
@@ -56,8 +53,7 @@ describe('Service: local IoT control plane', () => {
 
   afterAll(async () => {
     iot?.destroy();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   describe('Operation: CreateThing', () => {
@@ -238,7 +234,7 @@ describe('Service: local IoT control plane', () => {
 });
 
 describe('Service: local fleet provisioning MQTT API', () => {
-  let dir: string;
+  let testCloud: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
   const clients: MqttJsIdentityClient[] = [];
@@ -259,18 +255,13 @@ describe('Service: local fleet provisioning MQTT API', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fleet-api-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('fleet-api');
+    ({ cloud, endpoints } = testCloud);
   });
 
   afterAll(async () => {
     for (const c of clients) await c.close();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   it('rejects RegisterThing with an unknown ownership token', async () => {

@@ -7,10 +7,9 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import type { LocalCloud, LocalCloudEndpoints } from '@smartdoor/cloud';
 import { ProvisioningConflictError, ProvisioningFileError } from '@smartdoor/device/provisioning/errors';
 import type { ClaimConnectionOptions } from '@smartdoor/device/provisioning/identity-client';
 import { MqttJsIdentityClient } from '@smartdoor/device/provisioning/mqttjs-identity-client';
@@ -19,8 +18,8 @@ import {
   provisionDevice,
 } from '@smartdoor/device/provisioning/provision-device';
 import { readState, statePath } from '@smartdoor/device/provisioning/provisioning-state';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -42,6 +41,7 @@ function runCli(
 
 describe('Function: provisionDevice, interrupted and resumed', () => {
   let dir: string;
+  let testCloud: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
 
@@ -74,17 +74,12 @@ describe('Function: provisionDevice, interrupted and resumed', () => {
     (cloud.db.prepare('SELECT COUNT(*) AS n FROM iot_certificates').get() as { n: number }).n;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'provision-resume-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('provision-resume');
+    ({ cloud, endpoints, dir } = testCloud);
   });
 
   afterAll(async () => {
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   it('resumes with the certificate it already has while the token is fresh', async () => {
@@ -191,21 +186,17 @@ describe('Function: provisionDevice, interrupted and resumed', () => {
 
 describe('Command: smartdoor provision claim-cert + smartdoor-agent provision', () => {
   let dir: string;
-  let cloud: LocalCloud;
+  let testCloud: TestCloud;
+  let _cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'provision-cli-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('provision-cli');
+    ({ cloud: _cloud, endpoints, dir } = testCloud);
   });
 
   afterAll(async () => {
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   it('provisions a door from the handed-out claim certificate, then changes nothing', async () => {

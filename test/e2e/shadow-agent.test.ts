@@ -5,15 +5,13 @@
  * ("Using shadows in devices": processing messages while connected and on reconnect,
  * https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-comms-device.html).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   GetThingShadowCommand,
   IoTDataPlaneClient,
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import type { LocalCloud, LocalCloudEndpoints } from '@smartdoor/cloud';
 import {
   DoorAgent,
   MemoryOutbox,
@@ -24,9 +22,11 @@ import {
 import { parseAgentConfig } from '@smartdoor/shared';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 describe('Class: DoorAgent with the local Device Shadow service', () => {
   let dir: string;
+  let testCloud: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
   let data: IoTDataPlaneClient;
@@ -64,12 +64,8 @@ describe('Class: DoorAgent with the local Device Shadow service', () => {
     data.send(new UpdateThingShadowCommand({ thingName, payload: JSON.stringify({ state: { desired } }) }));
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'shadow-agent-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
+    testCloud = await startTestCloud('shadow-agent');
+    ({ cloud, endpoints, dir } = testCloud);
     data = new IoTDataPlaneClient({
       endpoint: endpoints.aws,
       region: cloud.config.region,
@@ -80,8 +76,7 @@ describe('Class: DoorAgent with the local Device Shadow service', () => {
   afterAll(async () => {
     for (const a of agents) await a.stop();
     data?.destroy();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await testCloud?.close();
   });
 
   it('applies a desired setting sent while it is connected, and reports it back', async () => {
