@@ -45,17 +45,31 @@ export function describeCorrelationStoreContract(
       });
     });
 
-    it('finds badge reads by door and time range, oldest first', async () => {
+    it('finds the nearest badge read each side of a time, at that door and within the window', async () => {
       // Prepare
-      await store.putBadgeRead({ key: 'b2', thingName: 'door-1', atMs: 2000, badgeRef: 'r2' });
-      await store.putBadgeRead({ key: 'b1', thingName: 'door-1', atMs: 1000, badgeRef: 'r1' });
-      await store.putBadgeRead({ key: 'b3', thingName: 'door-2', atMs: 1500, badgeRef: 'r3' });
-      await store.putBadgeRead({ key: 'b4', thingName: 'door-1', atMs: 5000, badgeRef: 'r4' });
+      for (const [key, thingName, atMs] of [
+        ['b1', 'door-1', 1000],
+        ['b2', 'door-1', 1800],
+        ['b3', 'door-2', 2000],
+        ['b4', 'door-1', 2500],
+        ['b5', 'door-1', 2900],
+        ['b6', 'door-1', 9000],
+      ] as const) {
+        await store.putBadgeRead({ key, thingName, atMs, badgeRef: `r-${key}` });
+      }
       // Act
-      const found = await store.findBadgeReads('door-1', 1000, 2000);
+      const around = await store.nearestBadgeReads('door-1', 2000, 1000);
+      const exact = await store.nearestBadgeReads('door-1', 1800, 100);
+      const none = await store.nearestBadgeReads('door-1', 5000, 1000);
+      const onlyAfter = await store.nearestBadgeReads('door-1', 8500, 1000);
       // Assess
-      expect(found.map((r) => r.key)).toEqual(['b1', 'b2']);
-      expect(found[0]).toEqual({ key: 'b1', thingName: 'door-1', atMs: 1000, badgeRef: 'r1' });
+      expect(around).toEqual([
+        { key: 'b2', thingName: 'door-1', atMs: 1800, badgeRef: 'r-b2' },
+        { key: 'b4', thingName: 'door-1', atMs: 2500, badgeRef: 'r-b4' },
+      ]);
+      expect(exact.map((r) => r.key)).toEqual(['b2']);
+      expect(none).toEqual([]);
+      expect(onlyAfter.map((r) => r.key)).toEqual(['b6']);
     });
 
     it('lets only the first resolution stand when two resolvers claim', async () => {

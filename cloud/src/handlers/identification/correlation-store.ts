@@ -47,8 +47,12 @@ export interface CorrelationStore {
   putOpening(ref: OpeningRef): Promise<Opening>;
   putBadgeRead(read: BadgeRead): Promise<void>;
   getOpening(ref: OpeningRef): Promise<Opening | undefined>;
-  /** Badge reads at a door with fromMs <= atMs <= toMs, oldest first. */
-  findBadgeReads(thingName: string, fromMs: number, toMs: number): Promise<BadgeRead[]>;
+  /**
+   * The badge reads nearest `atMs` at a door, at most `windowMs` away: the last one at or
+   * before it and the first one after it (0 to 2 reads, oldest first). Two bounded lookups,
+   * however many reads the door has in the window.
+   */
+  nearestBadgeReads(thingName: string, atMs: number, windowMs: number): Promise<BadgeRead[]>;
   /** Openings at a door in the range that are not done yet, oldest first. */
   findOpenOpenings(thingName: string, fromMs: number, toMs: number): Promise<Opening[]>;
   /** Set the resolution and claimant unless one is set; returns the pair that stands. */
@@ -79,11 +83,16 @@ export class MemoryCorrelationStore implements CorrelationStore {
     return o && structuredClone(o);
   }
 
-  async findBadgeReads(thingName: string, fromMs: number, toMs: number): Promise<BadgeRead[]> {
-    return [...this.#reads.values()]
-      .filter((r) => r.thingName === thingName && r.atMs >= fromMs && r.atMs <= toMs)
-      .sort((a, b) => a.atMs - b.atMs)
-      .map((r) => ({ ...r }));
+  async nearestBadgeReads(thingName: string, atMs: number, windowMs: number): Promise<BadgeRead[]> {
+    let before: BadgeRead | undefined;
+    let after: BadgeRead | undefined;
+    for (const r of this.#reads.values()) {
+      if (r.thingName !== thingName || Math.abs(r.atMs - atMs) > windowMs) continue;
+      if (r.atMs <= atMs) {
+        if (!before || r.atMs > before.atMs) before = r;
+      } else if (!after || r.atMs < after.atMs) after = r;
+    }
+    return [before, after].filter((r) => r !== undefined).map((r) => ({ ...r }));
   }
 
   async findOpenOpenings(thingName: string, fromMs: number, toMs: number): Promise<Opening[]> {

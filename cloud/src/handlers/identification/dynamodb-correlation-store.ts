@@ -101,13 +101,15 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
     return out.Item ? toOpening(out.Item as Item) : undefined;
   }
 
-  async findBadgeReads(thingName: string, fromMs: number, toMs: number): Promise<BadgeRead[]> {
-    return (await this.#range('B', thingName, fromMs, toMs)).map((i) => ({
-      key: i.key,
-      thingName: i.thingName,
-      atMs: i.atMs,
-      badgeRef: i.badgeRef!,
-    }));
+  async nearestBadgeReads(thingName: string, atMs: number, windowMs: number): Promise<BadgeRead[]> {
+    // The last read up to atMs (read backwards) and the first after it: one item each.
+    const [before, after] = await Promise.all([
+      this.#first(thingName, `B#${pad(atMs - windowMs)}#`, `B#${pad(atMs)}#~`, false),
+      this.#first(thingName, `B#${pad(atMs + 1)}#`, `B#${pad(atMs + windowMs)}#~`, true),
+    ]);
+    return [before, after]
+      .filter((i) => i !== undefined)
+      .map((i) => ({ key: i.key, thingName: i.thingName, atMs: i.atMs, badgeRef: i.badgeRef! }));
   }
 
   async findOpenOpenings(thingName: string, fromMs: number, toMs: number): Promise<Opening[]> {
@@ -175,6 +177,21 @@ export class DynamoDbCorrelationStore implements CorrelationStore {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** The first item of a door's sort-key range, from the low end (`forward`) or the high end. */
+  async #first(thingName: string, from: string, to: string, forward: boolean): Promise<Item | undefined> {
+    const out = await this.#o.client.send(
+      new QueryCommand({
+        TableName: this.#o.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `DOOR#${thingName}`, ':from': from, ':to': to },
+        ConsistentRead: true,
+        ScanIndexForward: forward,
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0] as Item | undefined;
   }
 
   #keyOf(kind: 'O' | 'B', ref: { thingName: string; atMs: number; key: string }) {

@@ -162,10 +162,10 @@ export class IdentificationService {
       ? { resolution: opening.resolution, claimedBy: opening.claimedBy ?? '' }
       : undefined;
     if (!claim) {
-      const reads = await this.#p.correlations.findBadgeReads(
+      const reads = await this.#p.correlations.nearestBadgeReads(
         opening.thingName,
-        opening.atMs - this.#windowMs,
-        opening.atMs + this.#windowMs,
+        opening.atMs,
+        this.#windowMs,
       );
       const badge = closestRead(reads, opening.atMs);
       let resolution: Resolution;

@@ -18,15 +18,20 @@ interface OpeningRow {
   done: number;
 }
 
+interface ReadRow {
+  key: string;
+  thing: string;
+  at_ms: number;
+  badge_ref: string;
+}
+
 /** The local correlation store, in the local cloud's SQLite file. */
 export class SqliteCorrelationStore implements CorrelationStore {
   readonly #insertOpening: Statement<[string, string, number]>;
   readonly #getOpening: Statement<[string], OpeningRow>;
   readonly #insertRead: Statement<[string, string, number, string]>;
-  readonly #reads: Statement<
-    [string, number, number],
-    { key: string; thing: string; at_ms: number; badge_ref: string }
-  >;
+  readonly #readBefore: Statement<[string, number, number], ReadRow>;
+  readonly #readAfter: Statement<[string, number, number], ReadRow>;
   readonly #open: Statement<[string, number, number], OpeningRow>;
   readonly #claim: Statement<[string, string, string]>;
   readonly #done: Statement<[string]>;
@@ -48,8 +53,12 @@ export class SqliteCorrelationStore implements CorrelationStore {
     this.#insertRead = db.prepare(
       'INSERT OR IGNORE INTO identification_badge_reads (key, thing, at_ms, badge_ref) VALUES (?, ?, ?, ?)',
     );
-    this.#reads = db.prepare(
-      'SELECT * FROM identification_badge_reads WHERE thing = ? AND at_ms >= ? AND at_ms <= ? ORDER BY at_ms, key',
+    // LIMIT 1 on the (thing, at_ms) index: a busy door's reads in the window are not all read.
+    this.#readBefore = db.prepare(
+      'SELECT * FROM identification_badge_reads WHERE thing = ? AND at_ms <= ? AND at_ms >= ? ORDER BY at_ms DESC LIMIT 1',
+    );
+    this.#readAfter = db.prepare(
+      'SELECT * FROM identification_badge_reads WHERE thing = ? AND at_ms > ? AND at_ms <= ? ORDER BY at_ms LIMIT 1',
     );
     this.#open = db.prepare(
       'SELECT * FROM identification_openings WHERE thing = ? AND at_ms >= ? AND at_ms <= ? AND done = 0 ORDER BY at_ms, key',
@@ -77,9 +86,13 @@ export class SqliteCorrelationStore implements CorrelationStore {
     return row && toOpening(row);
   }
 
-  async findBadgeReads(thingName: string, fromMs: number, toMs: number): Promise<BadgeRead[]> {
-    return this.#reads
-      .all(thingName, fromMs, toMs)
+  async nearestBadgeReads(thingName: string, atMs: number, windowMs: number): Promise<BadgeRead[]> {
+    const rows = [
+      this.#readBefore.get(thingName, atMs, atMs - windowMs),
+      this.#readAfter.get(thingName, atMs, atMs + windowMs),
+    ];
+    return rows
+      .filter((r) => r !== undefined)
       .map((r) => ({ key: r.key, thingName: r.thing, atMs: r.at_ms, badgeRef: r.badge_ref }));
   }
 

@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import { checkEventPattern, compileEventPattern, matchesEventPattern } from '../../event-pattern/index.js';
 import { type Clock, SYSTEM_CLOCK } from '../queues/clock.js';
 import type { LocalQueues } from '../queues/local-queues.js';
+import { queueNameFromArn } from '../queues/model.js';
 import type { BackoffOptions } from './backoff.js';
 import { DeadLetters } from './dead-letters.js';
 import { DeliveryWorker, type ExhaustedCondition } from './delivery-worker.js';
@@ -367,13 +368,15 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     let matched = this.#rules.matches(busName, event);
     if (onlyRules)
       matched = matched.filter((name) => onlyRules.has(ruleArn(this.region, this.accountId, busName, name)));
+    const delivered: Delivery[] = [];
+    let pending = 0;
     this.store.transaction(() => {
       if (event['replay-name'] === undefined) this.#replayer.archive(busName, event, now);
       for (const ruleName of matched) {
         const rule = this.store.getRule(busName, ruleName);
         if (!rule) continue;
         for (const target of this.store.listTargets(busName, ruleName)) {
-          this.store.insertDelivery({
+          const delivery: Delivery = {
             id: this.#newId(),
             busName,
             ruleName,
@@ -383,14 +386,51 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
             ingestedAt: now,
             attempts: 0,
             nextAttemptAt: now,
-          });
+          };
+          if (this.#deliverToLocalQueue(delivery)) delivered.push(delivery);
+          else {
+            this.store.insertDelivery(delivery);
+            pending++;
+          }
         }
       }
     });
     this.#counts.eventsPut++;
+    this.#counts.delivered += delivered.length;
     this.#emitLater('event-put', { busName, event, matchedRules: matched });
-    this.#worker.kick();
+    for (const delivery of delivered) this.#emitLater('delivered', { delivery });
+    if (pending > 0) this.#worker.kick();
   }
+
+  /**
+   * A target that is a local queue takes the event in the transaction that stores it: the
+   * queue's message commits with the event or not at all, so no delivery row, worker turn
+   * or second commit is needed (the pipeline's busiest path). Anything else (another
+   * kind, a queue that does not exist yet, an input the transformer refuses) goes through
+   * a delivery row and the worker, with its retries and dead-letter queue.
+   */
+  #deliverToLocalQueue(d: Delivery): boolean {
+    const queue = queueNameFromArn(d.target.arn);
+    if (queue === undefined || !this.#o.queues.hasQueue(queue)) return false;
+    const t = d.target;
+    let text: string;
+    if (t.input === undefined && t.inputPath === undefined && t.inputTransformer === undefined) {
+      // The whole event, serialized once for all of its targets.
+      if (this.#lastJson?.event !== d.event) this.#lastJson = { event: d.event, text: JSON.stringify(d.event) };
+      text = this.#lastJson.text;
+    } else {
+      try {
+        text = transformInput(t, d.event, { ruleArn: d.ruleArn, ruleName: d.ruleName, ingestedAt: d.ingestedAt })
+          .text;
+      } catch {
+        return false;
+      }
+    }
+    this.#o.queues.send(queue, text);
+    return true;
+  }
+
+  #lastJson: { event: BusEvent; text: string } | undefined;
 
   async #attempt(d: Delivery): Promise<void> {
     const kind = this.#kinds.find((k) => k.accepts(d.target.arn));
