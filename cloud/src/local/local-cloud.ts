@@ -176,9 +176,13 @@ export class LocalCloud {
         busNames: [c.eventBusName],
       });
       this.#bus = bus;
-      bus.functions.register(DASHBOARD_FUNCTION, async (event) => {
-        for (const l of this.#busListeners) l(event as BusEvent);
-      });
+      bus.functions.register(
+        DASHBOARD_FUNCTION,
+        async (event) => {
+          for (const l of this.#busListeners) l(event as BusEvent);
+        },
+        { live: true },
+      );
       bus.start();
       this.#closers.push(() => bus.stop());
       this.#subscribers = new SubscriberQueues({

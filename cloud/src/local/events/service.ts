@@ -369,6 +369,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     if (onlyRules)
       matched = matched.filter((name) => onlyRules.has(ruleArn(this.region, this.accountId, busName, name)));
     const delivered: Delivery[] = [];
+    const live: Delivery[] = [];
     let pending = 0;
     this.store.transaction(() => {
       if (event['replay-name'] === undefined) this.#replayer.archive(busName, event, now);
@@ -387,7 +388,8 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
             attempts: 0,
             nextAttemptAt: now,
           };
-          if (this.#deliverToLocalQueue(delivery)) delivered.push(delivery);
+          if (this.functions.isLive(target.arn)) live.push(delivery);
+          else if (this.#deliverToLocalQueue(delivery)) delivered.push(delivery);
           else {
             this.store.insertDelivery(delivery);
             pending++;
@@ -399,7 +401,21 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     this.#counts.delivered += delivered.length;
     this.#emitLater('event-put', { busName, event, matchedRules: matched });
     for (const delivery of delivered) this.#emitLater('delivered', { delivery });
+    for (const delivery of live) queueMicrotask(() => void this.#deliverLive(delivery));
     if (pending > 0) this.#worker.kick();
+  }
+
+  /** A live view's one attempt, after the commit: a failure is reported, not retried. */
+  async #deliverLive(delivery: Delivery): Promise<void> {
+    try {
+      await this.#attempt(delivery);
+    } catch (err) {
+      this.#counts.deliveryFailures++;
+      this.#onError(err);
+      return;
+    }
+    this.#counts.delivered++;
+    this.#emitLater('delivered', { delivery });
   }
 
   /**
@@ -416,12 +432,16 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     let text: string;
     if (t.input === undefined && t.inputPath === undefined && t.inputTransformer === undefined) {
       // The whole event, serialized once for all of its targets.
-      if (this.#lastJson?.event !== d.event) this.#lastJson = { event: d.event, text: JSON.stringify(d.event) };
+      if (this.#lastJson?.event !== d.event)
+        this.#lastJson = { event: d.event, text: JSON.stringify(d.event) };
       text = this.#lastJson.text;
     } else {
       try {
-        text = transformInput(t, d.event, { ruleArn: d.ruleArn, ruleName: d.ruleName, ingestedAt: d.ingestedAt })
-          .text;
+        text = transformInput(t, d.event, {
+          ruleArn: d.ruleArn,
+          ruleName: d.ruleName,
+          ingestedAt: d.ingestedAt,
+        }).text;
       } catch {
         return false;
       }

@@ -23,6 +23,13 @@ export interface FunctionOptions {
    * @default 30000
    */
   timeoutMs?: number;
+  /**
+   * A live view (the local dashboard): its deliveries are not journaled. It is invoked
+   * right after the event commits, once, and misses what a crash interrupts; in return
+   * it costs no delivery row, worker turn or commit per event.
+   * @default false
+   */
+  live?: boolean;
 }
 
 const ARN_RE = /^arn:aws:lambda:([^:]*):([^:]*):function:([A-Za-z0-9_-]+)(?::[^:]+)?$/;
@@ -30,12 +37,17 @@ const ARN_RE = /^arn:aws:lambda:([^:]*):([^:]*):function:([A-Za-z0-9_-]+)(?::[^:
 /** In-process functions, registered by name and addressed by Lambda ARNs. */
 export class LambdaTarget implements TargetKind {
   readonly kind = 'lambda';
-  readonly #functions = new Map<string, { handler: LambdaHandler; timeoutMs: number }>();
+  readonly #functions = new Map<string, { handler: LambdaHandler; timeoutMs: number; live: boolean }>();
 
   constructor(private readonly clock: Clock) {}
 
   register(name: string, handler: LambdaHandler, opts: FunctionOptions = {}): void {
-    this.#functions.set(name, { handler, timeoutMs: opts.timeoutMs ?? 30_000 });
+    this.#functions.set(name, { handler, timeoutMs: opts.timeoutMs ?? 30_000, live: opts.live ?? false });
+  }
+
+  /** Whether `arn` names a function registered as a live view (see {@link FunctionOptions.live}). */
+  isLive(arn: string): boolean {
+    return this.#functions.get(ARN_RE.exec(arn)?.[3] ?? '')?.live ?? false;
   }
 
   unregister(name: string): void {

@@ -1,0 +1,127 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalQueues } from '../queues/local-queues.js';
+import { EventBusService } from './service.js';
+
+// Roles: `bus` is the local EventBridge on an in-memory database; `inbox` a local queue
+// target; `view` an in-process function registered as a live view (the dashboard's kind).
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const INBOX = `arn:aws:sqs:${REGION}:${ACCOUNT}:inbox`;
+const VIEW = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:view`;
+const ENTRY = { Source: 'smartdoor.device', DetailType: 'Door State Changed', Detail: '{"state":"open"}' };
+
+let db: Database.Database;
+let queues: LocalQueues;
+let bus: EventBusService;
+
+beforeEach(() => {
+  db = new Database(':memory:');
+  queues = new LocalQueues({ db });
+  bus = new EventBusService({ db, queues, region: REGION, accountId: ACCOUNT });
+  bus.start();
+  bus.putRule({ name: 'r', eventPattern: '{"source":["smartdoor.device"]}' });
+});
+
+afterEach(async () => {
+  await bus.stop();
+  queues.stop();
+  db.close();
+});
+
+describe('Class: EventBusService', () => {
+  describe('Method: putEvents', () => {
+    it('writes the message of a local queue target with the event, leaving no delivery to run', () => {
+      // Prepare
+      queues.createQueue('inbox');
+      bus.putTargets('r', 'default', [{ id: 'inbox', arn: INBOX }]);
+      // Act
+      const out = bus.putEvents([ENTRY]);
+      // Assess: on the queue before any timer or worker turn ran
+      expect(out.failedEntryCount).toBe(0);
+      expect(bus.stats().pendingDeliveries).toBe(0);
+      const [message] = queues.receive('inbox');
+      expect(JSON.parse(message!.body)).toMatchObject({
+        id: out.entries[0]!.eventId,
+        detail: { state: 'open' },
+      });
+    });
+
+    it('rolls the queue message back with the event when the transaction around them fails', () => {
+      // Prepare
+      queues.createQueue('inbox');
+      bus.putTargets('r', 'default', [{ id: 'inbox', arn: INBOX }]);
+      // Act
+      expect(() =>
+        bus.store.transaction(() => {
+          bus.putEvents([ENTRY]);
+          throw new Error('disk gone');
+        }),
+      ).toThrow('disk gone');
+      // Assess
+      expect(queues.depth('inbox')).toEqual({ visible: 0, inFlight: 0 });
+      expect(bus.store.countEvents()).toBe(0);
+    });
+
+    it('journals a delivery for a queue that is gone, so the worker retries it', () => {
+      // Prepare
+      queues.createQueue('inbox');
+      bus.putTargets('r', 'default', [{ id: 'inbox', arn: INBOX }]);
+      const [target] = bus.listTargets('r', 'default');
+      // A target whose queue no longer exists (PutTargets itself refuses a missing queue).
+      bus.store.putTarget('default', 'r', { ...target!, id: 'gone', arn: `${INBOX}-gone` });
+      // Act
+      bus.putEvents([ENTRY]);
+      // Assess
+      expect(bus.stats().pendingDeliveries).toBe(1);
+      expect(queues.depth('inbox').visible).toBe(1);
+    });
+
+    it('invokes a live view once after the commit without journaling its delivery', async () => {
+      // Prepare
+      const seen: unknown[] = [];
+      bus.functions.register('view', async (event) => void seen.push(event), { live: true });
+      bus.putTargets('r', 'default', [{ id: 'view', arn: VIEW }]);
+      const delivered: string[] = [];
+      bus.on('delivered', ({ delivery }) => delivered.push(delivery.ruleName));
+      // Act
+      const out = bus.putEvents([ENTRY]);
+      // Assess
+      expect(bus.stats().pendingDeliveries).toBe(0);
+      await new Promise((r) => setImmediate(r));
+      expect(seen).toEqual([expect.objectContaining({ id: out.entries[0]!.eventId })]);
+      expect(delivered).toEqual(['r']);
+    });
+
+    it('counts a live view that throws as a failed delivery and reports it, without retrying', async () => {
+      // Prepare
+      const errors: unknown[] = [];
+      await bus.stop();
+      bus = new EventBusService({
+        db,
+        queues,
+        region: REGION,
+        accountId: ACCOUNT,
+        onError: (e) => errors.push(e),
+      });
+      bus.start();
+      let calls = 0;
+      bus.functions.register(
+        'view',
+        async () => {
+          calls++;
+          throw new Error('browser gone');
+        },
+        { live: true },
+      );
+      bus.putTargets('r', 'default', [{ id: 'view', arn: VIEW }]);
+      // Act
+      bus.putEvents([ENTRY]);
+      await new Promise((r) => setTimeout(r, 20));
+      // Assess
+      expect(calls).toBe(1);
+      expect(bus.stats()).toMatchObject({ deliveryFailures: 1, pendingDeliveries: 0 });
+      expect(String(errors[0])).toContain('browser gone');
+    });
+  });
+});
