@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { percentile, printTable, report } from '../../scripts/bench/report.ts';
-import { startInProcessCloud } from '../src/in-process-cloud.ts';
+import { startThreadCloud } from '../src/cloud-thread/cloud-thread.ts';
 import { parseDuration } from '../src/scenarios/plan.ts';
 import { Simulation } from '../src/simulation.ts';
 
@@ -22,7 +22,7 @@ const { values } = parseArgs({
 });
 const doors = Number(values.doors);
 const bench = 'load';
-const cloud = await startInProcessCloud({ logger: pino({ level: 'error' }, pino.destination(2)) });
+const cloud = await startThreadCloud({ logLevel: 'error' });
 const sim = new Simulation({
   cloud,
   scenario: 'office-day',

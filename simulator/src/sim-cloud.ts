@@ -18,7 +18,7 @@ export interface SimCloud {
   /** Stop the broker for `downMs` and bring it back; resolves with its new port. */
   restartBroker?(downMs: number): Promise<{ port: number }>;
   /** Messages in the error queues (malformed payloads end there). */
-  errorQueueDepth?(): number;
+  errorQueueDepth?(): number | Promise<number>;
   /** The dashboard URL, when the cloud serves one. */
   dashboardUrl?: string;
   stop(): Promise<void>;

@@ -51,7 +51,10 @@ export function simulateCommand(): Command {
     .option('-d, --duration <time>', 'how long to play the scenario: 30s, 2m, 1h', '30s')
     .option('-s, --scenario <name>', `one of: ${SCENARIOS.map((s) => s.name).join(', ')}`, 'office-day')
     .option('--seed <seed>', 'seed of the plan: the same seed plays the same steps', '1')
-    .option('--endpoint <url>', 'a running broker (mqtt:// or mqtts://); default: an in-process local cloud')
+    .option(
+      '--endpoint <url>',
+      'a running broker (mqtt:// or mqtts://); default: a local cloud in a worker thread of this process',
+    )
     .option('--ca <file>', 'CA certificate for --endpoint mqtts://')
     .option('--cert <file>', 'client certificate for --endpoint mqtts://')
     .option('--key <file>', 'client key for --endpoint mqtts://')
@@ -89,7 +92,8 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
         certFile: options.cert,
         keyFile: options.key,
       })
-    : await (await import('./in-process-cloud.js')).startInProcessCloud();
+    : // Its own thread: the doors' TLS and outboxes and the cloud's pipeline each get a core.
+      await (await import('./cloud-thread/cloud-thread.js')).startThreadCloud();
   const progress = new ProgressDisplay({
     enabled: options.progress && !options.json && process.stderr.isTTY === true,
   });

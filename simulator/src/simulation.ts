@@ -155,7 +155,7 @@ export class Simulation {
     // Events made while the fleet connected (initial door states) waited for the TLS
     // handshake: they count, but not in the latency figures.
     this.ledger.measureFrom = started;
-    const errorsBefore = this.options.cloud.errorQueueDepth?.();
+    const errorsBefore = await this.options.cloud.errorQueueDepth?.();
     const ticker = setInterval(
       () =>
         this.options.onProgress?.({
@@ -173,7 +173,7 @@ export class Simulation {
       clearInterval(ticker);
     }
     this.ledger.duplicatesSent = this.doors.reduce((n, d) => n + (d?.transport.duplicatesSent ?? 0), 0);
-    const errorsAfter = this.options.cloud.errorQueueDepth?.();
+    const errorsAfter = await this.options.cloud.errorQueueDepth?.();
     this.ledger.rejected =
       errorsBefore === undefined || errorsAfter === undefined ? null : errorsAfter - errorsBefore;
     return this.ledger.summary({
