@@ -13,7 +13,7 @@ import { parseCloudConfig } from '@smartdoor/shared';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { LocalCloud } from '../src/local/local-cloud.js';
-import { installLocalSubscribers } from '../src/local/subscribers.js';
+import { installThreadedSubscribers } from '../src/local/subscriber-thread/subscriber-thread.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +48,7 @@ const cloud = new LocalCloud(
   { logger: silent },
 );
 const endpoints = await cloud.start();
-const subscribers = await installLocalSubscribers(cloud);
+const subscribers = await installThreadedSubscribers(cloud);
 
 let onBus = 0;
 let results = 0;
@@ -136,6 +136,6 @@ console.log(
     seconds: { acked: s(acked - started), bus: s(busAt - started), results: s(lastResultAt - started) },
   }),
 );
-subscribers.stop();
+await subscribers.stop();
 await cloud.stop();
 rmSync(dir, { recursive: true, force: true });

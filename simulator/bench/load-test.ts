@@ -45,7 +45,7 @@ const cpu0 = process.cpuUsage();
 const t0 = Date.now();
 await sim.start();
 const connectMs = Date.now() - t0;
-const connected = cloud.cloud.broker.connectedClientIds.filter((id) => id.startsWith('door-')).length;
+const connected = (await cloud.connectedClients()).filter((id) => id.startsWith('door-')).length;
 process.stderr.write(`fleet up: ${connected} connections in ${connectMs} ms\n`);
 const summary = await sim.run();
 clearInterval(rssTimer);

@@ -10,6 +10,7 @@ import type { SimCloud } from './sim-cloud.js';
 
 const LOCAL_CLOUD_MODULE = '@smartdoor/cloud/local/local-cloud';
 const SUBSCRIBERS_MODULE = '@smartdoor/cloud/local/subscribers';
+const SUBSCRIBER_THREAD_MODULE = '@smartdoor/cloud/local/subscriber-thread/subscriber-thread';
 /** Where the local cloud puts what it refuses: rule errors and invalid device events. */
 const ERROR_QUEUES = ['rule-errors', 'smartdoor-ingest-errors'];
 
@@ -30,6 +31,12 @@ export interface InProcessCloudOptions {
    * @default true
    */
   sharedKey?: boolean;
+  /**
+   * Run the subscribers in a worker thread of their own (as Lambda runs them apart from
+   * the services): the broker, rules and bus keep this thread's core to themselves.
+   * @default true
+   */
+  subscriberThread?: boolean;
 }
 
 /** Start the project's LocalCloud in this process (ports 0) and adapt it for the simulator. */
@@ -68,7 +75,14 @@ export async function startInProcessCloud(
     if (temp) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const subscribers = await installSubscribers(cloud);
+  let subscribers: { stop(): void | Promise<void> } | undefined;
+  try {
+    subscribers = await installSubscribers(cloud, options.subscriberThread ?? true);
+  } catch (error) {
+    await cloud.stop();
+    if (temp) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const port = Number(new URL(endpoints.mqtts).port);
   const sharedKey = options.sharedKey ?? true;
   const deliveries = new Set<string>(['smartdoor-identification', 'smartdoor-notification']);
@@ -114,7 +128,7 @@ export async function startInProcessCloud(
     },
     subscribersInstalled: subscribers !== undefined,
     async stop() {
-      subscribers?.stop();
+      await subscribers?.stop();
       await cloud.stop();
       if (temp) rmSync(dataDir, { recursive: true, force: true });
     },
@@ -125,7 +139,16 @@ export async function startInProcessCloud(
  * Register the identification and notification subscribers on the cloud, when that part
  * has landed; without them the run still counts what reached the bus.
  */
-async function installSubscribers(cloud: LocalCloud): Promise<{ stop(): void } | undefined> {
+async function installSubscribers(
+  cloud: LocalCloud,
+  threaded: boolean,
+): Promise<{ stop(): void | Promise<void> } | undefined> {
+  if (threaded) {
+    const mod = (await import(
+      SUBSCRIBER_THREAD_MODULE
+    )) as typeof import('@smartdoor/cloud/local/subscriber-thread/subscriber-thread');
+    return mod.installThreadedSubscribers(cloud);
+  }
   let mod: { installLocalSubscribers?: (c: LocalCloud) => Promise<{ stop(): void }> };
   try {
     mod = (await import(SUBSCRIBERS_MODULE)) as typeof mod;

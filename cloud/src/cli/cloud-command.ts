@@ -4,9 +4,9 @@ import { ContractValidationError, parseCloudConfig } from '@smartdoor/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { LocalCloud } from '../local/local-cloud.js';
+import { installThreadedSubscribers } from '../local/subscriber-thread/subscriber-thread.js';
 import {
   addSubscriberOptions,
-  installLocalSubscribers,
   type SubscriberFlags,
   subscriberConfigFromFlags,
 } from '../local/subscribers.js';
@@ -93,10 +93,10 @@ export function cloudCommand(io: CloudCommandIo = {}): Command {
     const onTerm = () => onSignal('SIGTERM');
     signals.once('SIGINT', onInt);
     signals.once('SIGTERM', onTerm);
-    let subscribers: { stop(): void } | undefined;
+    let subscribers: { stop(): Promise<void> } | undefined;
     try {
       const endpoints = await cloud.start();
-      if (io.subscribers !== false) subscribers = await installLocalSubscribers(cloud);
+      if (io.subscribers !== false) subscribers = await installThreadedSubscribers(cloud);
       out(`${JSON.stringify(endpoints)}\n`);
       io.onStarted?.(cloud);
       await done;
@@ -106,7 +106,7 @@ export function cloudCommand(io: CloudCommandIo = {}): Command {
     } finally {
       signals.off('SIGINT', onInt);
       signals.off('SIGTERM', onTerm);
-      subscribers?.stop();
+      await subscribers?.stop();
       await cloud.stop();
     }
   });

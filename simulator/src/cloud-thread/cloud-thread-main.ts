@@ -50,6 +50,7 @@ port.on('message', async (req: CloudThreadRequest) => {
     if (req.op === 'credentials') value = await cloud.credentials(req.thingName);
     else if (req.op === 'restartBroker') value = await cloud.restartBroker!(req.downMs);
     else if (req.op === 'errorQueueDepth') value = cloud.errorQueueDepth!();
+    else if (req.op === 'connectedClients') value = cloud.cloud.broker.connectedClientIds;
     else if (req.op === 'stop') await cloud.stop();
     post({ type: 'reply', id: req.id, value });
     if (req.op === 'stop') port.close();

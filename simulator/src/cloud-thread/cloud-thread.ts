@@ -10,6 +10,8 @@ export type { CloudThreadOptions } from './protocol.js';
 /** A cloud in a worker thread, as the simulator sees it, plus its CA for peer brokers. */
 export interface ThreadCloud extends SimCloud {
   pki: { caCertPem: string; serverCertPem: string; serverKeyPem: string };
+  /** Client ids connected to the cloud's broker now. */
+  connectedClients(): Promise<string[]>;
 }
 
 type Request = CloudThreadRequest extends infer R
@@ -80,6 +82,7 @@ export async function startThreadCloud(options: CloudThreadOptions = {}): Promis
     },
     restartBroker: (downMs) => call<{ port: number }>({ op: 'restartBroker', downMs }),
     errorQueueDepth: () => call<number>({ op: 'errorQueueDepth' }),
+    connectedClients: () => call<string[]>({ op: 'connectedClients' }),
     async stop() {
       if (!exited) await call({ op: 'stop' });
       await worker.terminate();

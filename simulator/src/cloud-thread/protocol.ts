@@ -16,6 +16,7 @@ export type CloudThreadRequest =
   | { id: number; op: 'credentials'; thingName: string }
   | { id: number; op: 'restartBroker'; downMs: number }
   | { id: number; op: 'errorQueueDepth' }
+  | { id: number; op: 'connectedClients' }
   | { id: number; op: 'stop' };
 
 /** What the cloud thread tells the main thread. */
