@@ -66,7 +66,7 @@ function throughput(s: RunSummary): number {
 }
 
 function reportRun(label: string, s: RunSummary, peer?: RunSummary): void {
-  const note = `${s.created} events, ${s.lost} lost (${s.lostAfterAck} after PUBACK), ${s.subscriberResults} subscriber results`;
+  const note = `${s.created} events, ${s.lost} lost (${s.lostAfterAck} after PUBACK), ${s.subscriberResults} subscriber results, ${s.openingsUnsettled} of ${s.openings} openings without a result`;
   report({ bench, metric: `${label}: events/s door to bus`, value: throughput(s), unit: 'events/s', note });
   report({ bench, metric: `${label}: edge to result p50`, value: s.latencyMs.p50 ?? Number.NaN, unit: 'ms' });
   report({ bench, metric: `${label}: edge to result p95`, value: s.latencyMs.p95 ?? Number.NaN, unit: 'ms' });
@@ -174,7 +174,9 @@ try {
   for (const rate of values.max.split(',').map(Number)) {
     const { mine, theirs } = await measure(rate);
     reportRun(`offered ${rate} events/s`, mine, theirs);
-    if (mine.lost === 0 && (!best || throughput(mine) > throughput(best.s))) best = { rate, s: mine };
+    // Nothing lost: every event on the bus, and every opening's identification result too.
+    const whole = mine.lost === 0 && mine.openingsUnsettled === 0;
+    if (whole && (!best || throughput(mine) > throughput(best.s))) best = { rate, s: mine };
   }
   report({
     bench,
@@ -182,8 +184,8 @@ try {
     value: best ? throughput(best.s) : 0,
     unit: 'events/s',
     note: best
-      ? `offered ${best.rate}/s for ${SECONDS} s, all on the bus within the drain; goal 10000/s`
-      : 'no run delivered everything within the drain',
+      ? `offered ${best.rate}/s for ${SECONDS} s, every event on the bus and every opening identified within the drain; goal 10000/s`
+      : 'no run delivered everything (bus and identification results) within the drain',
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });

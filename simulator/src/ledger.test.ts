@@ -56,6 +56,29 @@ describe('Class: RunLedger', () => {
       expect(s.latencyMs.p50).toBe(50);
     });
 
+    it('counts door openings on the bus and those still without an identification result', () => {
+      // Prepare
+      const l = new RunLedger();
+      const open = (key: string) => {
+        const e = ev('smartdoor.device', key);
+        (e.detail as Record<string, unknown>).state = 'open';
+        return e;
+      };
+      const closed = ev('smartdoor.device', R1);
+      (closed.detail as Record<string, unknown>).state = 'closed';
+      for (const k of [K1, K2, R1]) l.created(k, 'door-001', 1_000);
+      // Act
+      l.busEvent(open(K1), 1_005);
+      l.busEvent(open(K2), 1_006);
+      l.busEvent(closed, 1_007);
+      l.busEvent(ev('smartdoor.identification', '0193a1b2-0000-5000-8000-0000000000b1', [K1]), 1_050);
+      // A notification naming K2 does not settle it: only identification does.
+      l.busEvent(ev('smartdoor.notification', '0193a1b2-0000-5000-8000-0000000000b2', [K2]), 1_060);
+      const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+      // Assess
+      expect(s).toMatchObject({ openings: 2, openingsUnsettled: 1 });
+    });
+
     it('ignores bus events it did not create (another door, another run)', () => {
       // Prepare
       const l = new RunLedger();

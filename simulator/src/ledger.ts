@@ -1,4 +1,4 @@
-import { type BusEvent, EventSource } from '@smartdoor/shared';
+import { type BusEvent, DetailType, EventSource } from '@smartdoor/shared';
 
 /** The run's result, printed at the end (one JSON line with --json). */
 export interface RunSummary {
@@ -16,6 +16,10 @@ export interface RunSummary {
   deliveredToSubscribers: number;
   /** Results the subscribers emitted (Entry Identified/Unidentified, Notification Sent, ...). */
   subscriberResults: number;
+  /** Door openings of this run that reached the bus: each must get one identification result. */
+  openings: number;
+  /** Of those, openings without an identification result by the end of the drain. */
+  openingsUnsettled: number;
   /** Created events that never reached the bus (after the drain). */
   lost: number;
   /** Of those, events the broker had acknowledged: these must be 0. */
@@ -81,6 +85,8 @@ export class RunLedger {
   /** Events created before this time (epoch ms) stay out of the latency figures. */
   measureFrom = 0;
   private firstEdge = Number.POSITIVE_INFINITY;
+  private readonly openings = new Set<string>();
+  private readonly settled = new Set<string>();
   private lastIngest = 0;
   private lastAck = 0;
 
@@ -116,6 +122,12 @@ export class RunLedger {
       const e = this.events.get(key);
       if (!e) return;
       e.ingested++;
+      if (
+        e.ingested === 1 &&
+        event['detail-type'] === DetailType.DoorStateChanged &&
+        (event.detail as { state?: unknown }).state === 'open'
+      )
+        this.openings.add(key);
       if (e.ingested === 1 && e.edgeAt >= this.measureFrom) {
         this.ingestLatency.push(at - e.edgeAt);
         this.lastIngest = Math.max(this.lastIngest, at);
@@ -129,6 +141,8 @@ export class RunLedger {
       }
       this.resultKeys.add(key);
       this.subscriberResults++;
+      if (event.source === EventSource.Identification)
+        for (const cause of meta?.causedBy ?? []) if (this.openings.has(cause)) this.settled.add(cause);
       // A result may answer a device event or another result (Notification Sent for an
       // Entry Unidentified): follow the chain back to the door edge.
       const edges = (meta?.causedBy ?? [])
@@ -175,6 +189,8 @@ export class RunLedger {
       ingested,
       deliveredToSubscribers: delivered,
       subscriberResults: this.subscriberResults,
+      openings: this.openings.size,
+      openingsUnsettled: this.openings.size - this.settled.size,
       lost: this.events.size - ingested,
       lostAfterAck,
       duplicatesSent: this.duplicatesSent,

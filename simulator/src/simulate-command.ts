@@ -135,6 +135,7 @@ export function formatSummary(s: RunSummary): string {
     ['reached the bus', s.ingested],
     ['delivered to subscribers', s.deliveredToSubscribers],
     ['subscriber results', s.subscriberResults],
+    ['openings without a result', `${s.openingsUnsettled} of ${s.openings}`],
     ['lost', `${s.lost}${s.lostAfterAck ? ` (${s.lostAfterAck} after PUBACK!)` : ''}`],
     ['duplicates sent / suppressed', `${s.duplicatesSent} / ${s.duplicatesSuppressed}`],
     ['duplicate effects', s.duplicateEffects],
