@@ -47,6 +47,13 @@ describe('Function: startThreadCloud', () => {
     expect(restarted.port).toBe(cloud.broker.port);
   }, 30_000);
 
+  it('fails to start with the reason the cloud gave, naming the thread', async () => {
+    // Act + Assess
+    await expect(startThreadCloud({ logLevel: 'silent', config: { awsPort: 'eighty' } })).rejects.toThrow(
+      /the cloud thread did not start: .*awsPort/s,
+    );
+  }, 60_000);
+
   it('fails a request made after the thread stopped with a readable error', async () => {
     // Prepare
     const other = await startThreadCloud({ logLevel: 'silent' });

@@ -11,23 +11,23 @@ export interface CloudThreadOptions {
   logLevel?: string;
 }
 
-/** Requests the main thread makes; each is answered by a `reply` with the same id. */
+/** Requests the doors' thread makes of the cloud thread. */
 export type CloudThreadRequest =
-  | { id: number; op: 'credentials'; thingName: string }
-  | { id: number; op: 'restartBroker'; downMs: number }
-  | { id: number; op: 'errorQueueDepth' }
-  | { id: number; op: 'connectedClients' }
-  | { id: number; op: 'stop' };
+  | { op: 'credentials'; thingName: string }
+  | { op: 'restartBroker'; downMs: number }
+  | { op: 'errorQueueDepth' }
+  | { op: 'connectedClients' }
+  | { op: 'stop' };
 
-/** What the cloud thread tells the main thread. */
-export type CloudThreadMessage =
-  | {
-      type: 'started';
-      broker: { scheme: 'mqtts'; host: string; port: number };
-      dashboardUrl?: string;
-      pki: { caCertPem: string; serverCertPem: string; serverKeyPem: string };
-    }
-  | { type: 'failed'; error: string }
-  /** Bus events and subscriber deliveries, batched per turn of the cloud's event loop. */
-  | { type: 'observed'; events: Array<[BusEvent, number]>; deliveries: Array<[string, string]> }
-  | { type: 'reply'; id: number; value?: unknown; error?: string };
+/** What the cloud thread tells once it is up. */
+export interface CloudThreadReady {
+  broker: { scheme: 'mqtts'; host: string; port: number };
+  dashboardUrl?: string;
+  pki: { caCertPem: string; serverCertPem: string; serverKeyPem: string };
+}
+
+/** Bus events and subscriber deliveries, batched per turn of the cloud's event loop. */
+export interface ObservedMessage {
+  events: Array<[BusEvent, number]>;
+  deliveries: Array<[string, string]>;
+}

@@ -14,23 +14,19 @@ export interface SubscriberThreadData {
 
 export type SubscriberThreadRequest =
   | {
-      id: number;
       op: 'invoke';
       subscriber: SubscriberName;
       event: SqsEvent;
       context: { awsRequestId: string; functionName: string; remainingMs: number };
     }
-  | { id: number; op: 'stop' };
+  | { op: 'stop' };
 
-export type SubscriberThreadMessage =
-  | { type: 'ready' }
-  | { type: 'failed'; error: string }
-  /** A delayed check for a subscriber's queue, sent before the invocation that made it answers. */
-  | { type: 'enqueue'; subscriber: SubscriberName; body: string; delaySeconds: number }
-  | {
-      type: 'reply';
-      id: number;
-      /** The failed items, with the reason each one failed (a symbol on this side of the thread). */
-      failures?: Array<{ itemIdentifier: string; reason?: string }>;
-      error?: { name: string; message: string };
-    };
+/** An invocation's answer: the failed items, each with its reason (a symbol on this side of the thread). */
+export type InvokeReply = Array<{ itemIdentifier: string; reason?: string }>;
+
+/** A delayed check for a subscriber's queue, sent before the reply of the invocation that made it. */
+export interface EnqueueMessage {
+  subscriber: SubscriberName;
+  body: string;
+  delaySeconds: number;
+}

@@ -2,19 +2,21 @@
 // on AWS, away from the thread that runs the broker, rules, bus and queues. They reach the
 // cloud as on AWS (EventBridge and IoT Data Plane SDK clients over its endpoint) and keep
 // their state in their own SQLite file.
-import { parentPort, workerData } from 'node:worker_threads';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import { createLocalSubscribers } from '../subscribers.js';
-import type { SubscriberThreadData, SubscriberThreadMessage, SubscriberThreadRequest } from './protocol.js';
+import { answerCalls, failed, ready, send, workerInput } from '../worker-thread/worker-calls.js';
+import type {
+  EnqueueMessage,
+  InvokeReply,
+  SubscriberThreadData,
+  SubscriberThreadRequest,
+} from './protocol.js';
 
-const port = parentPort!;
-const data = workerData as SubscriberThreadData;
-const post = (m: SubscriberThreadMessage) => port.postMessage(m);
-
+const data = workerInput<SubscriberThreadData>();
 const db = new Database(data.dbFile);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
@@ -30,45 +32,36 @@ const subscribers = createLocalSubscribers({
   db,
   eventBridge,
   iotData,
-  enqueue: (subscriber, body, delaySeconds) => post({ type: 'enqueue', subscriber, body, delaySeconds }),
+  enqueue: (subscriber, body, delaySeconds) => send<EnqueueMessage>({ subscriber, body, delaySeconds }),
   logger: pino({ level: data.logLevel }, pino.destination(2)).child({ part: 'subscribers' }),
 });
 
 try {
   await subscribers.start();
 } catch (error) {
-  post({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
-  process.exit(1);
+  failed(error);
 }
 
-port.on('message', async (req: SubscriberThreadRequest) => {
+answerCalls<SubscriberThreadRequest>(async (req) => {
   if (req.op === 'stop') {
     subscribers.stop();
     eventBridge.destroy();
     iotData.destroy();
     db.close();
-    post({ type: 'reply', id: req.id });
-    port.close();
     return;
   }
   const deadline = Date.now() + req.context.remainingMs;
-  try {
-    const out = await subscribers[req.subscriber](req.event, {
-      awsRequestId: req.context.awsRequestId,
-      functionName: req.context.functionName,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    });
-    const failures = (out?.batchItemFailures ?? []).map((f) => {
-      const reason = (f as { [FAILURE_REASON]?: unknown })[FAILURE_REASON];
-      return typeof reason === 'string'
-        ? { itemIdentifier: f.itemIdentifier, reason }
-        : { itemIdentifier: f.itemIdentifier };
-    });
-    post({ type: 'reply', id: req.id, failures });
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    post({ type: 'reply', id: req.id, error: { name: e.name, message: e.message } });
-  }
+  const out = await subscribers[req.subscriber](req.event, {
+    awsRequestId: req.context.awsRequestId,
+    functionName: req.context.functionName,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  });
+  return (out?.batchItemFailures ?? []).map((f) => {
+    const reason = (f as { [FAILURE_REASON]?: unknown })[FAILURE_REASON];
+    return typeof reason === 'string'
+      ? { itemIdentifier: f.itemIdentifier, reason }
+      : { itemIdentifier: f.itemIdentifier };
+  }) satisfies InvokeReply;
 });
 
-post({ type: 'ready' });
+ready();

@@ -1,29 +1,20 @@
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import type { SqsBatchResponse } from '../../idempotency/sqs-types.js';
+import type { LocalSqsContext, LocalSqsEvent } from '../iot/subscriber-queues.js';
 import { SubscriberQueues } from '../iot/subscriber-queues.js';
 import type { LocalCloud } from '../local-cloud.js';
 import { type SubscriberName, SubscribersNotReadyError } from '../subscribers.js';
-import type { SubscriberThreadData, SubscriberThreadMessage, SubscriberThreadRequest } from './protocol.js';
+import { type StartedWorker, startWorker, WorkerStartError } from '../worker-thread/worker-calls.js';
+import type {
+  EnqueueMessage,
+  InvokeReply,
+  SubscriberThreadData,
+  SubscriberThreadRequest,
+} from './protocol.js';
 
 /** The subscribers' own SQLite file in the data folder. */
 export const SUBSCRIBERS_DB_FILE = 'subscribers.db';
-
-/** The subscriber thread ended before it answered. */
-export class SubscriberThreadExitedError extends Error {
-  override name = 'SubscriberThreadExitedError';
-}
-
-type Pending = {
-  resolve: (m: Extract<SubscriberThreadMessage, { type: 'reply' }>) => void;
-  reject: (e: Error) => void;
-};
-type Request = SubscriberThreadRequest extends infer R
-  ? R extends { id: number }
-    ? Omit<R, 'id'>
-    : never
-  : never;
 
 /**
  * Run the identification and notification subscribers in a worker thread, as Lambda runs
@@ -46,58 +37,31 @@ export async function installThreadedSubscribers(
     dbFile: join(cloud.dataDir, SUBSCRIBERS_DB_FILE),
     logLevel: options.logLevel ?? cloud.logger.level,
   };
-  const worker = new Worker(new URL('./entry.mjs', import.meta.url), { workerData: data });
-  const waiting = new Map<number, Pending>();
-  let nextId = 1;
-  let exited: Error | undefined;
-
-  await new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: SubscriberThreadMessage) => {
-      if (m.type === 'ready') resolve();
-      else if (m.type === 'failed')
-        reject(new SubscribersNotReadyError(`the subscribers did not start: ${m.error}`));
-      else if (m.type === 'enqueue') {
-        // Before the reply of the invocation that sent it: one port keeps the order.
+  let worker: StartedWorker<SubscriberThreadRequest, undefined>;
+  try {
+    worker = await startWorker<SubscriberThreadRequest, undefined, EnqueueMessage>({
+      module: new URL('./subscriber-thread-main.ts', import.meta.url),
+      data,
+      label: 'the subscriber thread',
+      // Before the reply of the invocation that sent it: one port keeps the order.
+      onMessage: (m) =>
         cloud.queues.send(
           SubscriberQueues.queueName(m.subscriber),
           m.body,
           {},
           { delaySeconds: m.delaySeconds },
-        );
-      } else {
-        const w = waiting.get(m.id);
-        waiting.delete(m.id);
-        w?.resolve(m);
-      }
+        ),
     });
-    worker.on('error', (e) => {
-      cloud.logger.error({ err: e }, 'subscriber thread failed');
-      reject(e);
-    });
-    worker.on('exit', (code) => {
-      exited = new SubscriberThreadExitedError(`the subscriber thread exited (code ${code})`);
-      reject(exited);
-      for (const w of waiting.values()) w.reject(exited);
-      waiting.clear();
-    });
-  });
-
-  const call = (request: Request) => {
-    if (exited) return Promise.reject(exited);
-    const id = nextId++;
-    return new Promise<Extract<SubscriberThreadMessage, { type: 'reply' }>>((resolve, reject) => {
-      waiting.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id });
-    });
-  };
+  } catch (error) {
+    if (error instanceof WorkerStartError)
+      throw new SubscribersNotReadyError(error.message, { cause: error });
+    throw error;
+  }
 
   const handlerFor =
     (subscriber: SubscriberName) =>
-    async (
-      event: Parameters<Parameters<LocalCloud['registerHandler']>[1]>[0],
-      context: Parameters<Parameters<LocalCloud['registerHandler']>[1]>[1],
-    ): Promise<SqsBatchResponse> => {
-      const reply = await call({
+    async (event: LocalSqsEvent, context: LocalSqsContext): Promise<SqsBatchResponse> => {
+      const failures = await worker.call<InvokeReply>({
         op: 'invoke',
         subscriber,
         event,
@@ -107,9 +71,8 @@ export async function installThreadedSubscribers(
           remainingMs: context.getRemainingTimeInMillis(),
         },
       });
-      if (reply.error) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
       return {
-        batchItemFailures: (reply.failures ?? []).map((f) =>
+        batchItemFailures: failures.map((f) =>
           Object.assign(
             { itemIdentifier: f.itemIdentifier },
             f.reason === undefined ? {} : { [FAILURE_REASON]: f.reason },
@@ -119,11 +82,5 @@ export async function installThreadedSubscribers(
     };
   cloud.registerHandler('identification', handlerFor('identification'));
   cloud.registerHandler('notification', handlerFor('notification'));
-
-  return {
-    async stop() {
-      if (!exited) await call({ op: 'stop' }).catch(() => {});
-      await worker.terminate();
-    },
-  };
+  return { stop: () => worker.stop() };
 }

@@ -1,0 +1,148 @@
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+
+/**
+ * Run a TypeScript module in a worker thread and call it: requests `{ op, ... }` answered by
+ * replies matched on an id, and one-way messages from the worker beside them. The local
+ * cloud's threads (the cloud under the simulator, the subscribers under the cloud) use it.
+ */
+
+/** A request as the caller writes it: an operation and its fields. */
+export type WorkerRequest = { op: string };
+
+/** What the worker sends: its start (ready or failed), replies, and its own messages. */
+export type WorkerOutMessage<Own> =
+  | { kind: 'ready'; value: unknown }
+  | { kind: 'failed'; error: string }
+  | { kind: 'reply'; id: number; value?: unknown; error?: { name: string; message: string } }
+  | { kind: 'own'; message: Own };
+
+/** The worker ended (crashed, or was stopped) before it answered. */
+export class WorkerExitedError extends Error {
+  override name = 'WorkerExitedError';
+}
+
+/** The worker reported that it could not start. */
+export class WorkerStartError extends Error {
+  override name = 'WorkerStartError';
+}
+
+/** The worker's error, re-thrown here with its name and message. */
+export class WorkerCallError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** The entry every worker starts at: it loads tsx, then the module (see worker-entry.mjs). */
+const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+
+export interface StartedWorker<Req extends WorkerRequest, Ready> {
+  /** What the worker's `ready()` carried. */
+  ready: Ready;
+  /** Send a request; resolves with the worker's answer or rejects with its error. */
+  call<T = unknown>(request: Req): Promise<T>;
+  /** Ask the worker to `stop` (when it still runs), then end the thread. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start `module` (a URL of a .ts file) in a worker with `data`, and wait for its `ready()`.
+ * `label` names the thread in errors ("the cloud thread").
+ */
+export async function startWorker<Req extends WorkerRequest, Ready = unknown, Own = never>(options: {
+  module: URL;
+  data: unknown;
+  label: string;
+  onMessage?: (message: Own) => void;
+}): Promise<StartedWorker<Req, Ready>> {
+  const worker = new Worker(ENTRY, { workerData: { module: options.module.href, data: options.data } });
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let exited: Error | undefined;
+
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    worker.on('message', (m: WorkerOutMessage<Own>) => {
+      if (m.kind === 'own') options.onMessage?.(m.message);
+      else if (m.kind === 'reply') {
+        const w = waiting.get(m.id);
+        waiting.delete(m.id);
+        if (m.error) w?.reject(new WorkerCallError(m.error.name, `${options.label}: ${m.error.message}`));
+        else w?.resolve(m.value);
+      } else if (m.kind === 'ready') resolve(m.value as Ready);
+      else reject(new WorkerStartError(`${options.label} did not start: ${m.error}`));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      exited = new WorkerExitedError(`${options.label} exited (code ${code})`);
+      reject(exited);
+      for (const w of waiting.values()) w.reject(exited);
+      waiting.clear();
+    });
+  });
+
+  const call = <T>(request: Req): Promise<T> => {
+    if (exited) return Promise.reject(exited);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
+    });
+  };
+
+  return {
+    ready,
+    call,
+    async stop() {
+      if (!exited) await call({ op: 'stop' } as Req).catch(() => {});
+      await worker.terminate();
+    },
+  };
+}
+
+// The worker's side ------------------------------------------------------------------
+
+const port = () => {
+  if (!parentPort) throw new Error('worker-calls: not in a worker thread');
+  return parentPort;
+};
+
+/** The `data` the worker was started with. */
+export function workerInput<T>(): T {
+  return (workerData as { data: T }).data;
+}
+
+/** Tell the caller the worker is ready, with what it should know. */
+export function ready(value?: unknown): void {
+  port().postMessage({ kind: 'ready', value } satisfies WorkerOutMessage<never>);
+}
+
+/** Tell the caller the worker could not start, and end the thread. */
+export function failed(error: unknown): never {
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  port().postMessage({ kind: 'failed', error: text } satisfies WorkerOutMessage<never>);
+  process.exit(1);
+}
+
+/** A one-way message to the caller (its `onMessage`), in order with the replies. */
+export function send<Own>(message: Own): void {
+  port().postMessage({ kind: 'own', message } satisfies WorkerOutMessage<Own>);
+}
+
+/**
+ * Answer the caller's requests with `handle`. The `stop` request is answered, then the
+ * port closes so the thread can end.
+ */
+export function answerCalls<Req extends WorkerRequest>(handle: (request: Req) => Promise<unknown>): void {
+  port().on('message', async (request: Req & { id: number }) => {
+    const reply = (out: Omit<Extract<WorkerOutMessage<never>, { kind: 'reply' }>, 'kind' | 'id'>) =>
+      port().postMessage({ kind: 'reply', id: request.id, ...out } satisfies WorkerOutMessage<never>);
+    try {
+      reply({ value: await handle(request) });
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      reply({ error: { name: e.name, message: e.message } });
+    }
+    if (request.op === 'stop') port().close();
+  });
+}
