@@ -124,4 +124,36 @@ describe('Class: EventBusService', () => {
       expect(String(errors[0])).toContain('browser gone');
     });
   });
+
+  describe('Property: store', () => {
+    it('forgets a target a rolled-back transaction wrote, though it was read inside it', () => {
+      // Prepare
+      queues.createQueue('inbox');
+      // Act
+      expect(() =>
+        bus.store.transaction(() => {
+          bus.putTargets('r', 'default', [{ id: 'inbox', arn: INBOX }]);
+          expect(bus.listTargets('r', 'default')).toHaveLength(1);
+          throw new Error('disk gone');
+        }),
+      ).toThrow('disk gone');
+      // Assess
+      expect(bus.listTargets('r', 'default')).toEqual([]);
+      expect(bus.putEvents([ENTRY]).failedEntryCount).toBe(0);
+      expect(queues.depth('inbox').visible).toBe(0);
+    });
+
+    it('hands out rules and targets frozen, so no reader changes what the next one reads', () => {
+      // Prepare
+      queues.createQueue('inbox');
+      bus.putTargets('r', 'default', [{ id: 'inbox', arn: INBOX }]);
+      // Act
+      const [target] = bus.listTargets('r', 'default');
+      // Assess
+      expect(() => {
+        (target as { arn: string }).arn = 'arn:aws:sqs:us-east-1:123456789012:elsewhere';
+      }).toThrow(TypeError);
+      expect(bus.listTargets('r', 'default')[0]!.arn).toBe(INBOX);
+    });
+  });
 });

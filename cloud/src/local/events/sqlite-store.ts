@@ -58,32 +58,62 @@ export class SqliteEventsStore implements EventsStore {
 
   readonly #sql: SqliteStatements;
 
+  /**
+   * Buses, rules, targets and archives as last read, frozen: every event reads them, they
+   * change rarely, and one service owns the file (see README). Any write of them, and any
+   * failed transaction (which may have rolled one back), empties it.
+   */
+  readonly #config = new Map<string, unknown>();
+
+  #cachedConfig<T>(key: string, load: () => T): T {
+    if (this.#config.has(key)) return this.#config.get(key) as T;
+    const value = deepFreeze(load());
+    this.#config.set(key, value);
+    return value;
+  }
+
+  #configChanged(): void {
+    this.#config.clear();
+  }
+
   transaction<T>(fn: () => T): T {
-    return this.#sql.transaction(fn);
+    try {
+      return this.#sql.transaction(fn);
+    } catch (error) {
+      this.#configChanged();
+      throw error;
+    }
   }
 
   putBus(bus: EventBus): void {
     this.#sql
       .get('INSERT OR REPLACE INTO eb_buses (name, doc) VALUES (?, ?)')
       .run(bus.name, JSON.stringify(bus));
+    this.#configChanged();
   }
   getBus(name: string): EventBus | undefined {
-    return this.#doc<EventBus>('SELECT doc FROM eb_buses WHERE name = ?', name);
+    return this.#cachedConfig(`bus\0${name}`, () =>
+      this.#doc<EventBus>('SELECT doc FROM eb_buses WHERE name = ?', name),
+    );
   }
   listBuses(): EventBus[] {
     return this.#docs<EventBus>('SELECT doc FROM eb_buses ORDER BY name');
   }
   deleteBus(name: string): void {
     this.#sql.get('DELETE FROM eb_buses WHERE name = ?').run(name);
+    this.#configChanged();
   }
 
   putRule(rule: Rule): void {
     this.#sql
       .get('INSERT OR REPLACE INTO eb_rules (bus, name, doc) VALUES (?, ?, ?)')
       .run(rule.busName, rule.name, JSON.stringify(rule));
+    this.#configChanged();
   }
   getRule(busName: string, name: string): Rule | undefined {
-    return this.#doc<Rule>('SELECT doc FROM eb_rules WHERE bus = ? AND name = ?', busName, name);
+    return this.#cachedConfig(`rule\0${busName}\0${name}`, () =>
+      this.#doc<Rule>('SELECT doc FROM eb_rules WHERE bus = ? AND name = ?', busName, name),
+    );
   }
   listRules(busName?: string): Rule[] {
     return busName === undefined
@@ -92,21 +122,26 @@ export class SqliteEventsStore implements EventsStore {
   }
   deleteRule(busName: string, name: string): void {
     this.#sql.get('DELETE FROM eb_rules WHERE bus = ? AND name = ?').run(busName, name);
+    this.#configChanged();
   }
 
   putTarget(busName: string, ruleName: string, target: Target): void {
     this.#sql
       .get('INSERT OR REPLACE INTO eb_targets (bus, rule, id, doc) VALUES (?, ?, ?, ?)')
       .run(busName, ruleName, target.id, JSON.stringify(target));
+    this.#configChanged();
   }
   listTargets(busName: string, ruleName: string): Target[] {
-    return this.#docs<Target>(
-      'SELECT doc FROM eb_targets WHERE bus = ? AND rule = ? ORDER BY id',
-      busName,
-      ruleName,
+    return this.#cachedConfig(`targets\0${busName}\0${ruleName}`, () =>
+      this.#docs<Target>(
+        'SELECT doc FROM eb_targets WHERE bus = ? AND rule = ? ORDER BY id',
+        busName,
+        ruleName,
+      ),
     );
   }
   removeTarget(busName: string, ruleName: string, id: string): boolean {
+    this.#configChanged();
     return (
       this.#sql.get('DELETE FROM eb_targets WHERE bus = ? AND rule = ? AND id = ?').run(busName, ruleName, id)
         .changes > 0
@@ -140,14 +175,20 @@ export class SqliteEventsStore implements EventsStore {
     this.#sql
       .get('INSERT OR REPLACE INTO eb_archives (name, doc) VALUES (?, ?)')
       .run(archive.name, JSON.stringify(archive));
+    this.#configChanged();
   }
   getArchive(name: string): Archive | undefined {
-    return this.#doc<Archive>('SELECT doc FROM eb_archives WHERE name = ?', name);
+    return this.#cachedConfig(`archive\0${name}`, () =>
+      this.#doc<Archive>('SELECT doc FROM eb_archives WHERE name = ?', name),
+    );
   }
   listArchives(): Archive[] {
-    return this.#docs<Archive>('SELECT doc FROM eb_archives ORDER BY name');
+    return this.#cachedConfig('archives', () =>
+      this.#docs<Archive>('SELECT doc FROM eb_archives ORDER BY name'),
+    );
   }
   deleteArchive(name: string): void {
+    this.#configChanged();
     this.#sql.get('DELETE FROM eb_archives WHERE name = ?').run(name);
     this.#sql.get('DELETE FROM eb_archive_events WHERE archive = ?').run(name);
   }
@@ -255,4 +296,13 @@ export class SqliteEventsStore implements EventsStore {
   #docs<T>(sql: string, ...params: unknown[]): T[] {
     return (this.#sql.get(sql).all(...params) as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
   }
+}
+
+/** Freeze a parsed document and everything in it: a cached one is shared by every reader. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
