@@ -43,6 +43,8 @@ export class SqliteCorrelationStore implements CorrelationStore {
         key TEXT PRIMARY KEY, thing TEXT NOT NULL, at_ms INTEGER NOT NULL,
         resolution TEXT, claimed_by TEXT, done INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX IF NOT EXISTS identification_openings_door ON identification_openings (thing, at_ms);
+      -- Open openings only: a busy door's settled ones are not scanned on every badge read.
+      CREATE INDEX IF NOT EXISTS identification_openings_open ON identification_openings (thing, at_ms) WHERE done = 0;
       CREATE TABLE IF NOT EXISTS identification_badge_reads (
         key TEXT PRIMARY KEY, thing TEXT NOT NULL, at_ms INTEGER NOT NULL, badge_ref TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS identification_badge_reads_door ON identification_badge_reads (thing, at_ms);`);

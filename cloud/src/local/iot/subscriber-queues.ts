@@ -137,7 +137,7 @@ export class SubscriberQueues {
           );
         }
       },
-      { pollIntervalMs: this.#o.pollIntervalMs ?? 250, concurrency: this.#o.concurrency ?? 16 },
+      { pollIntervalMs: this.#o.pollIntervalMs ?? 250, concurrency: this.#o.concurrency ?? 64 },
     );
     this.#subscriptions.set(subscriber, off);
   }

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import { createLocalSubscribers } from '../subscribers.js';
 import { answerCalls, failed, ready, send, workerInput } from '../worker-thread/worker-calls.js';
+import { GroupCommit } from './group-commit.js';
 import type {
   EnqueueMessage,
   InvokeReply,
@@ -20,6 +21,7 @@ const data = workerInput<SubscriberThreadData>();
 const db = new Database(data.dbFile);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
+const group = new GroupCommit(db);
 const clientConfig = {
   endpoint: data.awsUrl,
   region: data.config.region,
@@ -44,6 +46,7 @@ try {
 
 answerCalls<SubscriberThreadRequest>(async (req) => {
   if (req.op === 'stop') {
+    group.commit();
     subscribers.stop();
     eventBridge.destroy();
     iotData.destroy();
@@ -51,11 +54,14 @@ answerCalls<SubscriberThreadRequest>(async (req) => {
     return;
   }
   const deadline = Date.now() + req.context.remainingMs;
-  const out = await subscribers[req.subscriber](req.event, {
-    awsRequestId: req.context.awsRequestId,
-    functionName: req.context.functionName,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  });
+  // Answered after the commit that holds the invocation's writes (correlations, records).
+  const out = await group.run(() =>
+    subscribers[req.subscriber](req.event, {
+      awsRequestId: req.context.awsRequestId,
+      functionName: req.context.functionName,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    }),
+  );
   return (out?.batchItemFailures ?? []).map((f) => {
     const reason = (f as { [FAILURE_REASON]?: unknown })[FAILURE_REASON];
     return typeof reason === 'string'
