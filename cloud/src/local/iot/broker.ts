@@ -134,7 +134,7 @@ export class IotBroker extends EventEmitter {
     this.#stopping = false;
     const aedes = aedesModule.createBroker({
       authenticate: (client, _u, _p, done) => this.#authenticate(client, done),
-      authorizePublish: (client, packet, done) => done(this.#authorizePublish(client, packet)),
+      authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) =>
         done(null, this.#authorizeSubscribe(client, sub.topic) ? sub : null),
       authorizeForward: (client, packet) => this.#authorizeForward(client, packet),
@@ -300,8 +300,8 @@ export class IotBroker extends EventEmitter {
    * oversize payload, https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html).
    * MQTT 5 would get PUBACK 0x87 instead; aedes speaks 3.1.1 only, so that branch cannot occur here.
    */
-  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
-    if (!client) return null;
+  #authorizePublish(client: Client | null, packet: PublishPacket, done: (error: Error | null) => void): void {
+    if (!client) return done(null);
     const limit =
       packet.qos === 2
         ? 'QoS 2 is not supported by IoT Core (QoS 0 and 1 only)'
@@ -309,7 +309,7 @@ export class IotBroker extends EventEmitter {
     if (limit !== undefined) {
       this.#mark(client, DisconnectReason.ClientError);
       this.#refuse({ action: 'limit', clientId: client.id, topic: packet.topic, reason: limit });
-      return new Error(limit);
+      return done(new Error(limit));
     }
     const session = this.#sessions.get(client);
     const decision = this.#evaluate(
@@ -323,13 +323,10 @@ export class IotBroker extends EventEmitter {
       },
       session?.info ?? { transport: 'mqtt' },
     );
-    if (decision.allow) {
-      this.#journal(client, packet, session?.principalIdentifier);
-      return null;
-    }
+    if (decision.allow) return this.#journal(client, packet, session?.principalIdentifier, done);
     this.#mark(client, DisconnectReason.AuthError);
     this.#refuse({ action: 'publish', clientId: client.id, topic: packet.topic, reason: decision.reason });
-    return new Error(decision.reason);
+    done(new Error(decision.reason));
   }
 
   /** A denied subscription gets SUBACK 0x80 (failure) for that filter; the connection stays. */
@@ -364,18 +361,33 @@ export class IotBroker extends EventEmitter {
   }
 
   /** Records an accepted QoS 1 message before aedes sends its PUBACK. */
-  #journal(client: Client, packet: PublishPacket, principal: string | undefined): void {
+  /** Journals a QoS 1 message, then lets aedes go on (to the PUBACK) once it is durable. */
+  #journal(
+    client: Client,
+    packet: PublishPacket,
+    principal: string | undefined,
+    done: (error: Error | null) => void,
+  ): void {
     const journal = this.#opts.journal;
-    if (!journal || packet.qos !== 1 || !Buffer.isBuffer(packet.payload)) return;
-    const id = journal.append({
-      topic: packet.topic,
-      payload: packet.payload,
-      qos: 1,
-      retain: packet.retain,
-      clientId: client.id,
-      ...(principal === undefined ? {} : { principal }),
-    });
-    this.#journalIds.set(packet.payload, id);
+    const payload = packet.payload;
+    if (!journal || packet.qos !== 1 || !Buffer.isBuffer(payload)) return done(null);
+    journal
+      .append({
+        topic: packet.topic,
+        payload,
+        qos: 1,
+        retain: packet.retain,
+        clientId: client.id,
+        ...(principal === undefined ? {} : { principal }),
+      })
+      .then(
+        (id) => {
+          this.#journalIds.set(payload, id);
+          done(null);
+        },
+        // Not journaled, so not acknowledged: the client's connection closes and it resends.
+        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      );
   }
 
   /**

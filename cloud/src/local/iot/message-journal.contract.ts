@@ -7,10 +7,10 @@ export function describeMessageJournalContract(
   factory: () => { journal: MessageJournal; reopen?: () => MessageJournal },
 ) {
   describe(`Contract: MessageJournal (${name})`, () => {
-    it('returns appended messages in order until they are removed', () => {
+    it('returns appended messages in order until they are removed', async () => {
       // Prepare
       const { journal } = factory();
-      const a = journal.append({
+      const a = await journal.append({
         topic: 'a',
         payload: Buffer.from('1'),
         qos: 1,
@@ -18,7 +18,7 @@ export function describeMessageJournalContract(
         clientId: 'door-1',
         principal: 'p',
       });
-      const b = journal.append({ topic: 'b', payload: Buffer.from([0, 255]), qos: 1, retain: false });
+      const b = await journal.append({ topic: 'b', payload: Buffer.from([0, 255]), qos: 1, retain: false });
 
       // Act
       journal.remove(a);
@@ -28,6 +28,26 @@ export function describeMessageJournalContract(
       expect(b).toBeGreaterThan(a);
       expect(left).toEqual([
         { id: b, message: { topic: 'b', payload: Buffer.from([0, 255]), qos: 1, retain: false } },
+      ]);
+    });
+
+    it('appends a burst in order, each resolving with its own id', async () => {
+      // Prepare
+      const { journal } = factory();
+      const message = (topic: string) => ({
+        topic,
+        payload: Buffer.from(topic),
+        qos: 1 as const,
+        retain: false,
+      });
+      // Act
+      const ids = await Promise.all(['x', 'y', 'z'].map((t) => journal.append(message(t))));
+      // Assess
+      expect(new Set(ids).size).toBe(3);
+      expect(journal.pending().map((p) => [p.id, p.message.topic])).toEqual([
+        [ids[0], 'x'],
+        [ids[1], 'y'],
+        [ids[2], 'z'],
       ]);
     });
 

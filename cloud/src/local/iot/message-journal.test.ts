@@ -23,12 +23,12 @@ describeMessageJournalContract('sqlite', () => {
 });
 
 describe('Class: SqliteMessageJournal', () => {
-  it('keeps what was not removed across a reopen of the database', () => {
+  it('keeps what was not removed across a reopen of the database', async () => {
     // Prepare
     const path = join(dir, 'reopen.db');
     const db1 = new Database(path);
     const journal = new SqliteMessageJournal(db1);
-    journal.append({
+    await journal.append({
       topic: 'smartdoor/door-1/events',
       payload: Buffer.from('{}'),
       qos: 1,
@@ -46,5 +46,16 @@ describe('Class: SqliteMessageJournal', () => {
     expect(pending.map((p) => [p.message.topic, p.message.clientId])).toEqual([
       ['smartdoor/door-1/events', 'door-1'],
     ]);
+  });
+
+  it('fails the appends it could not write, so their publishes are not acknowledged', async () => {
+    // Prepare
+    const db = new Database(join(dir, 'closed.db'));
+    const journal = new SqliteMessageJournal(db);
+    db.close();
+    // Act
+    const append = journal.append({ topic: 't', payload: Buffer.from('{}'), qos: 1, retain: false });
+    // Assess
+    await expect(append).rejects.toThrow(/not open/);
   });
 });

@@ -8,7 +8,8 @@ import type { BrokerMessage } from './broker.js';
  * (at least once; consumers drop repeats by idempotency key).
  */
 export interface MessageJournal {
-  append(message: BrokerMessage): number;
+  /** Resolves with the message's id once it is durable (the broker sends the PUBACK then). */
+  append(message: BrokerMessage): Promise<number>;
   remove(id: number): void;
   pending(): Array<{ id: number; message: BrokerMessage }>;
 }
@@ -17,7 +18,7 @@ export class MemoryMessageJournal implements MessageJournal {
   readonly #rows = new Map<number, BrokerMessage>();
   #next = 1;
 
-  append(message: BrokerMessage): number {
+  async append(message: BrokerMessage): Promise<number> {
     const id = this.#next++;
     this.#rows.set(id, message);
     return id;
@@ -48,16 +49,28 @@ export interface SqliteMessageJournalOptions {
    * @default 256
    */
   maxPendingRemovals?: number;
+  /**
+   * Appends gathered before they are written in one transaction (they are also written at
+   * the end of the event-loop turn they arrived in).
+   * @default 256
+   */
+  maxPendingAppends?: number;
 }
 
 /**
- * The journal in the shared SQLite file. An append commits at once (it precedes the PUBACK);
- * removals are grouped into one transaction per burst of settled handlers: a crash that loses some
+ * The journal in the shared SQLite file. The appends of one event-loop turn (the publishes
+ * of every client read in it) commit together, and each resolves after that commit: the
+ * PUBACK still follows the write, one commit serves many messages. Removals are grouped into one transaction per burst of settled handlers: a crash that loses some
  * only replays messages already handled, which consumers drop by idempotency key.
  */
 export class SqliteMessageJournal implements MessageJournal {
   readonly #db: Database;
   readonly #insert: (m: BrokerMessage) => number;
+  readonly #insertAll: (ms: BrokerMessage[]) => number[];
+  readonly #maxAppends: number;
+  #appends: Array<{ message: BrokerMessage; resolve: (id: number) => void; reject: (e: unknown) => void }> =
+    [];
+  #appendQueued = false;
   readonly #delete: (id: number) => void;
   readonly #all: () => Row[];
   readonly #maxPending: number;
@@ -67,6 +80,7 @@ export class SqliteMessageJournal implements MessageJournal {
   constructor(db: Database, options: SqliteMessageJournalOptions = {}) {
     this.#db = db;
     this.#maxPending = options.maxPendingRemovals ?? 256;
+    this.#maxAppends = options.maxPendingAppends ?? 256;
     db.exec(`CREATE TABLE IF NOT EXISTS iot_message_journal (
       id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload BLOB NOT NULL,
       qos INTEGER NOT NULL, client_id TEXT, principal TEXT)`);
@@ -77,6 +91,8 @@ export class SqliteMessageJournal implements MessageJournal {
     const all = db.prepare<[], Row>('SELECT * FROM iot_message_journal ORDER BY id');
     this.#insert = (m) =>
       Number(insert.run(m.topic, m.payload, m.qos, m.clientId ?? null, m.principal ?? null).lastInsertRowid);
+    const insertAll = db.transaction((ms: BrokerMessage[]) => ms.map((m) => this.#insert(m)));
+    this.#insertAll = (ms) => insertAll(ms);
     const removeAll = db.transaction((ids: number[]) => {
       for (const id of ids) del.run(id);
     });
@@ -102,8 +118,31 @@ export class SqliteMessageJournal implements MessageJournal {
     }
   }
 
-  append(message: BrokerMessage): number {
-    return this.#insert(message);
+  append(message: BrokerMessage): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#appends.push({ message, resolve, reject });
+      if (this.#appends.length >= this.#maxAppends) this.#flushAppends();
+      else if (!this.#appendQueued) {
+        this.#appendQueued = true;
+        setImmediate(() => this.#flushAppends());
+      }
+    });
+  }
+
+  /** Writes the waiting appends in one transaction; each resolves (or fails) with it. */
+  #flushAppends(): void {
+    this.#appendQueued = false;
+    const batch = this.#appends;
+    if (batch.length === 0) return;
+    this.#appends = [];
+    let ids: number[];
+    try {
+      ids = this.#insertAll(batch.map((a) => a.message));
+    } catch (error) {
+      for (const a of batch) a.reject(error);
+      return;
+    }
+    batch.forEach((a, i) => a.resolve(ids[i]!));
   }
 
   remove(id: number): void {
@@ -118,6 +157,7 @@ export class SqliteMessageJournal implements MessageJournal {
   }
 
   pending(): Array<{ id: number; message: BrokerMessage }> {
+    this.#flushAppends();
     this.flush();
     return this.#all().map((r) => ({
       id: r.id,
