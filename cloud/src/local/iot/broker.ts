@@ -134,7 +134,11 @@ export class IotBroker extends EventEmitter {
     this.#stopping = false;
     const aedes = aedesModule.createBroker({
       authenticate: (client, _u, _p, done) => this.#authenticate(client, done),
-      authorizePublish: (client, packet, done) => this.#authorizePublish(client, packet, done),
+      authorizePublish: (client, packet, done) => {
+        const refused = this.#authorizePublish(client, packet);
+        if (refused || !client) done(refused);
+        else this.#journal(client, packet, done);
+      },
       authorizeSubscribe: (client, sub, done) =>
         done(null, this.#authorizeSubscribe(client, sub.topic) ? sub : null),
       authorizeForward: (client, packet) => this.#authorizeForward(client, packet),
@@ -300,8 +304,8 @@ export class IotBroker extends EventEmitter {
    * oversize payload, https://docs.aws.amazon.com/iot/latest/developerguide/life-cycle-events.html).
    * MQTT 5 would get PUBACK 0x87 instead; aedes speaks 3.1.1 only, so that branch cannot occur here.
    */
-  #authorizePublish(client: Client | null, packet: PublishPacket, done: (error: Error | null) => void): void {
-    if (!client) return done(null);
+  #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
+    if (!client) return null;
     const limit =
       packet.qos === 2
         ? 'QoS 2 is not supported by IoT Core (QoS 0 and 1 only)'
@@ -309,7 +313,7 @@ export class IotBroker extends EventEmitter {
     if (limit !== undefined) {
       this.#mark(client, DisconnectReason.ClientError);
       this.#refuse({ action: 'limit', clientId: client.id, topic: packet.topic, reason: limit });
-      return done(new Error(limit));
+      return new Error(limit);
     }
     const session = this.#sessions.get(client);
     const decision = this.#evaluate(
@@ -323,10 +327,10 @@ export class IotBroker extends EventEmitter {
       },
       session?.info ?? { transport: 'mqtt' },
     );
-    if (decision.allow) return this.#journal(client, packet, session?.principalIdentifier, done);
+    if (decision.allow) return null;
     this.#mark(client, DisconnectReason.AuthError);
     this.#refuse({ action: 'publish', clientId: client.id, topic: packet.topic, reason: decision.reason });
-    done(new Error(decision.reason));
+    return new Error(decision.reason);
   }
 
   /** A denied subscription gets SUBACK 0x80 (failure) for that filter; the connection stays. */
@@ -362,15 +366,14 @@ export class IotBroker extends EventEmitter {
 
   /** Records an accepted QoS 1 message before aedes sends its PUBACK. */
   /** Journals a QoS 1 message, then lets aedes go on (to the PUBACK) once it is durable. */
-  #journal(
-    client: Client,
-    packet: PublishPacket,
-    principal: string | undefined,
-    done: (error: Error | null) => void,
-  ): void {
+  #journal(client: Client, packet: PublishPacket, done: (error: Error | null) => void): void {
     const journal = this.#opts.journal;
     const payload = packet.payload;
-    if (!journal || packet.qos !== 1 || !Buffer.isBuffer(payload)) return done(null);
+    if (!journal || packet.qos !== 1 || !Buffer.isBuffer(payload)) {
+      done(null);
+      return;
+    }
+    const principal = this.#sessions.get(client)?.principalIdentifier;
     journal
       .append({
         topic: packet.topic,
