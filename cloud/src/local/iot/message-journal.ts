@@ -142,7 +142,7 @@ export class SqliteMessageJournal implements MessageJournal {
       for (const a of batch) a.reject(error);
       return;
     }
-    batch.forEach((a, i) => a.resolve(ids[i]!));
+    for (const [i, a] of batch.entries()) a.resolve(ids[i]!);
   }
 
   remove(id: number): void {
