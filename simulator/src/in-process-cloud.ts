@@ -42,7 +42,7 @@ export interface InProcessCloudOptions {
 /** Start the project's LocalCloud in this process (ports 0) and adapt it for the simulator. */
 export async function startInProcessCloud(
   options: InProcessCloudOptions = {},
-): Promise<SimCloud & { cloud: LocalCloud; subscribersInstalled: boolean }> {
+): Promise<SimCloud & { cloud: LocalCloud }> {
   let mod: LocalCloudModule;
   try {
     mod = (await import(LOCAL_CLOUD_MODULE)) as LocalCloudModule;
@@ -75,7 +75,7 @@ export async function startInProcessCloud(
     if (temp) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  let subscribers: { stop(): void | Promise<void> } | undefined;
+  let subscribers: { stop(): void | Promise<void> };
   try {
     subscribers = await installSubscribers(cloud, options.subscriberThread ?? true);
   } catch (error) {
@@ -126,39 +126,27 @@ export async function startInProcessCloud(
       }
       return n;
     },
-    subscribersInstalled: subscribers !== undefined,
     async stop() {
-      await subscribers?.stop();
+      await subscribers.stop();
       await cloud.stop();
       if (temp) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-/**
- * Register the identification and notification subscribers on the cloud, when that part
- * has landed; without them the run still counts what reached the bus.
- */
+/** Register the identification and notification subscribers on the cloud. */
 async function installSubscribers(
   cloud: LocalCloud,
   threaded: boolean,
-): Promise<{ stop(): void | Promise<void> } | undefined> {
+): Promise<{ stop(): void | Promise<void> }> {
   if (threaded) {
     const mod = (await import(
       SUBSCRIBER_THREAD_MODULE
     )) as typeof import('@smartdoor/cloud/local/subscriber-thread/subscriber-thread');
     return mod.installThreadedSubscribers(cloud);
   }
-  let mod: { installLocalSubscribers?: (c: LocalCloud) => Promise<{ stop(): void }> };
-  try {
-    mod = (await import(SUBSCRIBERS_MODULE)) as typeof mod;
-  } catch {
-    cloud.logger.warn(
-      'the subscribers (cloud/src/local/subscribers.ts) are not there yet: no subscriber results',
-    );
-    return undefined;
-  }
-  return mod.installLocalSubscribers?.(cloud);
+  const mod = (await import(SUBSCRIBERS_MODULE)) as typeof import('@smartdoor/cloud/local/subscribers');
+  return mod.installLocalSubscribers(cloud);
 }
 
 /** A started in-process cloud, as the simulator sees it (plus the LocalCloud itself). */
