@@ -16,6 +16,7 @@ import type {
   SubscriberThreadData,
   SubscriberThreadRequest,
 } from './protocol.js';
+import { coalescePutEvents } from './put-events-coalescer.js';
 
 const data = workerInput<SubscriberThreadData>();
 const db = new Database(data.dbFile);
@@ -32,7 +33,8 @@ const iotData = new IoTDataPlaneClient(clientConfig);
 const subscribers = createLocalSubscribers({
   config: data.config,
   db,
-  eventBridge,
+  // Hundreds of invocations run at once here: their results share PutEvents requests.
+  eventBridge: coalescePutEvents(eventBridge),
   iotData,
   enqueue: (subscriber, body, delaySeconds) => send<EnqueueMessage>({ subscriber, body, delaySeconds }),
   logger: pino({ level: data.logLevel }, pino.destination(2)).child({ part: 'subscribers' }),
