@@ -2,6 +2,21 @@ import type { BusEvent } from '@smartdoor/shared';
 
 export type RuleState = 'ENABLED' | 'DISABLED';
 
+const eventJsonCache = new WeakMap<BusEvent, string>();
+
+/**
+ * An event's JSON, serialized once however many places store it (the bus's log, each
+ * queue target's message, each delivery row). Events are not changed once on the bus.
+ */
+export function eventJson(event: BusEvent): string {
+  let text = eventJsonCache.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    eventJsonCache.set(event, text);
+  }
+  return text;
+}
+
 export interface EventBus {
   name: string;
   arn: string;

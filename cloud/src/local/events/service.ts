@@ -21,6 +21,7 @@ import {
   busArn,
   type Delivery,
   type EventBus,
+  eventJson,
   type Rule,
   type RuleState,
   ruleArn,
@@ -431,10 +432,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     const t = d.target;
     let text: string;
     if (t.input === undefined && t.inputPath === undefined && t.inputTransformer === undefined) {
-      // The whole event, serialized once for all of its targets.
-      if (this.#lastJson?.event !== d.event)
-        this.#lastJson = { event: d.event, text: JSON.stringify(d.event) };
-      text = this.#lastJson.text;
+      text = eventJson(d.event);
     } else {
       try {
         text = transformInput(t, d.event, {
@@ -449,8 +447,6 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     this.#o.queues.send(queue, text);
     return true;
   }
-
-  #lastJson: { event: BusEvent; text: string } | undefined;
 
   async #attempt(d: Delivery): Promise<void> {
     const kind = this.#kinds.find((k) => k.accepts(d.target.arn));

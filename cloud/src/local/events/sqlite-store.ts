@@ -1,7 +1,16 @@
 import type { BusEvent } from '@smartdoor/shared';
 import type { Database } from 'better-sqlite3';
 import { SqliteStatements } from '../sqlite-statements.js';
-import type { Archive, Delivery, EventBus, Replay, Rule, StoredEvent, Target } from './model.js';
+import {
+  type Archive,
+  type Delivery,
+  type EventBus,
+  eventJson,
+  type Replay,
+  type Rule,
+  type StoredEvent,
+  type Target,
+} from './model.js';
 import type { EventsStore } from './store.js';
 
 const SCHEMA = `
@@ -151,7 +160,7 @@ export class SqliteEventsStore implements EventsStore {
   appendEvent(busName: string, event: BusEvent, ingestedAt: number): number {
     const info = this.#sql
       .get('INSERT INTO eb_events (bus, id, ingested_at, event) VALUES (?, ?, ?, ?)')
-      .run(busName, event.id, ingestedAt, JSON.stringify(event));
+      .run(busName, event.id, ingestedAt, eventJson(event));
     return Number(info.lastInsertRowid);
   }
   listEvents(busName: string, from: number, to: number, limit: number, afterSeq = 0): StoredEvent[] {
@@ -231,15 +240,10 @@ export class SqliteEventsStore implements EventsStore {
       .run(archiveName, before).changes;
   }
 
-  /** The last event serialized: the deliveries of one event (one per target) share its JSON. */
-  #lastEvent: { event: BusEvent; json: string } | undefined;
-
   insertDelivery(d: Delivery): void {
-    if (this.#lastEvent?.event !== d.event)
-      this.#lastEvent = { event: d.event, json: JSON.stringify(d.event) };
     // `event: undefined` leaves the key out; the shared JSON goes in its place.
     const rest = JSON.stringify({ ...d, event: undefined });
-    const doc = `${rest.slice(0, -1)},"event":${this.#lastEvent.json}}`;
+    const doc = `${rest.slice(0, -1)},"event":${eventJson(d.event)}}`;
     this.#sql
       .get('INSERT INTO eb_deliveries (id, next_at, attempts, last_error, doc) VALUES (?, ?, ?, ?, ?)')
       .run(d.id, d.nextAttemptAt, d.attempts, d.lastError ?? null, doc);
