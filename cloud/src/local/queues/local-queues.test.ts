@@ -67,6 +67,52 @@ describe('Class: LocalQueues', () => {
       expect(queues.depth('work')).toEqual({ visible: 0, inFlight: 0 });
       expect(() => queues.deleteMessage('work', m!.receiptHandle)).toThrow(ReceiptHandleInvalidError);
     });
+
+    it("refuses a receipt from an earlier receive, and another queue's receipt", async () => {
+      // Prepare
+      queues.createQueue('other');
+      queues.send('work', 'x');
+      const [first] = queues.receive('work');
+      await vi.advanceTimersByTimeAsync(10_001);
+      const [second] = queues.receive('work');
+      // Act / Assess
+      expect(() => queues.deleteMessage('work', first!.receiptHandle)).toThrow(ReceiptHandleInvalidError);
+      expect(() => queues.deleteMessage('other', second!.receiptHandle)).toThrow(ReceiptHandleInvalidError);
+      expect(() => queues.deleteMessage('work', 'not-a-receipt')).toThrow(ReceiptHandleInvalidError);
+      queues.deleteMessage('work', second!.receiptHandle);
+      expect(queues.depth('work')).toEqual({ visible: 0, inFlight: 0 });
+    });
+  });
+
+  describe('Data folders of an earlier version', () => {
+    it('moves messages from the id-keyed table into the seq-keyed one, in order', () => {
+      // Prepare: the table as the previous version created it, with two messages.
+      const old = new Database(':memory:');
+      old.exec(`
+        CREATE TABLE q_queues (name TEXT PRIMARY KEY, attrs TEXT NOT NULL);
+        INSERT INTO q_queues VALUES ('work', '{"visibilityTimeoutSeconds":30}');
+        CREATE TABLE q_messages (
+          id TEXT PRIMARY KEY, queue TEXT NOT NULL, body TEXT NOT NULL, attrs TEXT NOT NULL,
+          sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
+          receipt TEXT, seq INTEGER, last_error TEXT);
+        CREATE INDEX q_messages_due ON q_messages (queue, visible_at, seq);
+        CREATE INDEX q_messages_order ON q_messages (queue, seq);
+        CREATE INDEX q_messages_receipt ON q_messages (receipt);
+        INSERT INTO q_messages VALUES ('m2', 'work', 'second', '{}', 1, 0, 0, NULL, 2, NULL);
+        INSERT INTO q_messages VALUES ('m1', 'work', 'first', '{"a":"1"}', 1, 0, 1, 'old-receipt', 1, 'E: why');`);
+      // Act
+      const upgraded = new LocalQueues({ db: old });
+      const got = upgraded.receive('work', { max: 10 });
+      // Assess
+      expect(got.map((m) => [m.messageId, m.body, m.receiveCount, m.lastError])).toEqual([
+        ['m1', 'first', 2, 'E: why'],
+        ['m2', 'second', 1, undefined],
+      ]);
+      expect(got[0]?.attributes).toEqual({ a: '1' });
+      upgraded.deleteMessage('work', got[0]!.receiptHandle);
+      expect(upgraded.depth('work')).toEqual({ visible: 0, inFlight: 1 });
+      old.close();
+    });
   });
 
   describe('Method: redrive', () => {

@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import { QueueDoesNotExistError, QueueValidationError, ReceiptHandleInvalidError } from './errors.js';
 import type { QueueAttributes, QueueDepth, QueueMessage, ReceivedMessage } from './model.js';
-import { type QueueStore, SqliteQueueStore } from './queue-store.js';
+import { type QueueStore, receiptFor, SqliteQueueStore } from './queue-store.js';
 
 export interface LocalQueuesOptions {
   /** Shared SQLite handle (the local cloud keeps one file). */
@@ -171,7 +171,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
         attrs.deadLetterQueue &&
         msg.receiveCount >= attrs.maxReceiveCount
       ) {
-        this.#store.move(msg.messageId, attrs.deadLetterQueue, now, false);
+        this.#store.move(msg.key, attrs.deadLetterQueue, now, false);
         this.#emitLater('message-dead-lettered', {
           queue,
           deadLetterQueue: attrs.deadLetterQueue,
@@ -181,9 +181,9 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
         });
         continue;
       }
-      const receiptHandle = this.#newId();
+      const receiptHandle = receiptFor(msg.key, this.#newId());
       const receiveCount = msg.receiveCount + 1;
-      this.#store.markReceived(msg.messageId, receiptHandle, hideUntil, receiveCount);
+      this.#store.markReceived(msg.key, receiptHandle, hideUntil, receiveCount);
       const received: ReceivedMessage = {
         messageId: msg.messageId,
         body: msg.body,
@@ -201,20 +201,20 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
   deleteMessage(queue: string, receiptHandle: string): void {
     const msg = this.#store.byReceipt(queue, receiptHandle);
     if (!msg) throw new ReceiptHandleInvalidError(receiptHandle);
-    this.#store.delete(msg.messageId);
+    this.#store.delete(msg.key);
   }
 
   /** Removes one message by id (a redrive that took it elsewhere). Returns whether it was there. */
   deleteById(queue: string, messageId: string): boolean {
-    const there = this.#store.peekById(queue, messageId);
-    if (there) this.#store.delete(messageId);
-    return there;
+    const msg = this.#store.byMessageId(queue, messageId);
+    if (msg) this.#store.delete(msg.key);
+    return msg !== undefined;
   }
 
   changeVisibility(queue: string, receiptHandle: string, seconds: number): void {
     const msg = this.#store.byReceipt(queue, receiptHandle);
     if (!msg) throw new ReceiptHandleInvalidError(receiptHandle);
-    this.#store.setVisibleAt(msg.messageId, this.#clock.now() + seconds * 1000);
+    this.#store.setVisibleAt(msg.key, this.#clock.now() + seconds * 1000);
   }
 
   depth(queue: string): QueueDepth {
@@ -225,7 +225,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
   /** Messages in a queue without receiving them (dashboard, DLQ inspection). */
   peek(queue: string, limit = 100): QueueMessage[] {
     this.#attrs(queue);
-    return this.#store.peek(queue, limit);
+    return this.#store.peek(queue, limit).map(({ key: _key, receipt: _receipt, ...message }) => message);
   }
 
   purge(queue: string): number {
@@ -244,7 +244,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     for (;;) {
       const batch = this.#store.peek(deadLetterQueue, 100);
       if (batch.length === 0) break;
-      for (const msg of batch) this.#store.move(msg.messageId, toQueue, this.#clock.now(), true);
+      for (const msg of batch) this.#store.move(msg.key, toQueue, this.#clock.now(), true);
       moved += batch.length;
     }
     for (const sub of this.#subs) if (sub.queue === toQueue) this.#schedule(sub, 0);
@@ -303,7 +303,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
       // A full batch: there may be more, and another poller may take them meanwhile.
       if (got === sub.opts.batchSize) this.#schedule(sub, 0);
       const handled: string[] = [];
-      const failed: Array<{ messageId: string; error: string }> = [];
+      const failed: Array<{ receipt: string; error: string }> = [];
       await Promise.all(
         messages.map(async (m) => {
           try {
@@ -312,7 +312,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
           } catch (err) {
             // Left in place: it comes back after the visibility timeout, and to the DLQ after
             // maxReceiveCount, with this reason.
-            failed.push({ messageId: m.messageId, error: describeFailure(err) });
+            failed.push({ receipt: m.receiptHandle, error: describeFailure(err) });
           }
         }),
       );
@@ -322,9 +322,12 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
         this.#store.transaction(() => {
           for (const receipt of handled) {
             const msg = this.#store.byReceipt(sub.queue, receipt);
-            if (msg) this.#store.delete(msg.messageId);
+            if (msg) this.#store.delete(msg.key);
           }
-          for (const f of failed) this.#store.setLastError(f.messageId, f.error);
+          for (const f of failed) {
+            const msg = this.#store.byReceipt(sub.queue, f.receipt);
+            if (msg) this.#store.setLastError(msg.key, f.error);
+          }
         });
       }
     } catch (err) {

@@ -2,6 +2,12 @@ import type { Database } from 'better-sqlite3';
 import { SqliteStatements } from '../sqlite-statements.js';
 import type { QueueAttributes, QueueMessage } from './model.js';
 
+/**
+ * A stored message with its row key. The key is internal: receipts carry it so a delete
+ * finds its row by primary key (see {@link receiptFor}).
+ */
+export type StoredMessage = QueueMessage & { key: number; receipt: string | null };
+
 /** Storage of the local queues. One implementation (SQLite); `:memory:` serves tests. */
 export interface QueueStore {
   putQueue(name: string, attrs: QueueAttributes): void;
@@ -9,24 +15,26 @@ export interface QueueStore {
   listQueues(): Array<{ name: string; attrs: QueueAttributes }>;
   insert(queue: string, msg: QueueMessage, visibleAt: number): void;
   /** Up to `max` messages visible at `now`, oldest first. */
-  visible(queue: string, now: number, max: number): Array<QueueMessage & { receipt: string | null }>;
+  visible(queue: string, now: number, max: number): StoredMessage[];
   /** Marks a message received: hidden until `visibleAt`, with a new receipt. */
-  markReceived(messageId: string, receipt: string, visibleAt: number, receiveCount: number): void;
-  byReceipt(queue: string, receipt: string): QueueMessage | undefined;
-  setVisibleAt(messageId: string, visibleAt: number): void;
-  move(messageId: string, toQueue: string, visibleAt: number, resetCount: boolean): void;
-  delete(messageId: string): void;
-  peekById(queue: string, messageId: string): boolean;
+  markReceived(key: number, receipt: string, visibleAt: number, receiveCount: number): void;
+  byReceipt(queue: string, receipt: string): StoredMessage | undefined;
+  /** The message with this SQS message id in `queue` (a scan of that queue: dashboard use only). */
+  byMessageId(queue: string, messageId: string): StoredMessage | undefined;
+  setVisibleAt(key: number, visibleAt: number): void;
+  move(key: number, toQueue: string, visibleAt: number, resetCount: boolean): void;
+  delete(key: number): void;
   depth(queue: string, now: number): { visible: number; inFlight: number };
-  peek(queue: string, limit: number): QueueMessage[];
+  peek(queue: string, limit: number): StoredMessage[];
   purge(queue: string): number;
   /** Records why a consumer failed the message (kept through a move to the DLQ). */
-  setLastError(messageId: string, error: string): void;
+  setLastError(key: number, error: string): void;
   /** Runs `fn` in one transaction (one commit for many writes); nests. */
   transaction<T>(fn: () => T): T;
 }
 
 interface Row {
+  seq: number;
   id: string;
   queue: string;
   body: string;
@@ -40,61 +48,88 @@ interface Row {
 
 const NO_ATTRIBUTES = '{}';
 
-const toMessage = (r: Row): QueueMessage => {
-  const m: QueueMessage = {
+const toMessage = (r: Row): StoredMessage => {
+  const m: StoredMessage = {
+    key: r.seq,
     messageId: r.id,
     body: r.body,
     // Most messages have none: skip the parse.
     attributes: r.attrs === NO_ATTRIBUTES ? {} : (JSON.parse(r.attrs) as Record<string, string>),
     sentAt: r.sent_at,
     receiveCount: r.receive_count,
+    receipt: r.receipt,
   };
   if (r.last_error !== null && r.last_error !== undefined) m.lastError = r.last_error;
   return m;
 };
 
+/**
+ * A receipt handle for a message row: its key, then a fresh random part. Opaque to SQS
+ * clients; it lets a delete find the row by primary key, so the table needs no index on
+ * receipts. The random part makes an old receipt useless once the message is received again.
+ */
+export function receiptFor(key: number, random: string): string {
+  return `${key}.${random}`;
+}
+
+function keyOfReceipt(receipt: string): number | undefined {
+  const dot = receipt.indexOf('.');
+  const key = dot > 0 ? Number(receipt.slice(0, dot)) : Number.NaN;
+  return Number.isSafeInteger(key) ? key : undefined;
+}
+
+// One index: (queue, visible_at), with the rowid (seq) after it. Receives read it in order,
+// and every other lookup goes by rowid. Each message is written several times (insert,
+// receive, delete), and an index costs a B-tree write each time: the table had four before.
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS q_messages (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL, queue TEXT NOT NULL, body TEXT NOT NULL,
+    attrs TEXT NOT NULL, sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT, last_error TEXT);
+  CREATE INDEX IF NOT EXISTS q_messages_due ON q_messages (queue, visible_at);
+`;
+
 /** Queues in SQLite (better-sqlite3): messages survive restarts; WAL is set by whoever opens the file. */
 export class SqliteQueueStore implements QueueStore {
   constructor(db: Database) {
     this.#sql = new SqliteStatements(db);
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS q_queues (name TEXT PRIMARY KEY, attrs TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS q_messages (
-        id TEXT PRIMARY KEY, queue TEXT NOT NULL, body TEXT NOT NULL, attrs TEXT NOT NULL,
-        sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
-        receipt TEXT, seq INTEGER);
-      CREATE INDEX IF NOT EXISTS q_messages_due ON q_messages (queue, visible_at, seq);
-      DROP INDEX IF EXISTS q_messages_visible;
-      CREATE INDEX IF NOT EXISTS q_messages_order ON q_messages (queue, seq);
-      CREATE INDEX IF NOT EXISTS q_messages_receipt ON q_messages (receipt);
-    `);
-    const columns = db.prepare('PRAGMA table_info(q_messages)').all() as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === 'last_error'))
-      db.exec('ALTER TABLE q_messages ADD COLUMN last_error TEXT');
-    // The next seq is counted here instead of by MAX(seq) per insert (a scan of the table).
-    // One store owns the queues of its file (the local cloud opens one LocalQueues per db).
-    this.#seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM q_messages').get() as { n: number }).n;
+    db.exec('CREATE TABLE IF NOT EXISTS q_queues (name TEXT PRIMARY KEY, attrs TEXT NOT NULL);');
+    migrateFromIdKeyedTable(db);
+    db.exec(SCHEMA);
   }
 
-  #seq: number;
-
   readonly #sql: SqliteStatements;
+  /**
+   * Queue attributes as last read, frozen: every send and receive reads them. Emptied by
+   * any write of them and by any failed transaction (which may have rolled one back).
+   */
+  readonly #attrs = new Map<string, Readonly<QueueAttributes>>();
 
   transaction<T>(fn: () => T): T {
-    return this.#sql.transaction(fn);
+    try {
+      return this.#sql.transaction(fn);
+    } catch (error) {
+      this.#attrs.clear();
+      throw error;
+    }
   }
 
   putQueue(name: string, attrs: QueueAttributes): void {
+    this.#attrs.clear();
     this.#sql
       .get('INSERT OR REPLACE INTO q_queues (name, attrs) VALUES (?, ?)')
       .run(name, JSON.stringify(attrs));
   }
 
   getQueue(name: string): QueueAttributes | undefined {
+    if (this.#attrs.has(name)) return this.#attrs.get(name);
     const row = this.#sql.get('SELECT attrs FROM q_queues WHERE name = ?').get(name) as
       | { attrs: string }
       | undefined;
-    return row ? (JSON.parse(row.attrs) as QueueAttributes) : undefined;
+    if (!row) return undefined; // not cached: unknown names would grow the map
+    const attrs = Object.freeze(JSON.parse(row.attrs) as QueueAttributes);
+    this.#attrs.set(name, attrs);
+    return attrs;
   }
 
   listQueues(): Array<{ name: string; attrs: QueueAttributes }> {
@@ -108,8 +143,8 @@ export class SqliteQueueStore implements QueueStore {
   insert(queue: string, msg: QueueMessage, visibleAt: number): void {
     this.#sql
       .get(
-        `INSERT INTO q_messages (id, queue, body, attrs, sent_at, visible_at, receive_count, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO q_messages (id, queue, body, attrs, sent_at, visible_at, receive_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         msg.messageId,
@@ -119,58 +154,57 @@ export class SqliteQueueStore implements QueueStore {
         msg.sentAt,
         visibleAt,
         msg.receiveCount,
-        ++this.#seq,
       );
   }
 
-  visible(queue: string, now: number, max: number): Array<QueueMessage & { receipt: string | null }> {
-    // Due first, then sent first: read straight off q_messages_due. ORDER BY seq alone sorted
-    // every visible message on each receive, which grew with the backlog. (SQS standard
-    // queues promise no order anyway.)
+  visible(queue: string, now: number, max: number): StoredMessage[] {
+    // Due first, then sent first: read straight off q_messages_due. (SQS standard queues
+    // promise no order anyway.)
     const rows = this.#sql
       .get('SELECT * FROM q_messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?')
       .all(queue, now, max) as Row[];
-    return rows.map((r) => ({ ...toMessage(r), receipt: r.receipt }));
+    return rows.map(toMessage);
   }
 
-  markReceived(messageId: string, receipt: string, visibleAt: number, receiveCount: number): void {
+  markReceived(key: number, receipt: string, visibleAt: number, receiveCount: number): void {
     this.#sql
-      .get('UPDATE q_messages SET receipt = ?, visible_at = ?, receive_count = ? WHERE id = ?')
-      .run(receipt, visibleAt, receiveCount, messageId);
+      .get('UPDATE q_messages SET receipt = ?, visible_at = ?, receive_count = ? WHERE seq = ?')
+      .run(receipt, visibleAt, receiveCount, key);
   }
 
-  byReceipt(queue: string, receipt: string): QueueMessage | undefined {
-    const row = this.#sql
-      .get('SELECT * FROM q_messages WHERE queue = ? AND receipt = ?')
-      .get(queue, receipt) as Row | undefined;
+  byReceipt(queue: string, receipt: string): StoredMessage | undefined {
+    const key = keyOfReceipt(receipt);
+    if (key === undefined) return undefined;
+    const row = this.#sql.get('SELECT * FROM q_messages WHERE seq = ?').get(key) as Row | undefined;
+    return row && row.queue === queue && row.receipt === receipt ? toMessage(row) : undefined;
+  }
+
+  byMessageId(queue: string, messageId: string): StoredMessage | undefined {
+    const row = this.#sql.get('SELECT * FROM q_messages WHERE queue = ? AND id = ?').get(queue, messageId) as
+      | Row
+      | undefined;
     return row ? toMessage(row) : undefined;
   }
 
-  setVisibleAt(messageId: string, visibleAt: number): void {
-    this.#sql.get('UPDATE q_messages SET visible_at = ? WHERE id = ?').run(visibleAt, messageId);
+  setVisibleAt(key: number, visibleAt: number): void {
+    this.#sql.get('UPDATE q_messages SET visible_at = ? WHERE seq = ?').run(visibleAt, key);
   }
 
-  move(messageId: string, toQueue: string, visibleAt: number, resetCount: boolean): void {
+  move(key: number, toQueue: string, visibleAt: number, resetCount: boolean): void {
     this.#sql
       .get(
         `UPDATE q_messages SET queue = ?, visible_at = ?, receipt = NULL,
-         receive_count = CASE WHEN ? THEN 0 ELSE receive_count END WHERE id = ?`,
+         receive_count = CASE WHEN ? THEN 0 ELSE receive_count END WHERE seq = ?`,
       )
-      .run(toQueue, visibleAt, resetCount ? 1 : 0, messageId);
+      .run(toQueue, visibleAt, resetCount ? 1 : 0, key);
   }
 
-  setLastError(messageId: string, error: string): void {
-    this.#sql.get('UPDATE q_messages SET last_error = ? WHERE id = ?').run(error, messageId);
+  setLastError(key: number, error: string): void {
+    this.#sql.get('UPDATE q_messages SET last_error = ? WHERE seq = ?').run(error, key);
   }
 
-  delete(messageId: string): void {
-    this.#sql.get('DELETE FROM q_messages WHERE id = ?').run(messageId);
-  }
-
-  peekById(queue: string, messageId: string): boolean {
-    return (
-      this.#sql.get('SELECT 1 FROM q_messages WHERE queue = ? AND id = ?').get(queue, messageId) !== undefined
-    );
+  delete(key: number): void {
+    this.#sql.get('DELETE FROM q_messages WHERE seq = ?').run(key);
   }
 
   depth(queue: string, now: number): { visible: number; inFlight: number } {
@@ -184,7 +218,7 @@ export class SqliteQueueStore implements QueueStore {
     return { visible: row.visible ?? 0, inFlight: row.inFlight ?? 0 };
   }
 
-  peek(queue: string, limit: number): QueueMessage[] {
+  peek(queue: string, limit: number): StoredMessage[] {
     const rows = this.#sql
       .get('SELECT * FROM q_messages WHERE queue = ? ORDER BY seq LIMIT ?')
       .all(queue, limit) as Row[];
@@ -194,4 +228,25 @@ export class SqliteQueueStore implements QueueStore {
   purge(queue: string): number {
     return this.#sql.get('DELETE FROM q_messages WHERE queue = ?').run(queue).changes;
   }
+}
+
+/**
+ * Data folders written before the table was keyed by seq had `id TEXT PRIMARY KEY` and
+ * four indexes: copy their messages, in order, into the new table. Their receipts no longer
+ * resolve; those messages come back after their visibility timeout (at least once).
+ */
+function migrateFromIdKeyedTable(db: Database): void {
+  const columns = db.prepare('PRAGMA table_info(q_messages)').all() as Array<{ name: string; pk: number }>;
+  if (!columns.some((c) => c.name === 'id' && c.pk === 1)) return;
+  const lastError = columns.some((c) => c.name === 'last_error') ? 'last_error' : 'NULL';
+  db.transaction(() => {
+    db.exec('ALTER TABLE q_messages RENAME TO q_messages_v1');
+    for (const index of ['q_messages_due', 'q_messages_order', 'q_messages_receipt', 'q_messages_visible'])
+      db.exec(`DROP INDEX IF EXISTS ${index}`);
+    db.exec(SCHEMA);
+    db.exec(`INSERT INTO q_messages (id, queue, body, attrs, sent_at, visible_at, receive_count, receipt, last_error)
+             SELECT id, queue, body, attrs, sent_at, visible_at, receive_count, receipt, ${lastError}
+             FROM q_messages_v1 ORDER BY seq, rowid`);
+    db.exec('DROP TABLE q_messages_v1');
+  })();
 }
