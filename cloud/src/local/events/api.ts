@@ -269,7 +269,7 @@ function targetOut(t: Target): Record<string, unknown> {
 }
 
 function archiveOut(svc: EventBusService, a: Archive): Record<string, unknown> {
-  const stats = svc.store.archiveStats(a.name);
+  const stats = svc.archives.stats(a);
   return {
     ArchiveName: a.name,
     ArchiveArn: a.arn,

@@ -82,6 +82,12 @@ export interface Archive {
   /** 0 = keep forever. */
   retentionDays: number;
   createdAt: number;
+  /**
+   * The bus log's last sequence number when the archive was created: an archive without a
+   * pattern holds the events logged after it. Local only; absent in archives of earlier
+   * versions, which go by `createdAt` alone.
+   */
+  createdAfterSeq?: number;
 }
 
 export type ReplayState = 'STARTING' | 'RUNNING' | 'CANCELLING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';

@@ -84,6 +84,7 @@ export class Replayer {
       busName: input.busName,
       retentionDays: input.retentionDays ?? 0,
       createdAt: this.clock.now(),
+      createdAfterSeq: this.store.lastEventSeq(),
     };
     if (input.eventPattern !== undefined) archive.eventPattern = input.eventPattern;
     if (input.description !== undefined) archive.description = input.description;
@@ -95,7 +96,12 @@ export class Replayer {
     const name = nameFromArnOrName(nameOrArn, 'archive');
     const archive = this.store.getArchive(name);
     if (!archive) throw new EventsResourceNotFoundError(name, `Archive ${name} does not exist.`);
-    return { ...archive, ...this.store.archiveStats(name) };
+    return { ...archive, ...this.stats(archive) };
+  }
+
+  /** How many events an archive holds and their size (DescribeArchive's EventCount and SizeBytes). */
+  stats(archive: Archive): { eventCount: number; sizeBytes: number } {
+    return this.store.archiveStats(archive, this.clock.now());
   }
 
   listArchives(): Archive[] {
@@ -108,13 +114,21 @@ export class Replayer {
     this.#compiled.delete(name);
   }
 
-  /** Stores an event in the bus's log and in each archive that wants it. Runs inside the ingest transaction. */
+  /**
+   * Logs an event that an archive of its bus wants, and records it in each archive with a
+   * pattern that matches (one without a pattern holds the whole log: no record per event).
+   * Runs inside the ingest transaction.
+   */
   archive(busName: string, event: BusEvent, now: number): void {
-    const seq = this.store.appendEvent(busName, event, now);
+    let seq: number | undefined;
     for (const archive of this.store.listArchives()) {
       if (archive.busName !== busName) continue;
-      if (archive.eventPattern !== undefined && !matchesEventPattern(this.#pattern(archive), event)) continue;
-      this.store.addToArchive(archive.name, seq);
+      if (archive.eventPattern === undefined) {
+        seq ??= this.store.appendEvent(busName, event, now);
+      } else if (matchesEventPattern(this.#pattern(archive), event)) {
+        seq ??= this.store.appendEvent(busName, event, now);
+        this.store.addToArchive(archive.name, seq);
+      }
     }
   }
 
@@ -178,11 +192,25 @@ export class Replayer {
     return this.store.listReplays();
   }
 
-  /** Applies each archive's RetentionDays now and every hour (0 keeps events forever). */
+  /**
+   * Applies each archive's RetentionDays now and every hour (0 keeps events forever), then
+   * drops logged events that no archive holds any more.
+   */
   #prune(): void {
     const now = this.clock.now();
+    // Per bus, the oldest ingestion time an archive without a pattern still holds.
+    const keepFrom = new Map<string, number>();
+    for (const bus of this.store.listBuses()) keepFrom.set(bus.name, Number.POSITIVE_INFINITY);
     for (const a of this.store.listArchives()) {
-      if (a.retentionDays > 0) this.store.pruneArchive(a.name, now - a.retentionDays * 86_400_000);
+      const cutoff = a.retentionDays > 0 ? now - a.retentionDays * 86_400_000 : Number.NEGATIVE_INFINITY;
+      if (a.eventPattern !== undefined) {
+        if (a.retentionDays > 0) this.store.pruneArchive(a.name, cutoff);
+      } else {
+        keepFrom.set(a.busName, Math.min(keepFrom.get(a.busName) ?? Number.POSITIVE_INFINITY, cutoff));
+      }
+    }
+    for (const [bus, from] of keepFrom) {
+      if (from > Number.NEGATIVE_INFINITY) this.store.pruneLog(bus, Math.min(from, now));
     }
     this.#pruneTimer = this.clock.setTimeout(() => this.#prune(), 3_600_000);
   }
@@ -202,12 +230,21 @@ export class Replayer {
     const replay = this.store.getReplay(name);
     if (!replay || (replay.state !== 'STARTING' && replay.state !== 'RUNNING')) return;
     const filter = replay.filterArns.length > 0 ? new Set(replay.filterArns) : undefined;
+    const archive = this.store.getArchive(replay.archiveName);
+    if (!archive) {
+      replay.state = 'FAILED';
+      replay.stateReason = `Archive ${replay.archiveName} no longer exists.`;
+      replay.endedAt = this.clock.now();
+      this.store.putReplay(replay);
+      return;
+    }
     const batch = this.store.archivedEvents(
-      replay.archiveName,
+      archive,
       replay.eventStartTime,
       replay.eventEndTime,
       BATCH,
       replay.lastSeq,
+      this.clock.now(),
     );
     for (const stored of batch) {
       this.ingest(replay.busName, { ...stored.event, 'replay-name': replay.name }, filter);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalQueues } from '../queues/local-queues.js';
 import { EventBusService } from './service.js';
 
@@ -154,6 +154,58 @@ describe('Class: EventBusService', () => {
         (target as { arn: string }).arn = 'arn:aws:sqs:us-east-1:123456789012:elsewhere';
       }).toThrow(TypeError);
       expect(bus.listTargets('r', 'default')[0]!.arn).toBe(INBOX);
+    });
+  });
+
+  describe('Archives', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('holds the log without a record per event, prunes by retention and keeps what a pattern archive still holds', async () => {
+      // Prepare: a bus of its own on a fake clock; its `-all` archive replaced by a 1-day one.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      const own = new Database(':memory:');
+      const ownQueues = new LocalQueues({ db: own });
+      const svc = new EventBusService({ db: own, queues: ownQueues, region: REGION, accountId: ACCOUNT });
+      svc.start();
+      svc.archives.deleteArchive('default-all');
+      const day = svc.archives.createArchive(
+        { name: 'day', busName: 'default', retentionDays: 1 },
+        REGION,
+        ACCOUNT,
+      );
+      const opens = svc.archives.createArchive(
+        { name: 'opens', busName: 'default', eventPattern: '{"detail":{"state":["open"]}}' },
+        REGION,
+        ACCOUNT,
+      );
+      // Act
+      svc.putEvents([ENTRY, { ...ENTRY, Detail: '{"state":"closed"}' }]);
+      const before = { day: svc.archives.stats(day), opens: svc.archives.stats(opens) };
+      await vi.advanceTimersByTimeAsync(2 * 86_400_000);
+      svc.putEvents([{ ...ENTRY, Detail: '{"state":"closed"}' }]);
+      const later = svc.archives.createArchive({ name: 'later', busName: 'default' }, REGION, ACCOUNT);
+      // Assess
+      expect(before.day.eventCount).toBe(2);
+      expect(before.opens.eventCount).toBe(1);
+      expect(svc.archives.stats(day).eventCount).toBe(1);
+      expect(svc.archives.stats(opens).eventCount).toBe(1);
+      expect(svc.archives.stats(later).eventCount).toBe(0);
+      // The old "closed" left the log; the old "open" stays for `opens` (kept forever).
+      expect(svc.store.countEvents()).toBe(2);
+      await svc.stop();
+      ownQueues.stop();
+      own.close();
+    });
+
+    it('logs nothing for a bus without archives', () => {
+      // Prepare
+      bus.archives.deleteArchive('default-all');
+      // Act
+      bus.putEvents([ENTRY]);
+      // Assess
+      expect(bus.store.countEvents()).toBe(0);
     });
   });
 });

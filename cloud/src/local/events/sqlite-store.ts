@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS eb_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, bus
 CREATE INDEX IF NOT EXISTS eb_events_time ON eb_events (bus, ingested_at);
 CREATE TABLE IF NOT EXISTS eb_archives (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS eb_archive_events (archive TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (archive, seq));
+CREATE INDEX IF NOT EXISTS eb_archive_events_seq ON eb_archive_events (seq);
 CREATE TABLE IF NOT EXISTS eb_deliveries (id TEXT PRIMARY KEY, next_at INTEGER NOT NULL, attempts INTEGER NOT NULL,
   last_error TEXT, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS eb_deliveries_next ON eb_deliveries (next_at);
@@ -58,11 +59,22 @@ const toDelivery = (r: DeliveryRow): Delivery => {
   return d;
 };
 
+/** The first ingestion time an archive without a pattern holds: its creation, or its retention's start. */
+function holdsFrom(archive: Archive, now: number): number {
+  return archive.retentionDays > 0
+    ? Math.max(archive.createdAt, now - archive.retentionDays * 86_400_000)
+    : archive.createdAt;
+}
+
 /** The local EventBridge in SQLite (better-sqlite3). Takes a shared handle; the opener sets WAL. */
 export class SqliteEventsStore implements EventsStore {
   constructor(db: Database) {
     this.#sql = new SqliteStatements(db);
     db.exec(SCHEMA);
+    // Data folders of earlier versions recorded every event in archives without a pattern too.
+    for (const archive of this.listArchives())
+      if (archive.eventPattern === undefined)
+        this.#sql.get('DELETE FROM eb_archive_events WHERE archive = ?').run(archive.name);
   }
 
   readonly #sql: SqliteStatements;
@@ -171,6 +183,13 @@ export class SqliteEventsStore implements EventsStore {
       .all(busName, from, to, afterSeq, limit) as EventRow[];
     return rows.map(toStored);
   }
+  lastEventSeq(): number {
+    // AUTOINCREMENT's own counter: never reused, even after the newest rows are deleted.
+    const row = this.#sql.get("SELECT seq FROM sqlite_sequence WHERE name = 'eb_events'").get() as
+      | { seq: number }
+      | undefined;
+    return row?.seq ?? 0;
+  }
   countEvents(busName?: string): number {
     const row = (
       busName === undefined
@@ -207,27 +226,53 @@ export class SqliteEventsStore implements EventsStore {
       .run(archiveName, seq);
   }
   archivedEvents(
-    archiveName: string,
+    archive: Archive,
     from: number,
     to: number,
     limit: number,
     afterSeq: number,
+    now: number,
   ): StoredEvent[] {
-    const rows = this.#sql
-      .get(
-        `SELECT e.* FROM eb_archive_events a JOIN eb_events e ON e.seq = a.seq
-         WHERE a.archive = ? AND e.ingested_at >= ? AND e.ingested_at < ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
-      )
-      .all(archiveName, from, to, afterSeq, limit) as EventRow[];
+    const rows = (
+      archive.eventPattern === undefined
+        ? // In seq order from afterSeq (NOT INDEXED: the time index would sort the whole range per batch).
+          this.#sql
+            .get(
+              `SELECT * FROM eb_events NOT INDEXED WHERE seq > ? AND bus = ? AND ingested_at >= ?
+               AND ingested_at < ? ORDER BY seq LIMIT ?`,
+            )
+            .all(
+              Math.max(afterSeq, archive.createdAfterSeq ?? 0),
+              archive.busName,
+              Math.max(from, holdsFrom(archive, now)),
+              to,
+              limit,
+            )
+        : this.#sql
+            .get(
+              `SELECT e.* FROM eb_archive_events a JOIN eb_events e ON e.seq = a.seq
+               WHERE a.archive = ? AND e.ingested_at >= ? AND e.ingested_at < ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
+            )
+            .all(archive.name, from, to, afterSeq, limit)
+    ) as EventRow[];
     return rows.map(toStored);
   }
-  archiveStats(archiveName: string): { eventCount: number; sizeBytes: number } {
-    const row = this.#sql
-      .get(
-        `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(e.event)), 0) AS size FROM eb_archive_events a
-         JOIN eb_events e ON e.seq = a.seq WHERE a.archive = ?`,
-      )
-      .get(archiveName) as { n: number; size: number };
+  archiveStats(archive: Archive, now: number): { eventCount: number; sizeBytes: number } {
+    const row = (
+      archive.eventPattern === undefined
+        ? this.#sql
+            .get(
+              `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(event)), 0) AS size FROM eb_events
+               WHERE bus = ? AND ingested_at >= ? AND seq > ?`,
+            )
+            .get(archive.busName, holdsFrom(archive, now), archive.createdAfterSeq ?? 0)
+        : this.#sql
+            .get(
+              `SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(e.event)), 0) AS size FROM eb_archive_events a
+               JOIN eb_events e ON e.seq = a.seq WHERE a.archive = ?`,
+            )
+            .get(archive.name)
+    ) as { n: number; size: number };
     return { eventCount: row.n, sizeBytes: row.size };
   }
 
@@ -238,6 +283,15 @@ export class SqliteEventsStore implements EventsStore {
          (SELECT seq FROM eb_events WHERE ingested_at < ?)`,
       )
       .run(archiveName, before).changes;
+  }
+
+  pruneLog(busName: string, before: number): number {
+    return this.#sql
+      .get(
+        `DELETE FROM eb_events WHERE bus = ? AND ingested_at < ?
+         AND NOT EXISTS (SELECT 1 FROM eb_archive_events a WHERE a.seq = eb_events.seq)`,
+      )
+      .run(busName, before).changes;
   }
 
   insertDelivery(d: Delivery): void {

@@ -24,28 +24,38 @@ export interface EventsStore {
   listTargets(busName: string, ruleName: string): Target[];
   removeTarget(busName: string, ruleName: string, id: string): boolean;
 
-  /** Appends to the bus's own archive; returns the event's sequence number. */
+  /** Appends to the bus's log (what its archives hold); returns the event's sequence number. */
   appendEvent(busName: string, event: BusEvent, ingestedAt: number): number;
   /** Events of a bus ingested in [from, to), oldest first. */
   listEvents(busName: string, from: number, to: number, limit: number, afterSeq?: number): StoredEvent[];
   countEvents(busName?: string): number;
+  /** The last sequence number the log gave out (0 when none). */
+  lastEventSeq(): number;
 
   putArchive(archive: Archive): void;
   getArchive(name: string): Archive | undefined;
   listArchives(): Archive[];
   deleteArchive(name: string): void;
+  /**
+   * Records that an archive with a pattern holds a logged event. An archive without one
+   * needs no record: it holds every event its bus logged since its creation, within its
+   * retention.
+   */
   addToArchive(archiveName: string, seq: number): void;
   /** Archived events ingested in [from, to), oldest first, after `afterSeq`. */
   archivedEvents(
-    archiveName: string,
+    archive: Archive,
     from: number,
     to: number,
     limit: number,
     afterSeq: number,
+    now: number,
   ): StoredEvent[];
-  archiveStats(archiveName: string): { eventCount: number; sizeBytes: number };
-  /** Drops an archive's events ingested before `before`; returns how many. */
+  archiveStats(archive: Archive, now: number): { eventCount: number; sizeBytes: number };
+  /** Drops the records of an archive with a pattern for events ingested before `before`; returns how many. */
   pruneArchive(archiveName: string, before: number): number;
+  /** Deletes a bus's logged events ingested before `before` that no archive records hold. */
+  pruneLog(busName: string, before: number): number;
 
   insertDelivery(delivery: Delivery): void;
   /** Deliveries due at `now`, soonest first. */
