@@ -166,6 +166,11 @@ export class RunLedger {
     if (e) e.delivered = true;
   }
 
+  /** Openings on the bus without an identification result yet. */
+  unsettledOpenings(): number {
+    return this.openings.size - this.settled.size;
+  }
+
   /** Created events not yet on the bus. */
   outstanding(): number {
     let n = 0;
@@ -190,7 +195,7 @@ export class RunLedger {
       deliveredToSubscribers: delivered,
       subscriberResults: this.subscriberResults,
       openings: this.openings.size,
-      openingsUnsettled: this.openings.size - this.settled.size,
+      openingsUnsettled: this.unsettledOpenings(),
       lost: this.events.size - ingested,
       lostAfterAck,
       duplicatesSent: this.duplicatesSent,

@@ -24,7 +24,7 @@ export interface SimulationOptions {
   /** @default 'memory' (see VirtualDoor) */
   outbox?: 'memory' | 'sqlite';
   dataDir?: string;
-  /** How long to wait after the run for the backlog to reach the bus. @default 15000 */
+  /** How long to wait after the run for the backlog to reach the bus and every opening to get its result. @default 15000 */
   drainMs?: number;
   /** Doors connecting at once (TLS handshakes in flight) while the fleet starts. @default 50 */
   connectConcurrency?: number;
@@ -261,7 +261,11 @@ export class Simulation {
     }
   }
 
-  /** Wait until every created event reached the bus, or the drain time is up. */
+  /**
+   * Wait until every created event reached the bus and every opening has its identification
+   * result (one without a badge gets it only when the badge window has passed), or the drain
+   * time is up.
+   */
   private async drain(): Promise<void> {
     this.proxy?.heal();
     for (const d of this.doors) if (d) d.transport.copies = 0;
@@ -272,8 +276,11 @@ export class Simulation {
       );
       return;
     }
-    await this.waitFor(() => this.ledger.outstanding() === 0, this.options.drainMs ?? 15_000);
-    // Subscriber results trail the device events by a little: give them a moment.
+    await this.waitFor(
+      () => this.ledger.outstanding() === 0 && this.ledger.unsettledOpenings() === 0,
+      this.options.drainMs ?? 15_000,
+    );
+    // Notification results trail by a little (the ledger does not await them): a moment.
     await sleep(Math.min(2_000, this.options.drainMs ?? 2_000));
   }
 

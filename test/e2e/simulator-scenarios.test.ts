@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 let cloud: InProcessCloud;
 
 beforeAll(async () => {
-  cloud = await startInProcessCloud({ logger: pino({ level: 'silent' }) });
+  // A short badge window: an opening without a badge gets its result when the window passes.
+  cloud = await startInProcessCloud({ logger: pino({ level: 'silent' }), config: { badgeWindowSeconds: 6 } });
 }, 60_000);
 
 afterAll(async () => {
@@ -53,8 +54,18 @@ describe('Class: Simulation (scenarios on the local cloud)', () => {
     expectNothingLost(s);
     expect(s.deliveredToSubscribers).toBeGreaterThan(0);
     expect(s.subscriberResults).toBeGreaterThan(0);
+    expect(s.openingsUnsettled).toBe(0);
     expect(s.latencyMs.samples).toBeGreaterThan(0);
     expect(s.ingestLatencyMs.p50).toBeLessThan(200);
+  });
+
+  it('waits out the badge window: every opening of a flapping sensor (no badge) gets its result', async () => {
+    // Act
+    const s = await play('flapping-sensor', 'flap-', { durationMs: 4_000 });
+    // Assess: the results come 6 s after their openings, past the run's end.
+    expectNothingLost(s);
+    expect(s.openings).toBeGreaterThan(4);
+    expect(s.openingsUnsettled).toBe(0);
   });
 
   it('loses nothing through a network partition: doors reconnect and send their backlog', async () => {
