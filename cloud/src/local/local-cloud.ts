@@ -427,6 +427,14 @@ export class LocalCloud {
     this.#closers.push(() => dashboard.stop());
   }
 
+  /**
+   * Counts an error of a part the cloud does not hold (the subscriber thread's crash): in
+   * the dashboard's error rate and `smartdoor_errors_total{reason}`.
+   */
+  reportError(reason: string): void {
+    this.#signal({ kind: 'error', reason });
+  }
+
   #signal(signal: DashboardSignal): void {
     for (const l of this.#signalListeners) l(signal);
   }

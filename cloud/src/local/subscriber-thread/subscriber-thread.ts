@@ -5,7 +5,8 @@ import type { LocalSqsContext, LocalSqsEvent } from '../iot/subscriber-queues.js
 import { SubscriberQueues } from '../iot/subscriber-queues.js';
 import type { LocalCloud } from '../local-cloud.js';
 import { type SubscriberName, SubscribersNotReadyError } from '../subscribers.js';
-import { type StartedWorker, startWorker, WorkerStartError } from '../worker-thread/worker-calls.js';
+import { SupervisedWorker } from '../worker-thread/supervised-worker.js';
+import { startWorker, WorkerStartError } from '../worker-thread/worker-calls.js';
 import type {
   EnqueueMessage,
   InvokeReply,
@@ -22,12 +23,14 @@ export const SUBSCRIBERS_DB_FILE = 'subscribers.db';
  * subscriber queues. The queue's event source mapping stays here; each batch crosses to the
  * thread and its failed items come back. They get a core of their own, and keep their
  * tables in `subscribers.db` (their DynamoDB) so the two threads never wait on one
- * SQLite write lock. Call `stop()` before stopping the cloud.
+ * SQLite write lock. A crashed thread is started again (backoff from 0.5 s to 30 s); its
+ * invocations in flight fail and their messages come back after the visibility timeout.
+ * Call `stop()` before stopping the cloud.
  */
 export async function installThreadedSubscribers(
   cloud: LocalCloud,
   options: { logLevel?: string } = {},
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{ stop(): Promise<void>; readonly restarts: number }> {
   const endpoints = cloud.endpoints;
   if (!endpoints)
     throw new SubscribersNotReadyError('start the local cloud before installing the subscribers');
@@ -37,20 +40,30 @@ export async function installThreadedSubscribers(
     dbFile: join(cloud.dataDir, SUBSCRIBERS_DB_FILE),
     logLevel: options.logLevel ?? cloud.logger.level,
   };
-  let worker: StartedWorker<SubscriberThreadRequest, undefined>;
+  const log = cloud.logger.child({ part: 'subscribers' });
+  let worker: SupervisedWorker<SubscriberThreadRequest>;
   try {
-    worker = await startWorker<SubscriberThreadRequest, undefined, EnqueueMessage>({
-      module: new URL('./subscriber-thread-main.ts', import.meta.url),
-      data,
+    worker = await SupervisedWorker.start<SubscriberThreadRequest>({
       label: 'the subscriber thread',
-      // Before the reply of the invocation that sent it: one port keeps the order.
-      onMessage: (m) =>
-        cloud.queues.send(
-          SubscriberQueues.queueName(m.subscriber),
-          m.body,
-          {},
-          { delaySeconds: m.delaySeconds },
-        ),
+      start: () =>
+        startWorker<SubscriberThreadRequest, undefined, EnqueueMessage>({
+          module: new URL('./subscriber-thread-main.ts', import.meta.url),
+          data,
+          label: 'the subscriber thread',
+          // Before the reply of the invocation that sent it: one port keeps the order.
+          onMessage: (m) =>
+            cloud.queues.send(
+              SubscriberQueues.queueName(m.subscriber),
+              m.body,
+              {},
+              { delaySeconds: m.delaySeconds },
+            ),
+        }),
+      onCrash: ({ error, delayMs }) => {
+        cloud.reportError('subscriber-thread-crashed');
+        log.error({ err: error.message, restartInMs: delayMs }, 'the subscriber thread crashed; restarting it');
+      },
+      onRestarted: (restarts) => log.warn({ restarts }, 'the subscriber thread is back'),
     });
   } catch (error) {
     if (error instanceof WorkerStartError)
@@ -61,16 +74,20 @@ export async function installThreadedSubscribers(
   const handlerFor =
     (subscriber: SubscriberName) =>
     async (event: LocalSqsEvent, context: LocalSqsContext): Promise<SqsBatchResponse> => {
-      const failures = await worker.call<InvokeReply>({
-        op: 'invoke',
-        subscriber,
-        event,
-        context: {
-          awsRequestId: context.awsRequestId,
-          functionName: context.functionName,
-          remainingMs: context.getRemainingTimeInMillis(),
+      const failures = await worker.call<InvokeReply>(
+        {
+          op: 'invoke',
+          subscriber,
+          event,
+          context: {
+            awsRequestId: context.awsRequestId,
+            functionName: context.functionName,
+            remainingMs: context.getRemainingTimeInMillis(),
+          },
         },
-      });
+        // While a crashed thread restarts, wait no longer than the invocation may run.
+        context.getRemainingTimeInMillis(),
+      );
       return {
         batchItemFailures: failures.map((f) =>
           Object.assign(
@@ -82,5 +99,10 @@ export async function installThreadedSubscribers(
     };
   cloud.registerHandler('identification', handlerFor('identification'));
   cloud.registerHandler('notification', handlerFor('notification'));
-  return { stop: () => worker.stop() };
+  return {
+    stop: () => worker.stop(),
+    get restarts() {
+      return worker.restarts;
+    },
+  };
 }

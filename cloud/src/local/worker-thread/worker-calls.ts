@@ -44,6 +44,8 @@ export interface StartedWorker<Req extends WorkerRequest, Ready> {
   call<T = unknown>(request: Req): Promise<T>;
   /** Ask the worker to `stop` (when it still runs), then end the thread. */
   stop(): Promise<void>;
+  /** Settles when the thread has ended (crashed or stopped), with why. */
+  exited: Promise<WorkerExitedError>;
 }
 
 /**
@@ -59,7 +61,11 @@ export async function startWorker<Req extends WorkerRequest, Ready = unknown, Ow
   const worker = new Worker(ENTRY, { workerData: { module: options.module.href, data: options.data } });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
-  let exited: Error | undefined;
+  let exited: WorkerExitedError | undefined;
+  let onExited: (e: WorkerExitedError) => void = () => {};
+  const exitedPromise = new Promise<WorkerExitedError>((resolve) => {
+    onExited = resolve;
+  });
 
   const ready = await new Promise<Ready>((resolve, reject) => {
     worker.on('message', (m: WorkerOutMessage<Own>) => {
@@ -75,6 +81,7 @@ export async function startWorker<Req extends WorkerRequest, Ready = unknown, Ow
     worker.on('error', reject);
     worker.on('exit', (code) => {
       exited = new WorkerExitedError(`${options.label} exited (code ${code})`);
+      onExited(exited);
       reject(exited);
       for (const w of waiting.values()) w.reject(exited);
       waiting.clear();
@@ -93,6 +100,7 @@ export async function startWorker<Req extends WorkerRequest, Ready = unknown, Ow
   return {
     ready,
     call,
+    exited: exitedPromise,
     async stop() {
       if (!exited) await call({ op: 'stop' } as Req).catch(() => {});
       await worker.terminate();
