@@ -40,7 +40,7 @@ describe('Class: SupervisedWorker', () => {
     expect(supervised.restarts).toBe(1);
     expect(crashes).toHaveLength(1);
     expect(crashes[0]?.delayMs).toBe(50);
-    expect(crashes[0]?.error.message).toMatch(/the echo thread exited \(code 1\)/);
+    expect(crashes[0]?.error.message).toMatch(/the echo thread exited \(code 1\): Error: a bug in the worker/);
   });
 
   it('doubles the delay for crashes in a row', async () => {

@@ -78,9 +78,15 @@ export async function startWorker<Req extends WorkerRequest, Ready = unknown, Ow
       } else if (m.kind === 'ready') resolve(m.value as Ready);
       else reject(new WorkerStartError(`${options.label} did not start: ${m.error}`));
     });
-    worker.on('error', reject);
+    // An uncaught exception in the thread: its 'exit' follows, and names it.
+    let crash: Error | undefined;
+    worker.on('error', (error) => {
+      crash = error;
+      reject(error);
+    });
     worker.on('exit', (code) => {
-      exited = new WorkerExitedError(`${options.label} exited (code ${code})`);
+      const why = crash ? `: ${crash.name}: ${crash.message}` : '';
+      exited = new WorkerExitedError(`${options.label} exited (code ${code})${why}`);
       onExited(exited);
       reject(exited);
       for (const w of waiting.values()) w.reject(exited);
