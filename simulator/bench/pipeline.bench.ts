@@ -32,6 +32,13 @@ const DOORS = Number(values.doors);
 const bench = 'pipeline';
 const WARM_UP_MAX_RATE = 2_000;
 const WARM_UP_SECONDS = 3;
+/**
+ * A rate is sustained only if results kept up with it: a backlog that the drain clears
+ * after the run is throughput the pipeline did not sustain. 1 s is far above the latency
+ * of any rate it keeps up with (tens of ms) and far below that of one it does not (seconds,
+ * growing with the run).
+ */
+const KEPT_UP_RESULT_P99_MS = 1_000;
 const silent = pino({ level: 'silent' });
 
 async function play(
@@ -171,12 +178,15 @@ try {
     reportRun(`${rate} events/s`, mine, theirs);
   }
   let best: { rate: number; s: RunSummary } | undefined;
+  let carried: { rate: number; s: RunSummary } | undefined;
   for (const rate of values.max.split(',').map(Number)) {
     const { mine, theirs } = await measure(rate);
     reportRun(`offered ${rate} events/s`, mine, theirs);
     // Nothing lost: every event on the bus, and every opening's identification result too.
     const whole = mine.lost === 0 && mine.openingsUnsettled === 0;
-    if (whole && (!best || throughput(mine) > throughput(best.s))) best = { rate, s: mine };
+    if (whole && (!carried || throughput(mine) > throughput(carried.s))) carried = { rate, s: mine };
+    const keptUp = whole && (mine.latencyMs.p99 ?? Number.POSITIVE_INFINITY) <= KEPT_UP_RESULT_P99_MS;
+    if (keptUp && (!best || throughput(mine) > throughput(best.s))) best = { rate, s: mine };
   }
   report({
     bench,
@@ -184,7 +194,16 @@ try {
     value: best ? throughput(best.s) : 0,
     unit: 'events/s',
     note: best
-      ? `offered ${best.rate}/s for ${SECONDS} s, every event on the bus and every opening identified within the drain; goal 10000/s`
+      ? `offered ${best.rate}/s for ${SECONDS} s: every event on the bus and every opening identified, result p99 <= ${KEPT_UP_RESULT_P99_MS} ms; goal 10000/s`
+      : `no run kept up (every result, p99 <= ${KEPT_UP_RESULT_P99_MS} ms)`,
+  });
+  report({
+    bench,
+    metric: 'max carried with a backlog, nothing lost',
+    value: carried ? throughput(carried.s) : 0,
+    unit: 'events/s',
+    note: carried
+      ? `offered ${carried.rate}/s: door to bus over the run, results ${carried.s.latencyMs.p99} ms p99 behind; all in within the drain`
       : 'no run delivered everything (bus and identification results) within the drain',
   });
 } finally {
