@@ -61,7 +61,10 @@ export async function installThreadedSubscribers(
         }),
       onCrash: ({ error, delayMs }) => {
         cloud.reportError('subscriber-thread-crashed');
-        log.error({ err: error.message, restartInMs: delayMs }, 'the subscriber thread crashed; restarting it');
+        log.error(
+          { err: error.message, restartInMs: delayMs },
+          'the subscriber thread crashed; restarting it',
+        );
       },
       onRestarted: (restarts) => log.warn({ restarts }, 'the subscriber thread is back'),
     });

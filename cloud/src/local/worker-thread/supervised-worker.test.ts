@@ -40,7 +40,9 @@ describe('Class: SupervisedWorker', () => {
     expect(supervised.restarts).toBe(1);
     expect(crashes).toHaveLength(1);
     expect(crashes[0]?.delayMs).toBe(50);
-    expect(crashes[0]?.error.message).toMatch(/the echo thread exited \(code 1\): Error: a bug in the worker/);
+    expect(crashes[0]?.error.message).toMatch(
+      /the echo thread exited \(code 1\): Error: a bug in the worker/,
+    );
   });
 
   it('doubles the delay for crashes in a row', async () => {
@@ -62,7 +64,11 @@ describe('Class: SupervisedWorker', () => {
 
   it('gives up waiting after waitMs, and fails waiting calls when stopped during a restart', async () => {
     // Prepare: a restart 10 s away.
-    supervised = await SupervisedWorker.start({ start, label: 'the echo thread', backoff: { baseMs: 10_000 } });
+    supervised = await SupervisedWorker.start({
+      start,
+      label: 'the echo thread',
+      backoff: { baseMs: 10_000 },
+    });
     await expect(supervised.call({ op: 'crash' })).rejects.toThrow(WorkerExitedError);
     // Act
     const short = supervised.call({ op: 'echo', value: 'x' }, 50);

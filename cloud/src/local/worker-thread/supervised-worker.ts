@@ -1,4 +1,4 @@
-import { type StartedWorker, type WorkerRequest, WorkerExitedError } from './worker-calls.js';
+import { type StartedWorker, WorkerExitedError, type WorkerRequest } from './worker-calls.js';
 
 /** No worker answered in time: it crashed and its restart has not finished. */
 export class WorkerUnavailableError extends Error {
