@@ -63,7 +63,11 @@ export function simulateCommand(): Command {
       'memory (load runs) or sqlite (one file per door, as on a real door)',
       'memory',
     )
-    .option('--drain <time>', 'how long to wait after the run for backlogs to reach the bus and openings to get their results', '15s')
+    .option(
+      '--drain <time>',
+      'how long to wait after the run for backlogs to reach the bus and openings to get their results',
+      '15s',
+    )
     .option(
       '--no-proxy',
       'connect doors straight to the broker (2 file descriptors per door instead of 4; no partitions)',
