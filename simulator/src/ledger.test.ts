@@ -111,6 +111,23 @@ describe('Class: RunLedger (spans)', () => {
     expect(s.ackSpanMs).toBe(50);
     expect(s.ackLatencyMs.samples).toBe(1);
   });
+
+  it('counts an event from before the measured span once, not as a duplicate', () => {
+    // Prepare: the door's state at connect, before measureFrom, then a real repeat of K2.
+    const l = new RunLedger();
+    l.measureFrom = 1_000;
+    l.created(K1, 'door-001', 900);
+    l.created(K2, 'door-001', 1_100);
+    // Act
+    l.busEvent(ev('smartdoor.device', K1), 950);
+    l.busEvent(ev('smartdoor.device', K2), 1_200);
+    l.busEvent(ev('smartdoor.device', K2), 1_250);
+    const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+    // Assess
+    expect(s.ingested).toBe(2);
+    expect(s.duplicatesSuppressed).toBe(1);
+    expect(s.ingestLatencyMs.samples).toBe(1);
+  });
 });
 
 describe('Class: RunLedger (result chains)', () => {

@@ -128,10 +128,11 @@ export class RunLedger {
         (event.detail as { state?: unknown }).state === 'open'
       )
         this.openings.add(key);
-      if (e.ingested === 1 && e.edgeAt >= this.measureFrom) {
+      if (e.ingested > 1) this.duplicatesSuppressed++;
+      else if (e.edgeAt >= this.measureFrom) {
         this.ingestLatency.push(at - e.edgeAt);
         this.lastIngest = Math.max(this.lastIngest, at);
-      } else this.duplicatesSuppressed++;
+      }
       return;
     }
     if (event.source === EventSource.Identification || event.source === EventSource.Notification) {
