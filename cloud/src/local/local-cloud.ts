@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { type BusEvent, type CloudConfig, parseCloudConfig } from '@smartdoor/shared';
 import Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
@@ -11,7 +10,7 @@ import { IngestHandler } from '../handlers/ingest/handler.js';
 import { AwsEndpoint, type AwsServiceDefinition, listenAwsEndpoint } from './aws-endpoint/index.js';
 import { Dashboard } from './dashboard/dashboard.js';
 import type { DashboardSignal } from './dashboard/types.js';
-import { EventBusService, eventsApi } from './events/index.js';
+import { EventBusService, eventsApi, inProcessEventBridge } from './events/index.js';
 import { type HttpRouteHandler, LocalHttpServer } from './http/http-server.js';
 import { type ConnectionInfo, IotBroker, type Refusal, type TopicHandler } from './iot/broker.js';
 import { LocalCa } from './iot/ca.js';
@@ -344,7 +343,8 @@ export class LocalCloud {
     const c = this.config;
     const log = this.logger.child({ part: 'iot' });
     const ingest = new IngestHandler({
-      eventBridge: new EventBridgeClient({ endpoint: awsUrl, region: c.region, credentials: c.credentials }),
+      // In this thread: straight to the bus (same checks and answers as the endpoint).
+      eventBridge: inProcessEventBridge(this.bus),
       errors: {
         send: async (record) => {
           this.queues.send(LOCAL_QUEUES.ingestErrors, JSON.stringify(record));

@@ -3,7 +3,7 @@ import type { AwsRequest, AwsResponse, AwsServiceDefinition } from '../aws-endpo
 import { EventsValidationError } from './errors.js';
 import type { Archive, Replay, Rule, Target } from './model.js';
 import type { PutEventsEntryInput } from './put-events.js';
-import type { EventBusService } from './service.js';
+import { type EventBusService, putEventsResponse } from './service.js';
 
 type Body = Record<string, unknown>;
 type Operation = (svc: EventBusService, body: Body) => unknown;
@@ -33,13 +33,7 @@ export function eventsApi(service: EventBusService): AwsServiceDefinition {
 const OPERATIONS: Record<string, Operation> = {
   PutEvents: async (svc, b) => {
     // Grouped with the other requests of this turn into one commit, answered after it.
-    const r = await svc.putEventsGrouped(list(b, 'Entries') as PutEventsEntryInput[]);
-    return {
-      FailedEntryCount: r.failedEntryCount,
-      Entries: r.entries.map((e) =>
-        e.eventId ? { EventId: e.eventId } : { ErrorCode: e.errorCode, ErrorMessage: e.errorMessage },
-      ),
-    };
+    return putEventsResponse(await svc.putEventsGrouped(list(b, 'Entries') as PutEventsEntryInput[]));
   },
   PutRule: (svc, b) => {
     const rule = svc.putRule({

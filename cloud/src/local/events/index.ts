@@ -20,7 +20,9 @@ export {
   type EventBusServiceOptions,
   type EventBusStats,
   type PutEventsResult,
+  putEventsResponse,
 } from './service.js';
+export { inProcessEventBridge } from './in-process-client.js';
 export { SqliteEventsStore } from './sqlite-store.js';
 export type { EventsStore } from './store.js';
 export type { ApiDestination } from './targets/http-target.js';

@@ -98,6 +98,19 @@ export interface PutEventsResult {
   entries: Array<{ eventId?: string; errorCode?: string; errorMessage?: string }>;
 }
 
+/** PutEvents' answer as the API gives it (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html). */
+export function putEventsResponse(r: PutEventsResult): {
+  FailedEntryCount: number;
+  Entries: Array<{ EventId?: string; ErrorCode?: string; ErrorMessage?: string }>;
+} {
+  return {
+    FailedEntryCount: r.failedEntryCount,
+    Entries: r.entries.map((e) =>
+      e.eventId ? { EventId: e.eventId } : { ErrorCode: e.errorCode, ErrorMessage: e.errorMessage },
+    ),
+  };
+}
+
 /** Counters and depths for the dashboard and /metrics. */
 export interface EventBusStats {
   eventsPut: number;
