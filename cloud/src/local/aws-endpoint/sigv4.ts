@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Sha256 } from '@aws-crypto/sha256-js';
+import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { InvalidSignatureError } from './errors.js';
 
@@ -55,6 +55,39 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
  * @smithy/signature-v4 (the signer the SDK itself uses) and comparing in constant time.
  * Throws InvalidSignatureError with AWS's wording when it does not match.
  */
+/**
+ * Signers by credentials, region and service: a signer caches its derived signing key (four
+ * HMACs) per day, which a signer per request recomputed every time.
+ */
+const signers = new WeakMap<object, Map<string, SignatureV4>>();
+const NodeSha256 = Hash.bind(null, 'sha256');
+
+function signerFor(
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  region: string,
+  service: string,
+): SignatureV4 {
+  let mine = signers.get(credentials);
+  if (!mine) signers.set(credentials, (mine = new Map()));
+  const key = `${region}\0${service}`;
+  let signer = mine.get(key);
+  if (!signer) {
+    // The regions and services clients name: a few, but bounded against clients inventing them.
+    if (mine.size >= 256) mine.clear();
+    signer = new SignatureV4({
+      credentials,
+      region,
+      service,
+      // Node's native SHA-256 and HMAC (the SDK's own for Node), not the pure-JS one.
+      sha256: NodeSha256,
+      // The client decides whether the payload hash header is signed; never add one here.
+      applyChecksum: false,
+    });
+    mine.set(key, signer);
+  }
+  return signer;
+}
+
 export async function verifySignature(
   req: SignedHttpRequest,
   auth: SigV4Authorization,
@@ -88,15 +121,7 @@ export async function verifySignature(
     const all = req.query.getAll(key);
     query[key] = all.length === 1 ? all[0]! : all;
   }
-  const signer = new SignatureV4({
-    credentials,
-    region: auth.region,
-    service: auth.service,
-    sha256: Sha256,
-    // The client decides whether the payload hash header is signed; never add one here.
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
+  const signed = await signerFor(credentials, auth.region, auth.service).sign(
     {
       method: req.method,
       protocol: 'http:',

@@ -30,11 +30,18 @@ describe('Function: inProcessEventBridge', () => {
   it('puts the entries of a PutEventsCommand on the bus and answers as the API does, entry by entry', async () => {
     // Prepare
     const client = inProcessEventBridge(bus);
-    const entry = { Source: 'smartdoor.device', DetailType: 'Door State Changed', Detail: '{"state":"open"}' };
+    const entry = {
+      Source: 'smartdoor.device',
+      DetailType: 'Door State Changed',
+      Detail: '{"state":"open"}',
+    };
     // Act
     const out = await client.send(
       new PutEventsCommand({
-        Entries: [{ ...entry, Time: new Date('2026-11-22T10:00:00.700Z') }, { ...entry, Detail: '{not json' }],
+        Entries: [
+          { ...entry, Time: new Date('2026-11-22T10:00:00.700Z') },
+          { ...entry, Detail: '{not json' },
+        ],
       }),
     );
     // Assess

@@ -9,6 +9,7 @@ export {
   EventsValidationError,
   TargetInvocationError,
 } from './errors.js';
+export { inProcessEventBridge } from './in-process-client.js';
 export { checkTargetInput, renderTemplate, type TargetInput, transformInput } from './input-transformer.js';
 export { evaluateJsonPath, parseJsonPath } from './json-path.js';
 export * from './model.js';
@@ -22,7 +23,6 @@ export {
   type PutEventsResult,
   putEventsResponse,
 } from './service.js';
-export { inProcessEventBridge } from './in-process-client.js';
 export { SqliteEventsStore } from './sqlite-store.js';
 export type { EventsStore } from './store.js';
 export type { ApiDestination } from './targets/http-target.js';
