@@ -68,7 +68,10 @@ function signerFor(
   service: string,
 ): SignatureV4 {
   let mine = signers.get(credentials);
-  if (!mine) signers.set(credentials, (mine = new Map()));
+  if (!mine) {
+    mine = new Map();
+    signers.set(credentials, mine);
+  }
   const key = `${region}\0${service}`;
   let signer = mine.get(key);
   if (!signer) {
