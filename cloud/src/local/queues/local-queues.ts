@@ -199,9 +199,8 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
   }
 
   deleteMessage(queue: string, receiptHandle: string): void {
-    const msg = this.#store.byReceipt(queue, receiptHandle);
-    if (!msg) throw new ReceiptHandleInvalidError(receiptHandle);
-    this.#store.delete(msg.key);
+    if (!this.#store.deleteByReceipt(queue, receiptHandle))
+      throw new ReceiptHandleInvalidError(receiptHandle);
   }
 
   /** Removes one message by id (a redrive that took it elsewhere). Returns whether it was there. */
@@ -320,10 +319,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
       // redelivers messages already handled (at least once; handlers are idempotent).
       if (!sub.stopped && (handled.length > 0 || failed.length > 0)) {
         this.#store.transaction(() => {
-          for (const receipt of handled) {
-            const msg = this.#store.byReceipt(sub.queue, receipt);
-            if (msg) this.#store.delete(msg.key);
-          }
+          for (const receipt of handled) this.#store.deleteByReceipt(sub.queue, receipt);
           for (const f of failed) {
             const msg = this.#store.byReceipt(sub.queue, f.receipt);
             if (msg) this.#store.setLastError(msg.key, f.error);

@@ -19,6 +19,8 @@ export interface QueueStore {
   /** Marks a message received: hidden until `visibleAt`, with a new receipt. */
   markReceived(key: number, receipt: string, visibleAt: number, receiveCount: number): void;
   byReceipt(queue: string, receipt: string): StoredMessage | undefined;
+  /** Deletes the message this receipt (still) names; returns whether there was one. */
+  deleteByReceipt(queue: string, receipt: string): boolean;
   /** The message with this SQS message id in `queue` (a scan of that queue: dashboard use only). */
   byMessageId(queue: string, messageId: string): StoredMessage | undefined;
   setVisibleAt(key: number, visibleAt: number): void;
@@ -177,6 +179,16 @@ export class SqliteQueueStore implements QueueStore {
     if (key === undefined) return undefined;
     const row = this.#sql.get('SELECT * FROM q_messages WHERE seq = ?').get(key) as Row | undefined;
     return row && row.queue === queue && row.receipt === receipt ? toMessage(row) : undefined;
+  }
+
+  deleteByReceipt(queue: string, receipt: string): boolean {
+    const key = keyOfReceipt(receipt);
+    if (key === undefined) return false;
+    return (
+      this.#sql
+        .get('DELETE FROM q_messages WHERE seq = ? AND queue = ? AND receipt = ?')
+        .run(key, queue, receipt).changes > 0
+    );
   }
 
   byMessageId(queue: string, messageId: string): StoredMessage | undefined {
