@@ -62,6 +62,8 @@ export class SupervisedWorker<Req extends WorkerRequest> {
   /** Calls the worker, waiting up to `waitMs` for it when a restart is under way. */
   async call<T>(request: Req, waitMs = 30_000): Promise<T> {
     if (this.#stopped) throw new WorkerExitedError(`${this.#o.label} was stopped`);
+    // The usual case, on every invocation: no timer, no race.
+    if (this.#live) return this.#live.call<T>(request);
     let timer: NodeJS.Timeout | undefined;
     const worker = await Promise.race([
       this.#current,
