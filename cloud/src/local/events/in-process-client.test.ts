@@ -1,29 +1,24 @@
 import { ListRulesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalQueues } from '../queues/local-queues.js';
+import type { LocalQueues } from '../queues/local-queues.js';
 import { EventsValidationError } from './errors.js';
 import { inProcessEventBridge } from './in-process-client.js';
-import { EventBusService } from './service.js';
+import type { EventBusService } from './service.js';
+import { memoryBus } from './testing/memory-bus.js';
 
-let db: Database.Database;
 let queues: LocalQueues;
 let bus: EventBusService;
+let close: () => Promise<void>;
 
 beforeEach(() => {
-  db = new Database(':memory:');
-  queues = new LocalQueues({ db });
-  bus = new EventBusService({ db, queues, region: 'us-east-1', accountId: '123456789012' });
-  bus.start();
+  ({ queues, bus, close } = memoryBus());
   queues.createQueue('inbox');
   bus.putRule({ name: 'r', eventPattern: '{"source":["smartdoor.device"]}' });
   bus.putTargets('r', 'default', [{ id: 'inbox', arn: 'arn:aws:sqs:us-east-1:123456789012:inbox' }]);
 });
 
 afterEach(async () => {
-  await bus.stop();
-  queues.stop();
-  db.close();
+  await close();
 });
 
 describe('Function: inProcessEventBridge', () => {

@@ -1,12 +1,11 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LocalQueues } from '../queues/local-queues.js';
+import type { LocalQueues } from '../queues/local-queues.js';
 import { EventBusService } from './service.js';
+import { TEST_ACCOUNT as ACCOUNT, memoryBus, TEST_REGION as REGION } from './testing/memory-bus.js';
 
 // Roles: `bus` is the local EventBridge on an in-memory database; `inbox` a local queue
 // target; `view` an in-process function registered as a live view (the dashboard's kind).
-const REGION = 'us-east-1';
-const ACCOUNT = '123456789012';
 const INBOX = `arn:aws:sqs:${REGION}:${ACCOUNT}:inbox`;
 const VIEW = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:view`;
 const ENTRY = { Source: 'smartdoor.device', DetailType: 'Door State Changed', Detail: '{"state":"open"}' };
@@ -14,19 +13,16 @@ const ENTRY = { Source: 'smartdoor.device', DetailType: 'Door State Changed', De
 let db: Database.Database;
 let queues: LocalQueues;
 let bus: EventBusService;
+let close: () => Promise<void>;
 
 beforeEach(() => {
-  db = new Database(':memory:');
-  queues = new LocalQueues({ db });
-  bus = new EventBusService({ db, queues, region: REGION, accountId: ACCOUNT });
-  bus.start();
+  ({ db, queues, bus, close } = memoryBus());
   bus.putRule({ name: 'r', eventPattern: '{"source":["smartdoor.device"]}' });
 });
 
 afterEach(async () => {
-  await bus.stop();
-  queues.stop();
-  db.close();
+  await bus.stop(); // a test may have put its own bus in `bus`
+  await close();
 });
 
 describe('Class: EventBusService', () => {
@@ -165,10 +161,8 @@ describe('Class: EventBusService', () => {
     it('holds the log without a record per event, prunes by retention and keeps what a pattern archive still holds', async () => {
       // Prepare: a bus of its own on a fake clock; its `-all` archive replaced by a 1-day one.
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-      const own = new Database(':memory:');
-      const ownQueues = new LocalQueues({ db: own });
-      const svc = new EventBusService({ db: own, queues: ownQueues, region: REGION, accountId: ACCOUNT });
-      svc.start();
+      const own = memoryBus();
+      const svc = own.bus;
       svc.archives.deleteArchive('default-all');
       const day = svc.archives.createArchive(
         { name: 'day', busName: 'default', retentionDays: 1 },
@@ -194,9 +188,7 @@ describe('Class: EventBusService', () => {
       expect(svc.archives.stats(later).eventCount).toBe(0);
       // The old "closed" left the log; the old "open" stays for `opens` (kept forever).
       expect(svc.store.countEvents()).toBe(2);
-      await svc.stop();
-      ownQueues.stop();
-      own.close();
+      await own.close();
     });
 
     it('logs nothing for a bus without archives', () => {
