@@ -9,7 +9,7 @@ export {
   EventsValidationError,
   TargetInvocationError,
 } from './errors.js';
-export { inProcessEventBridge } from './in-process-client.js';
+export { inProcessEventBridge, putEventsClient, putEventsOnBus } from './in-process-client.js';
 export { checkTargetInput, renderTemplate, type TargetInput, transformInput } from './input-transformer.js';
 export { evaluateJsonPath, parseJsonPath } from './json-path.js';
 export * from './model.js';

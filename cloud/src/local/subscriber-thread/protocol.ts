@@ -1,3 +1,4 @@
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { CloudConfig } from '@smartdoor/shared';
 import type { SqsEvent } from '../../idempotency/sqs-types.js';
 import type { SubscriberName } from '../subscribers.js';
@@ -5,7 +6,7 @@ import type { SubscriberName } from '../subscribers.js';
 /** What the subscriber thread starts with (structured-cloneable). */
 export interface SubscriberThreadData {
   config: CloudConfig;
-  /** The local cloud's AWS endpoint: the subscribers' SDK clients call it as on AWS. */
+  /** The local cloud's AWS endpoint: the subscribers' IoT Data SDK client calls it as on AWS. */
   awsUrl: string;
   /** The subscribers' own SQLite file (their DynamoDB tables on AWS). */
   dbFile: string;
@@ -29,4 +30,13 @@ export interface EnqueueMessage {
   subscriber: SubscriberName;
   body: string;
   delaySeconds: number;
+}
+
+/**
+ * The thread's call to the cloud thread: its PutEvents, put on the bus there (the thread's
+ * EventBridge client sends these instead of HTTP requests).
+ */
+export interface PutEventsCall {
+  op: 'putEvents';
+  entries: PutEventsRequestEntry[];
 }

@@ -1,18 +1,22 @@
 // The subscriber thread: the identification and notification functions, as Lambda runs them
-// on AWS, away from the thread that runs the broker, rules, bus and queues. They reach the
-// cloud as on AWS (EventBridge and IoT Data Plane SDK clients over its endpoint) and keep
-// their state in their own SQLite file.
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+// on AWS, away from the thread that runs the broker, rules, bus and queues. They publish to
+// devices through the IoT Data Plane SDK client over the cloud's endpoint, as on AWS; their
+// PutEvents go to the bus over the thread's port (the SDK's serialization, signing and an
+// HTTP round trip were a quarter of this thread's work). They keep their state in their own
+// SQLite file.
+import type { PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
+import { putEventsClient } from '../events/in-process-client.js';
 import { createLocalSubscribers } from '../subscribers.js';
-import { answerCalls, failed, ready, send, workerInput } from '../worker-thread/worker-calls.js';
+import { answerCalls, callParent, failed, ready, send, workerInput } from '../worker-thread/worker-calls.js';
 import { GroupCommit } from './group-commit.js';
 import type {
   EnqueueMessage,
   InvokeReply,
+  PutEventsCall,
   SubscriberThreadData,
   SubscriberThreadRequest,
 } from './protocol.js';
@@ -28,12 +32,14 @@ const clientConfig = {
   region: data.config.region,
   credentials: data.config.credentials,
 };
-const eventBridge = new EventBridgeClient(clientConfig);
+const eventBridge = putEventsClient((entries) =>
+  callParent<PutEventsCommandOutput>({ op: 'putEvents', entries } satisfies PutEventsCall),
+);
 const iotData = new IoTDataPlaneClient(clientConfig);
 const subscribers = createLocalSubscribers({
   config: data.config,
   db,
-  // Hundreds of invocations run at once here: their results share PutEvents requests.
+  // Hundreds of invocations run at once here: their results share PutEvents calls.
   eventBridge: coalescePutEvents(eventBridge),
   iotData,
   enqueue: (subscriber, body, delaySeconds) => send<EnqueueMessage>({ subscriber, body, delaySeconds }),
@@ -50,7 +56,6 @@ answerCalls<SubscriberThreadRequest>(async (req) => {
   if (req.op === 'stop') {
     group.commit();
     subscribers.stop();
-    eventBridge.destroy();
     iotData.destroy();
     db.close();
     return;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import type { SqsBatchResponse } from '../../idempotency/sqs-types.js';
+import { putEventsOnBus } from '../events/in-process-client.js';
 import type { LocalSqsContext, LocalSqsEvent } from '../iot/subscriber-queues.js';
 import { SubscriberQueues } from '../iot/subscriber-queues.js';
 import type { LocalCloud } from '../local-cloud.js';
@@ -10,6 +11,7 @@ import { startWorker, WorkerStartError } from '../worker-thread/worker-calls.js'
 import type {
   EnqueueMessage,
   InvokeReply,
+  PutEventsCall,
   SubscriberThreadData,
   SubscriberThreadRequest,
 } from './protocol.js';
@@ -46,7 +48,7 @@ export async function installThreadedSubscribers(
     worker = await SupervisedWorker.start<SubscriberThreadRequest>({
       label: 'the subscriber thread',
       start: () =>
-        startWorker<SubscriberThreadRequest, undefined, EnqueueMessage>({
+        startWorker<SubscriberThreadRequest, undefined, EnqueueMessage, PutEventsCall>({
           module: new URL('./subscriber-thread-main.ts', import.meta.url),
           data,
           label: 'the subscriber thread',
@@ -58,6 +60,8 @@ export async function installThreadedSubscribers(
               {},
               { delaySeconds: m.delaySeconds },
             ),
+          // The thread's PutEvents: checked and answered as the API does.
+          onCall: (m) => putEventsOnBus(cloud.bus, m.entries),
         }),
       onCrash: ({ error, delayMs }) => {
         cloud.reportError('subscriber-thread-crashed');

@@ -2,7 +2,8 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 
 /**
  * Run a TypeScript module in a worker thread and call it: requests `{ op, ... }` answered by
- * replies matched on an id, and one-way messages from the worker beside them. The local
+ * replies matched on an id, and one-way messages from the worker beside them. The worker
+ * may call its caller too (`callParent`, answered by the caller's `onCall`). The local
  * cloud's threads (the cloud under the simulator, the subscribers under the cloud) use it.
  */
 
@@ -14,7 +15,20 @@ export type WorkerOutMessage<Own> =
   | { kind: 'ready'; value: unknown }
   | { kind: 'failed'; error: string }
   | { kind: 'reply'; id: number; value?: unknown; error?: { name: string; message: string } }
-  | { kind: 'own'; message: Own };
+  | { kind: 'own'; message: Own }
+  | { kind: 'call'; id: number; message: unknown };
+
+/** The caller's answer to a worker's `callParent`. */
+interface ParentAnswer {
+  answer: number;
+  value?: unknown;
+  error?: { name: string; message: string };
+}
+
+const errorFields = (error: unknown): { name: string; message: string } => {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { name: e.name, message: e.message };
+};
 
 /** The worker ended (crashed, or was stopped) before it answered. */
 export class WorkerExitedError extends Error {
@@ -52,11 +66,18 @@ export interface StartedWorker<Req extends WorkerRequest, Ready> {
  * Start `module` (a URL of a .ts file) in a worker with `data`, and wait for its `ready()`.
  * `label` names the thread in errors ("the cloud thread").
  */
-export async function startWorker<Req extends WorkerRequest, Ready = unknown, Own = never>(options: {
+export async function startWorker<
+  Req extends WorkerRequest,
+  Ready = unknown,
+  Own = never,
+  Call = never,
+>(options: {
   module: URL;
   data: unknown;
   label: string;
   onMessage?: (message: Own) => void;
+  /** Answers the worker's `callParent`; a throw reaches the worker as a WorkerCallError. */
+  onCall?: (message: Call) => unknown;
 }): Promise<StartedWorker<Req, Ready>> {
   const worker = new Worker(ENTRY, { workerData: { module: options.module.href, data: options.data } });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -70,6 +91,7 @@ export async function startWorker<Req extends WorkerRequest, Ready = unknown, Ow
   const ready = await new Promise<Ready>((resolve, reject) => {
     worker.on('message', (m: WorkerOutMessage<Own>) => {
       if (m.kind === 'own') options.onMessage?.(m.message);
+      else if (m.kind === 'call') void answerWorker(m.id, m.message as Call);
       else if (m.kind === 'reply') {
         const w = waiting.get(m.id);
         waiting.delete(m.id);
@@ -93,6 +115,17 @@ export async function startWorker<Req extends WorkerRequest, Ready = unknown, Ow
       waiting.clear();
     });
   });
+
+  async function answerWorker(id: number, message: Call): Promise<void> {
+    let answer: ParentAnswer;
+    try {
+      if (!options.onCall) throw new Error(`${options.label} called its caller, which takes no calls`);
+      answer = { answer: id, value: await options.onCall(message) };
+    } catch (error) {
+      answer = { answer: id, error: errorFields(error) };
+    }
+    if (!exited) worker.postMessage(answer);
+  }
 
   const call = <T>(request: Req): Promise<T> => {
     if (exited) return Promise.reject(exited);
@@ -143,20 +176,58 @@ export function send<Own>(message: Own): void {
   port().postMessage({ kind: 'own', message } satisfies WorkerOutMessage<Own>);
 }
 
+/** The worker's calls to its caller that wait for an answer, by id. */
+const parentCalls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let nextParentCall = 1;
+let requestHandler: ((request: WorkerRequest & { id: number }) => void) | undefined;
+let listening = false;
+
+/** One listener on the port: answers to `callParent`, and the caller's requests. */
+function listen(): void {
+  if (listening) return;
+  listening = true;
+  port().on('message', (m: ParentAnswer | (WorkerRequest & { id: number })) => {
+    if ('answer' in m) {
+      const waiting = parentCalls.get(m.answer);
+      parentCalls.delete(m.answer);
+      if (m.error) waiting?.reject(new WorkerCallError(m.error.name, m.error.message));
+      else waiting?.resolve(m.value);
+    } else requestHandler?.(m);
+  });
+}
+
+/**
+ * Call the caller (its `onCall`) and wait for its answer: for what only the caller's thread
+ * can do, without an HTTP round trip to it.
+ */
+export function callParent<T>(message: unknown): Promise<T> {
+  listen();
+  const id = nextParentCall++;
+  return new Promise<T>((resolve, reject) => {
+    parentCalls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    port().postMessage({ kind: 'call', id, message } satisfies WorkerOutMessage<never>);
+  });
+}
+
 /**
  * Answer the caller's requests with `handle`. The `stop` request is answered, then the
  * port closes so the thread can end.
  */
 export function answerCalls<Req extends WorkerRequest>(handle: (request: Req) => Promise<unknown>): void {
-  port().on('message', async (request: Req & { id: number }) => {
+  requestHandler = async (request) => {
     const reply = (out: Omit<Extract<WorkerOutMessage<never>, { kind: 'reply' }>, 'kind' | 'id'>) =>
       port().postMessage({ kind: 'reply', id: request.id, ...out } satisfies WorkerOutMessage<never>);
     try {
-      reply({ value: await handle(request) });
+      reply({ value: await handle(request as Req & { id: number }) });
     } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      reply({ error: { name: e.name, message: e.message } });
+      reply({ error: errorFields(error) });
     }
-    if (request.op === 'stop') port().close();
-  });
+    if (request.op === 'stop') {
+      for (const waiting of parentCalls.values())
+        waiting.reject(new WorkerExitedError('the worker stopped before its caller answered'));
+      parentCalls.clear();
+      port().close();
+    }
+  };
+  listen();
 }

@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type StartedWorker, startWorker } from './worker-calls.js';
+
+type Request = { op: 'ask'; value: string } | { op: 'stop' };
+
+let worker: StartedWorker<Request, unknown> | undefined;
+
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+});
+
+const start = (onCall?: (question: string) => unknown) =>
+  startWorker<Request, unknown, never, string>({
+    module: new URL('./testing/echo-worker.ts', import.meta.url),
+    data: {},
+    label: 'the echo thread',
+    onCall,
+  });
+
+describe('Function: callParent', () => {
+  it("gets the caller's answer, each call its own, while many are in flight", async () => {
+    // Prepare
+    worker = await start(async (question) => `answer to ${question}`);
+    // Act
+    const answers = await Promise.all(['a', 'b', 'c'].map((value) => worker!.call({ op: 'ask', value })));
+    // Assess
+    expect(answers).toEqual(['answer to a', 'answer to b', 'answer to c']);
+  });
+
+  it("gets the caller's error by name and message", async () => {
+    // Prepare
+    worker = await start(() => {
+      throw new RangeError('no such question');
+    });
+    // Act
+    const answer = await worker.call({ op: 'ask', value: 'a' });
+    // Assess
+    expect(answer).toBe('refused: RangeError: no such question');
+  });
+
+  it('is refused with a readable error when the caller takes no calls', async () => {
+    // Prepare
+    worker = await start();
+    // Act
+    const answer = await worker.call({ op: 'ask', value: 'a' });
+    // Assess
+    expect(answer).toBe('refused: Error: the echo thread called its caller, which takes no calls');
+  });
+});
