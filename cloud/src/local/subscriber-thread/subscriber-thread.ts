@@ -31,7 +31,11 @@ export const SUBSCRIBERS_DB_FILE = 'subscribers.db';
  */
 export async function installThreadedSubscribers(
   cloud: LocalCloud,
-  options: { logLevel?: string } = {},
+  options: {
+    logLevel?: string;
+    /** The thread's module. For tests only: a module that runs the real one and adds a fault. */
+    threadModule?: URL;
+  } = {},
 ): Promise<{ stop(): Promise<void>; readonly restarts: number }> {
   const endpoints = cloud.endpoints;
   if (!endpoints)
@@ -49,7 +53,7 @@ export async function installThreadedSubscribers(
       label: 'the subscriber thread',
       start: () =>
         startWorker<SubscriberThreadRequest, undefined, EnqueueMessage, PutEventsCall>({
-          module: new URL('./subscriber-thread-main.ts', import.meta.url),
+          module: options.threadModule ?? new URL('./subscriber-thread-main.ts', import.meta.url),
           data,
           label: 'the subscriber thread',
           // Before the reply of the invocation that sent it: one port keeps the order.
