@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SubscriberQueues } from '../../cloud/src/local/iot/subscriber-queues.js';
-import { LocalCloud } from '../../cloud/src/local/local-cloud.js';
+import { LocalCloud, type LocalCloudOptions } from '../../cloud/src/local/local-cloud.js';
 import {
   installThreadedSubscribers,
   SUBSCRIBERS_DB_FILE,
@@ -15,15 +15,23 @@ import {
 
 // Roles: `cloud` is the real local cloud in this thread; the identification and
 // notification subscribers run in their worker thread, reached only through the queue's
-// event source mapping, the cloud's AWS endpoint and their own SQLite file.
-let dir: string;
-let cloud: LocalCloud;
-let subscribers: { stop(): Promise<void> };
-const events: BusEvent[] = [];
+// event source mapping, the thread's port, the cloud's AWS endpoint and their own SQLite file.
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'smartdoor-subthread-'));
-  cloud = new LocalCloud(
+interface ThreadedCloud {
+  dir: string;
+  cloud: LocalCloud;
+  subscribers: { stop(): Promise<void>; readonly restarts: number };
+  events: BusEvent[];
+  close(): Promise<void>;
+}
+
+async function startThreadedCloud(
+  prefix: string,
+  subscriberQueues: LocalCloudOptions['subscriberQueues'],
+  threadModule?: URL,
+): Promise<ThreadedCloud> {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const cloud = new LocalCloud(
     {
       dataDir: join(dir, 'cloud'),
       mqttPort: null,
@@ -32,69 +40,81 @@ beforeAll(async () => {
       httpPort: 0,
       badgeWindowSeconds: 1,
     },
-    {
-      logger: pino({ level: 'silent' }),
-      dashboard: false,
-      // One receive, then the dead-letter queue: a failing message shows its reason at once.
-      subscriberQueues: { maxReceiveCount: 1, visibilityTimeoutSeconds: 0, pollIntervalMs: 50 },
-    },
+    { logger: pino({ level: 'silent' }), subscriberQueues },
   );
   await cloud.start();
+  const events: BusEvent[] = [];
   cloud.subscribeBus((e) => events.push(e));
-  subscribers = await installThreadedSubscribers(cloud);
-}, 60_000);
+  const subscribers = await installThreadedSubscribers(cloud, threadModule ? { threadModule } : {});
+  return {
+    dir,
+    cloud,
+    subscribers,
+    events,
+    close: async () => {
+      await subscribers.stop();
+      await cloud.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
-afterAll(async () => {
-  await subscribers?.stop();
-  await cloud?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+/** A door opening without a badge, put through the cloud's endpoint as a device event. */
+async function putOpening(cloud: LocalCloud, thingName: string, key = newIdempotencyKey()): Promise<void> {
+  const client = new EventBridgeClient({
+    endpoint: cloud.endpoints!.aws,
+    region: cloud.config.region,
+    credentials: cloud.config.credentials,
+  });
+  await client.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          Source: EventSource.Device,
+          DetailType: DetailType.DoorStateChanged,
+          Detail: JSON.stringify({ metadata: { 'idempotency-key': key, seq: 1, thingName }, state: 'open' }),
+          Time: new Date(),
+          Resources: [thingArn(cloud.config.region, cloud.config.accountId, thingName)],
+          EventBusName: cloud.config.eventBusName,
+        },
+      ],
+    }),
+  );
+  client.destroy();
+}
+
+/** The Entry Unidentified results of a door on the bus. */
+const unidentified = (events: BusEvent[], thingName: string) =>
+  events.filter(
+    (e) =>
+      e['detail-type'] === DetailType.EntryUnidentified &&
+      (e.detail as { metadata?: { thingName?: string } }).metadata?.thingName === thingName,
+  );
 
 describe('Function: installThreadedSubscribers', () => {
+  let t: ThreadedCloud;
+  beforeAll(async () => {
+    // One receive, then the dead-letter queue: a failing message shows its reason at once.
+    t = await startThreadedCloud('smartdoor-subthread', {
+      maxReceiveCount: 1,
+      visibilityTimeoutSeconds: 0,
+      pollIntervalMs: 50,
+    });
+  }, 60_000);
+  afterAll(() => t?.close());
+
   it('settles an opening without a badge in the thread: its delayed check comes back over the thread to the queue', async () => {
     // Prepare
-    const client = new EventBridgeClient({
-      endpoint: cloud.endpoints!.aws,
-      region: cloud.config.region,
-      credentials: cloud.config.credentials,
-    });
     const thingName = 'door-thread-1';
     const key = newIdempotencyKey();
     // Act
-    await client.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            Source: EventSource.Device,
-            DetailType: DetailType.DoorStateChanged,
-            Detail: JSON.stringify({
-              metadata: { 'idempotency-key': key, seq: 1, thingName },
-              state: 'open',
-            }),
-            Time: new Date(),
-            Resources: [thingArn(cloud.config.region, cloud.config.accountId, thingName)],
-            EventBusName: cloud.config.eventBusName,
-          },
-        ],
-      }),
-    );
-    client.destroy();
+    await putOpening(t.cloud, thingName, key);
     // Assess: the result on the bus, the opening in the subscribers' own file only
-    await vi.waitFor(
-      () =>
-        expect(
-          events.filter(
-            (e) =>
-              e['detail-type'] === DetailType.EntryUnidentified &&
-              (e.detail as { metadata?: { thingName?: string } }).metadata?.thingName === thingName,
-          ),
-        ).toHaveLength(1),
-      { timeout: 15_000 },
-    );
-    const own = new Database(join(dir, 'cloud', SUBSCRIBERS_DB_FILE), { readonly: true });
+    await vi.waitFor(() => expect(unidentified(t.events, thingName)).toHaveLength(1), { timeout: 15_000 });
+    const own = new Database(join(t.dir, 'cloud', SUBSCRIBERS_DB_FILE), { readonly: true });
     expect(own.prepare('SELECT key FROM identification_openings').all()).toEqual([{ key }]);
     own.close();
-    const stateTables = cloud.db
+    const stateTables = t.cloud.db
       .prepare("SELECT name FROM sqlite_master WHERE name = 'identification_openings'")
       .all();
     expect(stateTables).toEqual([]);
@@ -104,11 +124,46 @@ describe('Function: installThreadedSubscribers', () => {
     // Prepare
     const queue = SubscriberQueues.queueName('identification');
     // Act
-    cloud.queues.send(queue, '{"not": "a bus event"');
+    t.cloud.queues.send(queue, '{"not": "a bus event"');
     // Assess
-    await vi.waitFor(() => expect(cloud.queues.peek(`${queue}-dlq`)).toHaveLength(1), { timeout: 10_000 });
-    const [dead] = cloud.queues.peek(`${queue}-dlq`);
+    await vi.waitFor(() => expect(t.cloud.queues.peek(`${queue}-dlq`)).toHaveLength(1), { timeout: 10_000 });
+    const [dead] = t.cloud.queues.peek(`${queue}-dlq`);
     expect(dead!.lastError).toMatch(/malformed JSON/);
-    expect(existsSync(join(dir, 'cloud', SUBSCRIBERS_DB_FILE))).toBe(true);
+    expect(existsSync(join(t.dir, 'cloud', SUBSCRIBERS_DB_FILE))).toBe(true);
   }, 30_000);
+});
+
+describe('Function: installThreadedSubscribers, when the thread crashes', () => {
+  let t: ThreadedCloud;
+  beforeAll(async () => {
+    // The real thread, wrapped to crash when its first invocation arrives. A message whose
+    // invocation died comes back after 1 s, and may come back twice.
+    t = await startThreadedCloud(
+      'smartdoor-subcrash',
+      { maxReceiveCount: 3, visibilityTimeoutSeconds: 1, pollIntervalMs: 50 },
+      new URL('../../cloud/src/local/subscriber-thread/testing/crash-once-thread.ts', import.meta.url),
+    );
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('restarts the thread, counts the crash, and the message in flight is handled by the new thread', async () => {
+    // Prepare
+    const thingName = 'door-crash-1';
+    // Act: the opening's invocation is the one the thread dies in
+    await putOpening(t.cloud, thingName);
+    // Assess: one result (by its key: a retry may put it again, and consumers drop repeats)
+    await vi.waitFor(() => expect(unidentified(t.events, thingName).length).toBeGreaterThan(0), {
+      timeout: 20_000,
+    });
+    const keys = new Set(
+      unidentified(t.events, thingName).map(
+        (e) => (e.detail as { metadata: { 'idempotency-key': string } }).metadata['idempotency-key'],
+      ),
+    );
+    expect(keys.size).toBe(1);
+    expect(t.subscribers.restarts).toBe(1);
+    expect(t.cloud.queues.peek(`${SubscriberQueues.queueName('identification')}-dlq`)).toEqual([]);
+    const metrics = await (await fetch(`${t.cloud.endpoints!.dashboard}/metrics`)).text();
+    expect(metrics).toMatch(/smartdoor_errors_total\{reason="subscriber-thread-crashed"\} 1\b/);
+  }, 40_000);
 });
