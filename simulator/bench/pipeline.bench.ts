@@ -11,11 +11,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { printTable, report } from '../../scripts/bench/report.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 import { startThreadCloud, type ThreadCloud } from '../src/cloud-thread/cloud-thread.ts';
+import type { CloudThreadUtilization } from '../src/cloud-thread/protocol.ts';
 import type { RunSummary } from '../src/ledger.ts';
 import type { SimCloud } from '../src/sim-cloud.ts';
 import { Simulation } from '../src/simulation.ts';
@@ -41,12 +43,68 @@ const WARM_UP_SECONDS = 3;
 const KEPT_UP_RESULT_P99_MS = 1_000;
 const silent = pino({ level: 'silent' });
 
+/** CPU this process spent over a run (and its drain), and how busy each thread was. */
+interface Load {
+  /** Process CPU time (every thread: doors, cloud, subscribers, GC) per device event created. */
+  cpuUsPerEvent: number;
+  /** Process CPU time over wall time. */
+  cores: number;
+  /** Event loop utilization of each thread (0-1): the doors', the cloud's, the subscribers'. */
+  busy: { doors: number; cloud?: number; subscribers?: number };
+}
+
+interface Snapshot {
+  at: number;
+  cpu: NodeJS.CpuUsage;
+  doors: EventLoopUtilization;
+  threads?: CloudThreadUtilization;
+}
+
+const isThreadCloud = (cloud: SimCloud): cloud is ThreadCloud => 'utilization' in cloud;
+
+async function snapshot(cloud: SimCloud): Promise<Snapshot> {
+  return {
+    at: performance.now(),
+    cpu: process.cpuUsage(),
+    doors: performance.eventLoopUtilization(),
+    ...(isThreadCloud(cloud) ? { threads: await cloud.utilization() } : {}),
+  };
+}
+
+function busyShare(from: EventLoopUtilization | undefined, to: EventLoopUtilization | undefined) {
+  if (!from || !to) return undefined;
+  const active = to.active - from.active;
+  const idle = to.idle - from.idle;
+  // A thread restarted in between counts from zero again: no figure then.
+  return active >= 0 && idle >= 0 && active + idle > 0 ? active / (active + idle) : undefined;
+}
+
+function loadBetween(from: Snapshot, to: Snapshot, events: number): Load {
+  const cpuUs = to.cpu.user + to.cpu.system - (from.cpu.user + from.cpu.system);
+  const cloud = busyShare(from.threads?.cloud, to.threads?.cloud);
+  const subscribers = busyShare(from.threads?.subscribers, to.threads?.subscribers);
+  return {
+    cpuUsPerEvent: events > 0 ? cpuUs / events : Number.NaN,
+    cores: cpuUs / 1_000 / (to.at - from.at),
+    busy: {
+      doors: busyShare(from.doors, to.doors) ?? Number.NaN,
+      ...(cloud === undefined ? {} : { cloud }),
+      ...(subscribers === undefined ? {} : { subscribers }),
+    },
+  };
+}
+
+interface Played {
+  s: RunSummary;
+  load: Load;
+}
+
 async function play(
   cloud: SimCloud,
   eventsPerSecond: number,
   prefix: string,
   seconds = SECONDS,
-): Promise<RunSummary> {
+): Promise<Played> {
   // Each door may publish 100 times a second (IoT Core's per-connection limit, kept by the transport).
   const doors = Math.min(DOORS, Math.max(10, Math.ceil(eventsPerSecond / 80)));
   const sim = new Simulation({
@@ -62,7 +120,9 @@ async function play(
   });
   try {
     await sim.start();
-    return await sim.run();
+    const from = await snapshot(cloud);
+    const s = await sim.run();
+    return { s, load: loadBetween(from, await snapshot(cloud), s.created) };
   } finally {
     await sim.stop();
   }
@@ -72,7 +132,9 @@ function throughput(s: RunSummary): number {
   return s.spanMs ? s.ingested / (s.spanMs / 1_000) : 0;
 }
 
-function reportRun(label: string, s: RunSummary, peer?: RunSummary): void {
+function reportRun(label: string, mine: Played, theirs?: Played): void {
+  const s = mine.s;
+  const peer = theirs?.s;
   const note = `${s.created} events, ${s.lost} lost (${s.lostAfterAck} after PUBACK), ${s.subscriberResults} subscriber results, ${s.openingsUnsettled} of ${s.openings} openings without a result`;
   report({ bench, metric: `${label}: events/s door to bus`, value: throughput(s), unit: 'events/s', note });
   report({ bench, metric: `${label}: edge to result p50`, value: s.latencyMs.p50 ?? Number.NaN, unit: 'ms' });
@@ -112,6 +174,18 @@ function reportRun(label: string, s: RunSummary, peer?: RunSummary): void {
       note: `mosquitto ${Math.round(acks(peer))}/s, p99 ${peer.ackLatencyMs.p99} ms`,
     });
   }
+  const { load } = mine;
+  const share = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
+  report({
+    bench,
+    metric: `${label}: CPU per event, this process`,
+    value: load.cpuUsPerEvent,
+    unit: 'us',
+    note:
+      `${load.cores.toFixed(2)} cores over the run and its drain; threads busy: doors ${share(load.busy.doors)}, ` +
+      `cloud ${share(load.busy.cloud)}, subscribers ${share(load.busy.subscribers)}` +
+      (theirs ? `; the doors alone (mosquitto run): ${Math.round(theirs.load.cpuUsPerEvent)} us` : ''),
+  });
 }
 
 /** mosquitto with mTLS, trusting the local cloud's CA, each door on its own topics. */
@@ -150,7 +224,7 @@ async function freshCloud(): Promise<ThreadCloud> {
   });
 }
 
-async function measure(rate: number): Promise<{ mine: RunSummary; theirs: RunSummary }> {
+async function measure(rate: number): Promise<{ mine: Played; theirs: Played }> {
   const cloud = await freshCloud();
   // Its own folder outside `dir`: mosquitto drops to its own user and cannot enter a 0700 parent.
   const peerDir = mkdtempSync(join(tmpdir(), 'smartdoor-bench-mosquitto-'));
@@ -183,10 +257,11 @@ try {
     const { mine, theirs } = await measure(rate);
     reportRun(`offered ${rate} events/s`, mine, theirs);
     // Nothing lost: every event on the bus, and every opening's identification result too.
-    const whole = mine.lost === 0 && mine.openingsUnsettled === 0;
-    if (whole && (!carried || throughput(mine) > throughput(carried.s))) carried = { rate, s: mine };
-    const keptUp = whole && (mine.latencyMs.p99 ?? Number.POSITIVE_INFINITY) <= KEPT_UP_RESULT_P99_MS;
-    if (keptUp && (!best || throughput(mine) > throughput(best.s))) best = { rate, s: mine };
+    const s = mine.s;
+    const whole = s.lost === 0 && s.openingsUnsettled === 0;
+    if (whole && (!carried || throughput(s) > throughput(carried.s))) carried = { rate, s };
+    const keptUp = whole && (s.latencyMs.p99 ?? Number.POSITIVE_INFINITY) <= KEPT_UP_RESULT_P99_MS;
+    if (keptUp && (!best || throughput(s) > throughput(best.s))) best = { rate, s };
   }
   report({
     bench,

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { type BusEvent, EventSource, parseCloudConfig } from '@smartdoor/shared';
 import pino, { type Logger } from 'pino';
 import { knownBadges, type SimBadge, writeBadgeSeed } from './badges.js';
@@ -40,9 +41,13 @@ export interface InProcessCloudOptions {
 }
 
 /** Start the project's LocalCloud in this process (ports 0) and adapt it for the simulator. */
-export async function startInProcessCloud(
-  options: InProcessCloudOptions = {},
-): Promise<SimCloud & { cloud: LocalCloud }> {
+export async function startInProcessCloud(options: InProcessCloudOptions = {}): Promise<
+  SimCloud & {
+    cloud: LocalCloud;
+    /** How busy the subscriber thread has been since it started (undefined: none, or restarting). */
+    subscriberUtilization(): EventLoopUtilization | undefined;
+  }
+> {
   let mod: LocalCloudModule;
   try {
     mod = (await import(LOCAL_CLOUD_MODULE)) as LocalCloudModule;
@@ -75,7 +80,7 @@ export async function startInProcessCloud(
     if (temp) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  let subscribers: { stop(): void | Promise<void> };
+  let subscribers: InstalledSubscribers;
   try {
     subscribers = await installSubscribers(cloud, options.subscriberThread ?? true);
   } catch (error) {
@@ -88,6 +93,7 @@ export async function startInProcessCloud(
   const deliveries = new Set<string>(['smartdoor-identification', 'smartdoor-notification']);
   return {
     cloud,
+    subscriberUtilization: () => subscribers.utilization?.(),
     broker: { scheme: 'mqtts', host: '127.0.0.1', port },
     dashboardUrl: endpoints.dashboard,
     async credentials(thingName): Promise<DoorCredentials> {
@@ -134,11 +140,13 @@ export async function startInProcessCloud(
   };
 }
 
+interface InstalledSubscribers {
+  stop(): void | Promise<void>;
+  utilization?(): EventLoopUtilization | undefined;
+}
+
 /** Register the identification and notification subscribers on the cloud. */
-async function installSubscribers(
-  cloud: LocalCloud,
-  threaded: boolean,
-): Promise<{ stop(): void | Promise<void> }> {
+async function installSubscribers(cloud: LocalCloud, threaded: boolean): Promise<InstalledSubscribers> {
   if (threaded) {
     const mod = (await import(
       SUBSCRIBER_THREAD_MODULE

@@ -1,5 +1,7 @@
 // The cloud thread's own side: the local cloud as startInProcessCloud starts it, with what
 // the simulator observes batched over to the doors' thread.
+
+import { performance } from 'node:perf_hooks';
 import {
   answerCalls,
   failed,
@@ -14,6 +16,7 @@ import type {
   CloudThreadOptions,
   CloudThreadReady,
   CloudThreadRequest,
+  CloudThreadUtilization,
   ObservedMessage,
 } from './protocol.js';
 
@@ -61,6 +64,13 @@ answerCalls<CloudThreadRequest>(async (req) => {
       return cloud.errorQueueDepth!();
     case 'connectedClients':
       return cloud.cloud.broker.connectedClientIds;
+    case 'utilization': {
+      const subscribers = cloud.subscriberUtilization();
+      return {
+        cloud: performance.eventLoopUtilization(),
+        ...(subscribers ? { subscribers } : {}),
+      } satisfies CloudThreadUtilization;
+    }
     case 'stop':
       return cloud.stop();
   }

@@ -11,6 +11,7 @@ import type {
   CloudThreadOptions,
   CloudThreadReady,
   CloudThreadRequest,
+  CloudThreadUtilization,
   ObservedMessage,
 } from './protocol.js';
 
@@ -21,6 +22,8 @@ export interface ThreadCloud extends SimCloud {
   pki: CloudThreadReady['pki'];
   /** Client ids connected to the cloud's broker now. */
   connectedClients(): Promise<string[]>;
+  /** How busy the cloud thread and its subscriber thread have been since they started. */
+  utilization(): Promise<CloudThreadUtilization>;
 }
 
 /**
@@ -64,6 +67,7 @@ export async function startThreadCloud(options: CloudThreadOptions = {}): Promis
     restartBroker: (downMs) => worker.call<{ port: number }>({ op: 'restartBroker', downMs }),
     errorQueueDepth: () => worker.call<number>({ op: 'errorQueueDepth' }),
     connectedClients: () => worker.call<string[]>({ op: 'connectedClients' }),
+    utilization: () => worker.call<CloudThreadUtilization>({ op: 'utilization' }),
     stop: () => worker.stop(),
   };
 }

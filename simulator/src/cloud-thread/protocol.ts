@@ -1,3 +1,4 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { BusEvent } from '@smartdoor/shared';
 import type { SimBadge } from '../badges.js';
 
@@ -17,7 +18,15 @@ export type CloudThreadRequest =
   | { op: 'restartBroker'; downMs: number }
   | { op: 'errorQueueDepth' }
   | { op: 'connectedClients' }
+  | { op: 'utilization' }
   | { op: 'stop' };
+
+/** How busy the cloud's threads have been since they started (event loop utilization). */
+export interface CloudThreadUtilization {
+  cloud: EventLoopUtilization;
+  /** Absent while the subscriber thread restarts. */
+  subscribers?: EventLoopUtilization;
+}
 
 /** What the cloud thread tells once it is up. */
 export interface CloudThreadReady {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import type { SqsBatchResponse } from '../../idempotency/sqs-types.js';
 import { putEventsOnBus } from '../events/in-process-client.js';
@@ -15,6 +16,15 @@ import type {
   SubscriberThreadData,
   SubscriberThreadRequest,
 } from './protocol.js';
+
+/** Subscribers running in their thread. */
+export interface ThreadedSubscribers {
+  stop(): Promise<void>;
+  /** Restarts after crashes so far. */
+  readonly restarts: number;
+  /** How busy the thread has been since it (last) started; undefined while it restarts. */
+  utilization(): EventLoopUtilization | undefined;
+}
 
 /** The subscribers' own SQLite file in the data folder. */
 export const SUBSCRIBERS_DB_FILE = 'subscribers.db';
@@ -36,7 +46,7 @@ export async function installThreadedSubscribers(
     /** The thread's module. For tests only: a module that runs the real one and adds a fault. */
     threadModule?: URL;
   } = {},
-): Promise<{ stop(): Promise<void>; readonly restarts: number }> {
+): Promise<ThreadedSubscribers> {
   const endpoints = cloud.endpoints;
   if (!endpoints)
     throw new SubscribersNotReadyError('start the local cloud before installing the subscribers');
@@ -115,5 +125,6 @@ export async function installThreadedSubscribers(
     get restarts() {
       return worker.restarts;
     },
+    utilization: () => worker.utilization(),
   };
 }

@@ -1,3 +1,4 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { type StartedWorker, WorkerExitedError, type WorkerRequest } from './worker-calls.js';
 
 /** No worker answered in time: it crashed and its restart has not finished. */
@@ -57,6 +58,11 @@ export class SupervisedWorker<Req extends WorkerRequest> {
   /** Restarts so far. */
   get restarts(): number {
     return this.#restarts;
+  }
+
+  /** The running thread's event loop utilization since it started; undefined while it restarts. */
+  utilization(): EventLoopUtilization | undefined {
+    return this.#live?.utilization();
   }
 
   /** Calls the worker, waiting up to `waitMs` for it when a restart is under way. */

@@ -1,3 +1,4 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 
 /**
@@ -60,6 +61,8 @@ export interface StartedWorker<Req extends WorkerRequest, Ready> {
   stop(): Promise<void>;
   /** Settles when the thread has ended (crashed or stopped), with why. */
   exited: Promise<WorkerExitedError>;
+  /** The thread's event loop utilization since it started (how busy it has been). */
+  utilization(): EventLoopUtilization;
 }
 
 /**
@@ -140,6 +143,7 @@ export async function startWorker<
     ready,
     call,
     exited: exitedPromise,
+    utilization: () => worker.performance.eventLoopUtilization(),
     async stop() {
       if (!exited) await call({ op: 'stop' } as Req).catch(() => {});
       await worker.terminate();
