@@ -48,3 +48,19 @@ describe('Function: callParent', () => {
     expect(answer).toBe('refused: Error: the echo thread called its caller, which takes no calls');
   });
 });
+
+describe('Method: StartedWorker.utilization', () => {
+  it("reports the thread's event loop time, growing as it runs", async () => {
+    // Prepare
+    worker = await start(async (question) => question);
+    const before = worker.utilization();
+    // Act
+    await worker.call({ op: 'ask', value: 'a' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const after = worker.utilization();
+    // Assess
+    expect(after.active + after.idle).toBeGreaterThan(before.active + before.idle);
+    expect(after.utilization).toBeGreaterThanOrEqual(0);
+    expect(after.utilization).toBeLessThanOrEqual(1);
+  });
+});
