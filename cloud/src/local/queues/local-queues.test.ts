@@ -151,6 +151,30 @@ describe('Class: LocalQueues', () => {
       expect(queues.peek('dlq').map((m) => m.body)).toEqual(['bad']);
       unsubscribe();
     });
+
+    it('fills every free slot in one turn while messages wait, and deletes finished ones in the next', async () => {
+      // Prepare: 4 slots of 2 messages, 10 waiting, handlers held until released
+      for (let i = 0; i < 10; i++) queues.send('work', `m${i}`);
+      const held: Array<() => void> = [];
+      const unsubscribe = queues.subscribe(
+        'work',
+        (m) => new Promise<void>((resolve) => held.push(resolve)).then(() => void m),
+        { batchSize: 2, concurrency: 4, pollIntervalMs: 1_000 },
+      );
+      // Act: one timer, one turn
+      await vi.advanceTimersToNextTimerAsync();
+      // Assess: 4 batches at once, the other 2 messages wait for a free slot
+      expect(held).toHaveLength(8);
+      expect(queues.depth('work')).toEqual({ visible: 2, inFlight: 8 });
+      // Act: the first batch finishes; the next turn deletes it and takes the rest
+      held[0]!();
+      held[1]!();
+      await vi.advanceTimersToNextTimerAsync();
+      // Assess
+      expect(held).toHaveLength(10);
+      expect(queues.depth('work')).toEqual({ visible: 0, inFlight: 8 });
+      unsubscribe();
+    });
   });
 });
 

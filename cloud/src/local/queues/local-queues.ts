@@ -30,7 +30,8 @@ export interface SubscribeOptions {
   batchSize?: number;
   /**
    * Batches handled at once, as a Lambda event source mapping runs several pollers on a
-   * busy queue (its MaximumConcurrency). More than one only when a poll found a full batch.
+   * busy queue (its MaximumConcurrency). More than one only when the queue has more than a
+   * batch waiting.
    * @default 1
    */
   concurrency?: number;
@@ -59,8 +60,11 @@ interface Subscription {
   opts: Required<SubscribeOptions>;
   timer?: unknown;
   timerAt?: number | undefined;
-  /** Polls in progress (up to opts.concurrency). */
+  /** Batches in the handler's hands (up to opts.concurrency). */
   active: number;
+  /** Receipts of messages handled, and failures with their reasons, not yet written. */
+  handled: string[];
+  failed: Array<{ receipt: string; error: string }>;
   stopped: boolean;
 }
 
@@ -262,6 +266,8 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
         concurrency: opts.concurrency ?? 1,
       },
       active: 0,
+      handled: [],
+      failed: [],
       stopped: false,
     };
     this.#subs.add(sub);
@@ -274,11 +280,17 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     if (sub.timer !== undefined) this.#clock.clearTimeout(sub.timer);
     sub.timer = undefined;
     this.#subs.delete(sub);
+    // What finished before the stop is written now rather than redelivered after it.
+    try {
+      this.#store.transaction(() => this.#writeSettled(sub));
+    } catch (err) {
+      this.#reportError(err);
+    }
   }
 
-  /** Schedules the next poll, keeping an earlier one already planned. */
+  /** Schedules the subscription's next turn, keeping an earlier one already planned. */
   #schedule(sub: Subscription, ms: number): void {
-    if (sub.stopped || sub.active >= sub.opts.concurrency) return;
+    if (sub.stopped) return;
     const at = this.#clock.now() + ms;
     if (sub.timer !== undefined) {
       if ((sub.timerAt ?? Number.POSITIVE_INFINITY) <= at) return;
@@ -288,50 +300,77 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     sub.timer = this.#clock.setTimeout(() => {
       sub.timer = undefined;
       sub.timerAt = undefined;
-      void this.#poll(sub);
+      this.#turn(sub);
     }, ms);
   }
 
-  async #poll(sub: Subscription): Promise<void> {
-    if (sub.stopped || !this.hasQueue(sub.queue)) return;
-    sub.active++;
-    let got = 0;
+  /**
+   * One turn of a subscription, in one commit: the deletes and failure reasons of the
+   * batches that finished since the last turn, then a batch for every free slot while the
+   * queue has visible messages. Filling every slot in one turn matters: one poll per turn
+   * of the event loop left a busy queue with a handful of batches in flight and thousands of
+   * messages waiting, while the consumer's thread sat idle.
+   */
+  #turn(sub: Subscription): void {
+    if (sub.stopped) return;
+    const batches: ReceivedMessage[][] = [];
+    let drained = false;
     try {
-      const messages = this.receive(sub.queue, { max: sub.opts.batchSize });
-      got = messages.length;
-      // A full batch: there may be more, and another poller may take them meanwhile.
-      if (got === sub.opts.batchSize) this.#schedule(sub, 0);
-      const handled: string[] = [];
-      const failed: Array<{ receipt: string; error: string }> = [];
-      await Promise.all(
-        messages.map(async (m) => {
-          try {
-            await sub.handler(m);
-            handled.push(m.receiptHandle);
-          } catch (err) {
-            // Left in place: it comes back after the visibility timeout, and to the DLQ after
-            // maxReceiveCount, with this reason.
-            failed.push({ receipt: m.receiptHandle, error: describeFailure(err) });
-          }
-        }),
-      );
-      // The batch's deletes and failure reasons in one commit. A crash before it only
-      // redelivers messages already handled (at least once; handlers are idempotent).
-      if (!sub.stopped && (handled.length > 0 || failed.length > 0)) {
-        this.#store.transaction(() => {
-          for (const receipt of handled) this.#store.deleteByReceipt(sub.queue, receipt);
-          for (const f of failed) {
-            const msg = this.#store.byReceipt(sub.queue, f.receipt);
-            if (msg) this.#store.setLastError(msg.key, f.error);
-          }
-        });
-      }
+      this.#store.transaction(() => {
+        this.#writeSettled(sub);
+        const attrs = this.#attrs(sub.queue);
+        const now = this.#clock.now();
+        const hideUntil = now + attrs.visibilityTimeoutSeconds * 1000;
+        for (let free = sub.opts.concurrency - sub.active; free > 0 && !drained; free--) {
+          const batch = this.#receive(sub.queue, attrs, now, hideUntil, sub.opts.batchSize);
+          if (batch.length > 0) batches.push(batch);
+          drained = batch.length < sub.opts.batchSize;
+        }
+      });
     } catch (err) {
-      this.#reportError(err);
-    } finally {
-      sub.active--;
+      // The queue is gone or the store failed: nothing was received; try again later.
+      batches.length = 0;
+      drained = true;
+      if (!(err instanceof QueueDoesNotExistError)) this.#reportError(err);
     }
-    this.#schedule(sub, got > 0 ? 0 : sub.opts.pollIntervalMs);
+    for (const batch of batches) void this.#handle(sub, batch);
+    // Drained: look again later for delayed messages and expired visibility timeouts. With
+    // every slot busy, the next batch to finish schedules the next turn.
+    if (drained) this.#schedule(sub, sub.opts.pollIntervalMs);
+  }
+
+  /** Hands a batch to the handler, each message at once; the next turn deletes what it took. */
+  async #handle(sub: Subscription, messages: ReceivedMessage[]): Promise<void> {
+    sub.active++;
+    await Promise.all(
+      messages.map(async (m) => {
+        try {
+          await sub.handler(m);
+          sub.handled.push(m.receiptHandle);
+        } catch (err) {
+          // Left in place: it comes back after the visibility timeout, and to the DLQ after
+          // maxReceiveCount, with this reason.
+          sub.failed.push({ receipt: m.receiptHandle, error: describeFailure(err) });
+        }
+      }),
+    );
+    sub.active--;
+    this.#schedule(sub, 0);
+  }
+
+  /**
+   * Deletes the handled messages and records the failures' reasons. A crash before their
+   * commit only redelivers messages already handled (at least once; handlers are idempotent).
+   */
+  #writeSettled(sub: Subscription): void {
+    const { handled, failed } = sub;
+    sub.handled = [];
+    sub.failed = [];
+    for (const receipt of handled) this.#store.deleteByReceipt(sub.queue, receipt);
+    for (const f of failed) {
+      const msg = this.#store.byReceipt(sub.queue, f.receipt);
+      if (msg) this.#store.setLastError(msg.key, f.error);
+    }
   }
 
   /** Listeners run after the caller's (possibly transactional) work, and cannot break it. */
