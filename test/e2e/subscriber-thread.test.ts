@@ -1,28 +1,25 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type BusEvent, DetailType, EventSource, newIdempotencyKey, thingArn } from '@smartdoor/shared';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SubscriberQueues } from '../../cloud/src/local/iot/subscriber-queues.js';
-import { LocalCloud, type LocalCloudOptions } from '../../cloud/src/local/local-cloud.js';
+import type { LocalCloud, LocalCloudOptions } from '../../cloud/src/local/local-cloud.js';
 import {
   installThreadedSubscribers,
   SUBSCRIBERS_DB_FILE,
+  type ThreadedSubscribers,
 } from '../../cloud/src/local/subscriber-thread/subscriber-thread.js';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 // Roles: `cloud` is the real local cloud in this thread; the identification and
 // notification subscribers run in their worker thread, reached only through the queue's
 // event source mapping, the thread's port, the cloud's AWS endpoint and their own SQLite file.
 
-interface ThreadedCloud {
-  dir: string;
-  cloud: LocalCloud;
-  subscribers: { stop(): Promise<void>; readonly restarts: number };
+interface ThreadedCloud extends TestCloud {
+  subscribers: ThreadedSubscribers;
   events: BusEvent[];
-  close(): Promise<void>;
 }
 
 async function startThreadedCloud(
@@ -30,31 +27,20 @@ async function startThreadedCloud(
   subscriberQueues: LocalCloudOptions['subscriberQueues'],
   threadModule?: URL,
 ): Promise<ThreadedCloud> {
-  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  const cloud = new LocalCloud(
-    {
-      dataDir: join(dir, 'cloud'),
-      mqttPort: null,
-      mqttsPort: 0,
-      awsPort: 0,
-      httpPort: 0,
-      badgeWindowSeconds: 1,
-    },
-    { logger: pino({ level: 'silent' }), subscriberQueues },
-  );
-  await cloud.start();
+  const t = await startTestCloud(prefix, {
+    config: { badgeWindowSeconds: 1 },
+    options: { dashboard: true, subscriberQueues },
+  });
   const events: BusEvent[] = [];
-  cloud.subscribeBus((e) => events.push(e));
-  const subscribers = await installThreadedSubscribers(cloud, threadModule ? { threadModule } : {});
+  t.cloud.subscribeBus((e) => events.push(e));
+  const subscribers = await installThreadedSubscribers(t.cloud, threadModule ? { threadModule } : {});
   return {
-    dir,
-    cloud,
+    ...t,
     subscribers,
     events,
     close: async () => {
       await subscribers.stop();
-      await cloud.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await t.close();
     },
   };
 }

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import { LocalCloud, type LocalCloudEndpoints, type LocalCloudOptions } from '@smartdoor/cloud';
 import pino from 'pino';
 
 export interface TestCloud {
@@ -19,11 +19,18 @@ export interface TestCloud {
   close(): Promise<void>;
 }
 
-export async function startTestCloud(prefix: string): Promise<TestCloud> {
+/**
+ * `config` and `options` add to (or override) the defaults: `badgeWindowSeconds`,
+ * `subscriberQueues`, `dashboard: true`, ...
+ */
+export async function startTestCloud(
+  prefix: string,
+  extra: { config?: Record<string, unknown>; options?: LocalCloudOptions } = {},
+): Promise<TestCloud> {
   const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
   const cloud = new LocalCloud(
-    { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-    { logger: pino({ level: 'silent' }), dashboard: false },
+    { dataDir: join(dir, 'cloud'), mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0, ...extra.config },
+    { logger: pino({ level: 'silent' }), dashboard: false, ...extra.options },
   );
   const endpoints = await cloud.start();
   return {
