@@ -1,8 +1,73 @@
 import { ContractValidationError } from '@smartdoor/shared';
 import { describe, expect, it } from 'vitest';
 import { clampDelay } from './delay-queue.js';
-import { parseKeyedBusEvent } from './sqs-batch.js';
-import { opened } from './testing/bus-events.js';
+import { MemoryPersistenceLayer } from './memory-persistence-layer.js';
+import { createSqsBatchHandler, type KeyedBusEvent, parseKeyedBusEvent } from './sqs-batch.js';
+import { lambdaContext, opened, sqsOf } from './testing/bus-events.js';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+function batchHandler(process: (event: KeyedBusEvent) => Promise<unknown>) {
+  return createSqsBatchHandler({
+    process,
+    persistenceStore: new MemoryPersistenceLayer(),
+    keyPrefix: 'test',
+    log: quiet,
+  });
+}
+
+describe('Function: createSqsBatchHandler', () => {
+  it('processes each idempotency key once, across records and invocations', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const handler = batchHandler(async (event) => seen.push(event.detail.metadata['idempotency-key']));
+    const first = opened('door-1', '2026-11-23T12:00:00.000Z');
+    const second = opened('door-1', '2026-11-23T12:00:01.000Z');
+    // Act
+    const a = await handler(sqsOf(first, second), lambdaContext());
+    const b = await handler(sqsOf(second, first), lambdaContext());
+    // Assess
+    expect(seen).toEqual([
+      first.detail.metadata['idempotency-key'],
+      second.detail.metadata['idempotency-key'],
+    ]);
+    expect([a.batchItemFailures, b.batchItemFailures]).toEqual([[], []]);
+  });
+
+  it("lets a retry take over a key whose invocation died in progress, once that invocation's time is up", async () => {
+    // Prepare: the first invocation never finishes (a crash or a timeout), with 30 ms left.
+    let calls = 0;
+    const handler = batchHandler(async () => {
+      calls++;
+      if (calls === 1) await new Promise(() => {});
+    });
+    const event = opened('door-1', '2026-11-23T12:00:00.000Z');
+    void handler(sqsOf(event), { ...lambdaContext(), getRemainingTimeInMillis: () => 30 });
+    await new Promise((r) => setTimeout(r, 5));
+    const early = await handler(sqsOf(event), lambdaContext());
+    // Act
+    await new Promise((r) => setTimeout(r, 60));
+    const late = await handler(sqsOf(event), lambdaContext());
+    // Assess: refused while the first may still run, taken over after its deadline.
+    expect(early.batchItemFailures).toHaveLength(1);
+    expect(late.batchItemFailures).toEqual([]);
+    expect(calls).toBe(2);
+  });
+
+  it('fails only the record that cannot be parsed, naming what was wrong', async () => {
+    // Prepare
+    const seen: string[] = [];
+    const handler = batchHandler(async (event) => seen.push(event.detail.metadata['idempotency-key']));
+    const good = opened('door-1', '2026-11-23T12:00:00.000Z');
+    const batch = sqsOf(good);
+    batch.Records.unshift({ ...batch.Records[0]!, messageId: 'bad', body: '{not json' });
+    // Act
+    const out = await handler(batch, lambdaContext());
+    // Assess
+    expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['bad']);
+    expect(seen).toEqual([good.detail.metadata['idempotency-key']]);
+  });
+});
 
 describe('Function: parseKeyedBusEvent', () => {
   it('returns a bus event that carries smartdoor metadata', () => {

@@ -3,9 +3,6 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import { BusEvent, type BusEventMetadata, ContractValidationError, parseWith } from '@smartdoor/shared';
 import type { LambdaContext, SqsBatchResponse, SqsEvent, SubscriberLog } from './sqs-types.js';
 
-/** Where Powertools finds the key: every smartdoor detail carries it. */
-export const IDEMPOTENCY_KEY_PATH = 'detail.metadata."idempotency-key"';
-
 /**
  * Key of the reason a failed item carries (a symbol, so JSON, and Lambda on AWS, never see
  * it): the local event source mapping keeps it with the message, up to its dead-letter queue.
@@ -31,7 +28,7 @@ export interface SqsBatchHandlerOptions<R> {
 
 /**
  * An SQS-triggered handler that processes each record once per idempotency key
- * (Powertools makeIdempotent, keyed on detail.metadata.idempotency-key) and reports
+ * (Powertools makeIdempotent on detail.metadata.idempotency-key) and reports
  * the records that failed, so only those come back
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html#services-sqs-batchfailurereporting).
  * Records run one after another: correlation reads what the previous record wrote.
@@ -39,13 +36,14 @@ export interface SqsBatchHandlerOptions<R> {
  * completed key and does nothing.
  */
 export function createSqsBatchHandler<R>(options: SqsBatchHandlerOptions<R>) {
-  const config = new IdempotencyConfig({
-    eventKeyJmesPath: IDEMPOTENCY_KEY_PATH,
-    throwOnNoIdempotencyKey: true,
-    expiresAfterSeconds: options.expiresAfterSeconds ?? 86_400,
-  });
+  const config = new IdempotencyConfig({ expiresAfterSeconds: options.expiresAfterSeconds ?? 86_400 });
+  // Called as a Lambda handler is, (payload, context), with the key itself as the payload:
+  // Powertools hashes it whole and registers the context, so an in-progress record expires
+  // with this invocation's timeout. The hash is the one eventKeyJmesPath
+  // 'detail.metadata."idempotency-key"' gives, without a JMESPath search per record (it
+  // builds a new interpreter each time: a twentieth of a subscriber's CPU).
   const processOnce = makeIdempotent(
-    async (event: KeyedBusEvent, context: LambdaContext) => options.process(event, context),
+    async (_key: string, context: LambdaContext, event: KeyedBusEvent) => options.process(event, context),
     { persistenceStore: options.persistenceStore, config, keyPrefix: options.keyPrefix },
   );
 
@@ -54,7 +52,7 @@ export function createSqsBatchHandler<R>(options: SqsBatchHandlerOptions<R>) {
     for (const record of event.Records) {
       try {
         const busEvent = parseKeyedBusEvent(record.body);
-        await processOnce(busEvent, context);
+        await processOnce(busEvent.detail.metadata['idempotency-key'], context, busEvent);
       } catch (err) {
         options.log.warn('message failed; it will be retried, then dead-lettered', {
           messageId: record.messageId,
