@@ -49,6 +49,8 @@ interface Load {
   cpuUsPerEvent: number;
   /** Process CPU time over wall time. */
   cores: number;
+  /** The kernel's part of that CPU time (sockets, SQLite's file writes, thread wake-ups). */
+  systemShare: number;
   /** Event loop utilization of each thread (0-1): the doors', the cloud's, the subscribers'. */
   busy: { doors: number; cloud?: number; subscribers?: number };
 }
@@ -86,6 +88,7 @@ function loadBetween(from: Snapshot, to: Snapshot, events: number): Load {
   return {
     cpuUsPerEvent: events > 0 ? cpuUs / events : Number.NaN,
     cores: cpuUs / 1_000 / (to.at - from.at),
+    systemShare: cpuUs > 0 ? (to.cpu.system - from.cpu.system) / cpuUs : Number.NaN,
     busy: {
       doors: busyShare(from.doors, to.doors) ?? Number.NaN,
       ...(cloud === undefined ? {} : { cloud }),
@@ -182,7 +185,8 @@ function reportRun(label: string, mine: Played, theirs?: Played): void {
     value: load.cpuUsPerEvent,
     unit: 'us',
     note:
-      `${load.cores.toFixed(2)} cores over the run and its drain; threads busy: doors ${share(load.busy.doors)}, ` +
+      `${load.cores.toFixed(2)} cores over the run and its drain, ${Math.round(load.systemShare * 100)}% of it in the kernel; ` +
+      `threads busy: doors ${share(load.busy.doors)}, ` +
       `cloud ${share(load.busy.cloud)}, subscribers ${share(load.busy.subscribers)}` +
       (theirs ? `; the doors alone (mosquitto run): ${Math.round(theirs.load.cpuUsPerEvent)} us` : ''),
   });
