@@ -21,8 +21,16 @@ export class SqliteStatements {
     return st;
   }
 
-  /** Run `fn` in one transaction (one commit for many writes); nested calls join it. */
+  /**
+   * Run `fn` in one transaction (one commit for many writes). A call inside an open
+   * transaction joins it rather than opening a savepoint: a savepoint per nested call (a bus
+   * event's PutEvents, ingest and queue send nest three deep) copied every page it touched to
+   * a journal. A failure still rolls back the whole transaction: no caller here catches an
+   * error inside one and goes on (PutEventsGroup catches only validation errors, thrown
+   * before a request writes anything).
+   */
   transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
     this.#tx ??= this.db.transaction((f: () => unknown) => f());
     return this.#tx(fn) as T;
   }
