@@ -1,6 +1,6 @@
 import type { BusEvent } from '@smartdoor/shared';
 import { evaluateJsonPath, parseJsonPath } from './json-path.js';
-import type { Target } from './model.js';
+import { eventJson, type Target } from './model.js';
 
 /** What a target receives: the JSON value (or text) and its text form. */
 export interface TargetInput {
@@ -80,7 +80,8 @@ export function transformInput(target: Target, event: BusEvent, ctx: TransformCo
   if (target.inputTransformer !== undefined) {
     return renderTemplate(target.inputTransformer, event, ctx);
   }
-  return { value: event, text: JSON.stringify(event) };
+  // The whole event: the same text its archive row and queue messages hold, serialized once.
+  return { value: event, text: eventJson(event) };
 }
 
 function fromText(text: string): TargetInput {

@@ -38,8 +38,19 @@ const ARN_RE = /^arn:aws:lambda:([^:]*):([^:]*):function:([A-Za-z0-9_-]+)(?::[^:
 export class LambdaTarget implements TargetKind {
   readonly kind = 'lambda';
   readonly #functions = new Map<string, { handler: LambdaHandler; timeoutMs: number; live: boolean }>();
+  /** Function name by ARN ('' when not a function's): every live delivery looks it up three times, and ARNs are few. */
+  readonly #names = new Map<string, string>();
 
   constructor(private readonly clock: Clock) {}
+
+  #nameOf(arn: string): string {
+    let name = this.#names.get(arn);
+    if (name === undefined) {
+      name = ARN_RE.exec(arn)?.[3] ?? '';
+      if (this.#names.size < 1_000) this.#names.set(arn, name);
+    }
+    return name;
+  }
 
   register(name: string, handler: LambdaHandler, opts: FunctionOptions = {}): void {
     this.#functions.set(name, { handler, timeoutMs: opts.timeoutMs ?? 30_000, live: opts.live ?? false });
@@ -47,7 +58,7 @@ export class LambdaTarget implements TargetKind {
 
   /** Whether `arn` names a function registered as a live view (see {@link FunctionOptions.live}). */
   isLive(arn: string): boolean {
-    return this.#functions.get(ARN_RE.exec(arn)?.[3] ?? '')?.live ?? false;
+    return this.#functions.get(this.#nameOf(arn))?.live ?? false;
   }
 
   unregister(name: string): void {
@@ -55,7 +66,7 @@ export class LambdaTarget implements TargetKind {
   }
 
   accepts(arn: string): boolean {
-    return ARN_RE.test(arn);
+    return this.#nameOf(arn) !== '';
   }
 
   check(arn: string): string | undefined {
@@ -66,7 +77,7 @@ export class LambdaTarget implements TargetKind {
   }
 
   async invoke({ arn, input, attemptId }: Invocation): Promise<void> {
-    const name = ARN_RE.exec(arn)?.[3] ?? '';
+    const name = this.#nameOf(arn);
     const fn = this.#functions.get(name);
     if (!fn)
       throw new TargetInvocationError('ResourceNotFoundException', `Function not found: ${arn}`, false);
