@@ -5,18 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LocalCloud, type LocalCloudEndpoints, type LocalSqsHandler } from '@smartdoor/cloud';
-import pino from 'pino';
+import type { LocalCloud, LocalCloudEndpoints, LocalSqsHandler } from '@smartdoor/cloud';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 const run = promisify(execFile);
 
 describe('Method: LocalCloud.registerHandler', () => {
-  let dir: string;
+  let test: TestCloud;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
   let behaviour: LocalSqsHandler = async () => ({ batchItemFailures: [] });
@@ -55,16 +52,12 @@ describe('Method: LocalCloud.registerHandler', () => {
     (body.detail as { metadata: { 'idempotency-key': string } }).metadata['idempotency-key'];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cloud-subscribers-'));
-    cloud = new LocalCloud(
-      { dataDir: dir, mqttPort: 0, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      {
-        logger: pino({ level: 'silent' }),
-        dashboard: false,
-        subscriberQueues: { visibilityTimeoutSeconds: 0, maxReceiveCount: 2, pollIntervalMs: 20 },
-      },
-    );
-    endpoints = await cloud.start();
+    // Plain MQTT on: mosquitto_pub publishes without a certificate.
+    test = await startTestCloud('cloud-subscribers', {
+      config: { mqttPort: 0 },
+      options: { subscriberQueues: { visibilityTimeoutSeconds: 0, maxReceiveCount: 2, pollIntervalMs: 20 } },
+    });
+    ({ cloud, endpoints } = test);
     cloud.registerHandler('identification', async (event, context) => {
       for (const record of event.Records)
         seen.push({ body: JSON.parse(record.body), record: record as never });
@@ -73,8 +66,7 @@ describe('Method: LocalCloud.registerHandler', () => {
   });
 
   afterAll(async () => {
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await test?.close();
   });
 
   it('invokes the subscriber with an SQS event holding the bus event of a door opening', async () => {

@@ -5,9 +5,6 @@
  * https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-error-messages.html),
  * and ListNamedShadowsForThing paging.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   ConflictException,
   DeleteConnectionCommand,
@@ -24,10 +21,10 @@ import {
   UnsupportedDocumentEncodingException,
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import type { LocalCloudEndpoints } from '@smartdoor/cloud';
 import mqtt, { type MqttClient } from 'mqtt';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 function connect(url: string, clientId: string): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
@@ -66,30 +63,21 @@ async function failure(p: Promise<unknown>): Promise<Error & { $metadata: { http
 }
 
 describe('Service: local IoT Data Plane', () => {
-  let dir: string;
-  let cloud: LocalCloud;
+  let test: TestCloud;
   let endpoints: LocalCloudEndpoints;
   let data: IoTDataPlaneClient;
   const doc = (payload: Uint8Array | undefined) => JSON.parse(Buffer.from(payload!).toString());
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'iot-data-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: 0, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
-    data = new IoTDataPlaneClient({
-      endpoint: endpoints.aws,
-      region: cloud.config.region,
-      credentials: cloud.config.credentials,
-    });
+    // Plain MQTT on: the test's subscribers connect without certificates.
+    test = await startTestCloud('iot-data', { config: { mqttPort: 0 } });
+    ({ endpoints } = test);
+    data = new IoTDataPlaneClient(test.sdk);
   });
 
   afterAll(async () => {
     data?.destroy();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await test?.close();
   });
 
   describe('Operation: Publish', () => {

@@ -4,27 +4,17 @@
  * standard AWS_ENDPOINT_URL_EVENTBRIDGE setting: the same core as in the local cloud.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { LocalCloud } from '@smartdoor/cloud';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 describe('Function: handler (ingest Lambda entry)', () => {
-  let dir: string;
-  let cloud: LocalCloud;
+  let test: TestCloud;
   const received: Array<{ detail: { metadata: { 'idempotency-key': string } } }> = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ingest-lambda-'));
-    cloud = new LocalCloud(
-      { dataDir: dir, mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    const endpoints = await cloud.start();
-    cloud.subscribeBus((e) => received.push(e as never));
-    vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', endpoints.aws);
+    test = await startTestCloud('ingest-lambda');
+    test.cloud.subscribeBus((e) => received.push(e as never));
+    vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', test.endpoints.aws);
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
@@ -37,8 +27,7 @@ describe('Function: handler (ingest Lambda entry)', () => {
 
   afterAll(async () => {
     vi.unstubAllEnvs();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await test?.close();
   });
 
   it('puts the rule output on the configured bus, taking the account from the function ARN', async () => {

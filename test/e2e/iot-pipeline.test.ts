@@ -1,20 +1,19 @@
 /**
  * Door to bus through the local IoT Core, with real parts only: mosquitto_pub with a
  * certificate from the local CA over mTLS, the aedes broker, the project's topic rules,
- * the ingest function calling PutEvents over HTTP, and a bus rule + target created with the
- * real @aws-sdk/client-eventbridge.
+ * the ingest function putting the events on the bus, and a bus rule + target created with
+ * the real @aws-sdk/client-eventbridge.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { LocalCloud, type LocalCloudEndpoints } from '@smartdoor/cloud';
+import type { LocalCloud, LocalCloudEndpoints } from '@smartdoor/cloud';
 import mqtt from 'mqtt';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 const run = promisify(execFile);
 
@@ -24,6 +23,7 @@ interface Door {
 }
 
 describe('Class: LocalCloud', () => {
+  let test: TestCloud;
   let dir: string;
   let cloud: LocalCloud;
   let endpoints: LocalCloudEndpoints;
@@ -90,17 +90,9 @@ describe('Class: LocalCloud', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'iot-pipeline-'));
-    cloud = new LocalCloud(
-      { dataDir: join(dir, 'cloud'), mqttPort: 0, mqttsPort: 0, awsPort: 0, httpPort: 0 },
-      { logger: pino({ level: 'silent' }), dashboard: false },
-    );
-    endpoints = await cloud.start();
-    events = new EventBridgeClient({
-      endpoint: endpoints.aws,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    test = await startTestCloud('iot-pipeline');
+    ({ cloud, endpoints, dir } = test);
+    events = new EventBridgeClient(test.sdk);
     cloud.bus.functions.register('test-sink', async (event) => {
       received.push(event as Record<string, unknown>);
     });
@@ -122,8 +114,7 @@ describe('Class: LocalCloud', () => {
 
   afterAll(async () => {
     events?.destroy();
-    await cloud?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await test?.close();
   });
 
   describe('Method: start', () => {

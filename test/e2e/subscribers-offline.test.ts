@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DoorAgent } from '@smartdoor/device/agent';
 import { SimulatedBadgeReader, SimulatedBuzzer } from '@smartdoor/device/inputs/simulated-badge-reader';
 import { SimulatedDoorSensor } from '@smartdoor/device/inputs/simulated-door-sensor';
@@ -15,17 +12,19 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../cloud/src/idempotency/testing/webhook-receiver.js';
-import { LocalCloud } from '../../cloud/src/local/local-cloud.js';
+import type { LocalCloud } from '../../cloud/src/local/local-cloud.js';
 import {
   addSubscriberOptions,
   installLocalSubscribers,
   type LocalSubscribers,
   subscriberConfigFromFlags,
 } from '../../cloud/src/local/subscribers.js';
+import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 // The offline grace period end to end: the real agent disconnects from the local cloud's
 // broker, IoT lifecycle events become Device Disconnected / Connected on the bus, and the
 // notification subscriber alerts only when no reconnect came within the grace period.
+let test: TestCloud;
 let dir: string;
 let hook: WebhookReceiver;
 let cloud: LocalCloud;
@@ -33,32 +32,27 @@ let subscribers: LocalSubscribers;
 const events: BusEvent[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'smartdoor-offline-'));
   hook = await startWebhookReceiver();
-  cloud = new LocalCloud(
-    {
-      dataDir: join(dir, 'cloud'),
+  test = await startTestCloud('smartdoor-offline', {
+    // Plain MQTT on: the agents connect without certificates.
+    config: {
       mqttPort: 0,
-      mqttsPort: 0,
-      awsPort: 0,
-      httpPort: 0,
       webhookUrl: hook.url,
       webhookSecret: 'offline-secret',
       offlineGraceSeconds: 2,
       notificationCollapseSeconds: 0,
     },
-    { logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), dashboard: false },
-  );
-  await cloud.start();
+    options: { logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }) },
+  });
+  ({ cloud, dir } = test);
   subscribers = await installLocalSubscribers(cloud);
   cloud.subscribeBus((e) => events.push(e));
 });
 
 afterAll(async () => {
   subscribers?.stop();
-  await cloud?.stop();
+  await test?.close();
   await hook?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function startAgent(thingName: string): Promise<DoorAgent> {
