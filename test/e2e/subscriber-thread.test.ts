@@ -15,7 +15,7 @@ import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 // Roles: `cloud` is the real local cloud in this thread; the identification and
 // notification subscribers run in their worker thread, reached only through the queue's
-// event source mapping, the thread's port, the cloud's AWS endpoint and their own SQLite file.
+// event source mapping, the thread's port and their own SQLite file.
 
 interface ThreadedCloud extends TestCloud {
   subscribers: ThreadedSubscribers;
@@ -95,10 +95,17 @@ describe('Function: installThreadedSubscribers', () => {
     // Prepare
     const thingName = 'door-thread-1';
     const key = newIdempotencyKey();
+    const commands: unknown[] = [];
+    const off = t.cloud.broker.onMessage(`smartdoor/${thingName}/commands`, (m) => {
+      commands.push(JSON.parse(m.payload.toString()));
+    });
     // Act
     await putOpening(t.cloud, thingName, key);
-    // Assess: the result on the bus, the opening in the subscribers' own file only
+    // Assess: the result on the bus, the buzzer command through the broker (the thread's
+    // Publish over its port), the opening in the subscribers' own file only
     await vi.waitFor(() => expect(unidentified(t.events, thingName)).toHaveLength(1), { timeout: 15_000 });
+    await vi.waitFor(() => expect(commands).toEqual([expect.objectContaining({ name: 'buzzer' })]));
+    off();
     const own = new Database(join(t.dir, 'cloud', SUBSCRIBERS_DB_FILE), { readonly: true });
     expect(own.prepare('SELECT key FROM identification_openings').all()).toEqual([{ key }]);
     own.close();

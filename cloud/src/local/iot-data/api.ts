@@ -29,6 +29,29 @@ const SHADOW_PAGE = { min: 1, max: 100, default: 25 };
 const RETAINED_PAGE = { min: 1, max: 200, default: 200 };
 
 /**
+ * Publish as the Data Plane API does it (https://docs.aws.amazon.com/iot/latest/apireference/API_iotdata_Publish.html):
+ * the topic, QoS and size checked, then through the broker, so subscribers, the rules
+ * engine and the shadow service all see it. The HTTP route and the local cloud's own
+ * functions (the subscriber thread's buzzer commands) share it.
+ */
+export async function publishOnBroker(
+  broker: Pick<DataPlaneBroker, 'publish'>,
+  message: { topic: string; payload: Buffer; qos: string | number; retain?: boolean },
+): Promise<void> {
+  const { topic, payload } = message;
+  const invalid = checkPublishTopic(topic);
+  if (invalid !== undefined) throw new InvalidRequestError(`Invalid topic ${topic}: ${invalid}`);
+  const qos = String(message.qos);
+  if (qos !== '0' && qos !== '1') throw new InvalidRequestError(`qos must be 0 or 1, not ${qos}`);
+  if (payload.length > MAX_PUBLISH_BYTES) {
+    throw new PayloadTooLargeError(
+      `Payload is ${payload.length} bytes, over IoT Core's limit of ${MAX_PUBLISH_BYTES}`,
+    );
+  }
+  await broker.publish({ topic, payload, qos: qos === '1' ? 1 : 0, retain: message.retain ?? false });
+}
+
+/**
  * The IoT Data Plane API (signing name `iotdata`, restJson1) for
  * @aws-sdk/client-iot-data-plane: Publish, the shadow operations, retained messages and
  * DeleteConnection. Paths, query
@@ -39,21 +62,11 @@ const RETAINED_PAGE = { min: 1, max: 200, default: 200 };
 export function iotDataApi({ shadows, broker, now = Date.now }: IotDataApiOptions): AwsServiceDefinition {
   const router = new RestRouter()
     .add('POST', '/topics/{topic}', 'Publish', async (req, p) => {
-      const topic = p.topic!;
-      const invalid = checkPublishTopic(topic);
-      if (invalid !== undefined) throw new InvalidRequestError(`Invalid topic ${topic}: ${invalid}`);
       const qos = req.query.get('qos') ?? '0';
-      if (qos !== '0' && qos !== '1') throw new InvalidRequestError(`qos must be 0 or 1, not ${qos}`);
-      if (req.body.length > MAX_PUBLISH_BYTES) {
-        throw new PayloadTooLargeError(
-          `Payload is ${req.body.length} bytes, over IoT Core's limit of ${MAX_PUBLISH_BYTES}`,
-        );
-      }
-      // Through the broker: subscribers, the rules engine and the shadow service all see it.
-      await broker.publish({
-        topic,
+      await publishOnBroker(broker, {
+        topic: p.topic!,
         payload: req.body,
-        qos: qos === '1' ? 1 : 0,
+        qos,
         retain: req.query.get('retain') === 'true',
       });
       return {};

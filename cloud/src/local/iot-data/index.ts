@@ -1,5 +1,12 @@
-export { type DataPlaneBroker, type IotDataApiOptions, iotDataApi, MAX_PUBLISH_BYTES } from './api.js';
+export {
+  type DataPlaneBroker,
+  type IotDataApiOptions,
+  iotDataApi,
+  MAX_PUBLISH_BYTES,
+  publishOnBroker,
+} from './api.js';
 export * from './errors.js';
+export { iotDataPublishClient, type PublishInput } from './in-process-client.js';
 export {
   SHADOW_NAME_RE,
   type ShadowBroker,

@@ -1,13 +1,12 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { CloudConfig } from '@smartdoor/shared';
 import type { SqsEvent } from '../../idempotency/sqs-types.js';
+import type { PublishInput } from '../iot-data/in-process-client.js';
 import type { SubscriberName } from '../subscribers.js';
 
 /** What the subscriber thread starts with (structured-cloneable). */
 export interface SubscriberThreadData {
   config: CloudConfig;
-  /** The local cloud's AWS endpoint: the subscribers' IoT Data SDK client calls it as on AWS. */
-  awsUrl: string;
   /** The subscribers' own SQLite file (their DynamoDB tables on AWS). */
   dbFile: string;
   logLevel: string;
@@ -33,10 +32,10 @@ export interface EnqueueMessage {
 }
 
 /**
- * The thread's call to the cloud thread: its PutEvents, put on the bus there (the thread's
- * EventBridge client sends these instead of HTTP requests).
+ * The thread's calls to the cloud thread: its PutEvents, put on the bus there, and its IoT
+ * Data Publish (buzzer commands), published through the broker there. The thread's SDK
+ * clients send these instead of HTTP requests.
  */
-export interface PutEventsCall {
-  op: 'putEvents';
-  entries: PutEventsRequestEntry[];
-}
+export type ParentCall =
+  | { op: 'putEvents'; entries: PutEventsRequestEntry[] }
+  | ({ op: 'publish' } & PublishInput);

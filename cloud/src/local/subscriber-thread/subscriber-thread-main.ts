@@ -1,22 +1,21 @@
 // The subscriber thread: the identification and notification functions, as Lambda runs them
-// on AWS, away from the thread that runs the broker, rules, bus and queues. They publish to
-// devices through the IoT Data Plane SDK client over the cloud's endpoint, as on AWS; their
-// PutEvents go to the bus over the thread's port (the SDK's serialization, signing and an
-// HTTP round trip were a quarter of this thread's work). They keep their state in their own
-// SQLite file.
+// on AWS, away from the thread that runs the broker, rules, bus and queues. Their PutEvents
+// and their IoT Data Publish go to the cloud thread over the thread's port (the SDK's
+// serialization, signing and an HTTP round trip were a quarter of this thread's work). They
+// keep their state in their own SQLite file.
 import type { PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
-import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import { putEventsClient } from '../events/in-process-client.js';
+import { iotDataPublishClient } from '../iot-data/in-process-client.js';
 import { createLocalSubscribers } from '../subscribers.js';
 import { answerCalls, callParent, failed, ready, send, workerInput } from '../worker-thread/worker-calls.js';
 import { GroupCommit } from './group-commit.js';
 import type {
   EnqueueMessage,
   InvokeReply,
-  PutEventsCall,
+  ParentCall,
   SubscriberThreadData,
   SubscriberThreadRequest,
 } from './protocol.js';
@@ -30,15 +29,12 @@ db.pragma('synchronous = NORMAL');
 // more write calls than the WAL itself.
 db.pragma('temp_store = MEMORY');
 const group = new GroupCommit(db);
-const clientConfig = {
-  endpoint: data.awsUrl,
-  region: data.config.region,
-  credentials: data.config.credentials,
-};
 const eventBridge = putEventsClient((entries) =>
-  callParent<PutEventsCommandOutput>({ op: 'putEvents', entries } satisfies PutEventsCall),
+  callParent<PutEventsCommandOutput>({ op: 'putEvents', entries } satisfies ParentCall),
 );
-const iotData = new IoTDataPlaneClient(clientConfig);
+const iotData = iotDataPublishClient((input) =>
+  callParent<void>({ op: 'publish', ...input } satisfies ParentCall),
+);
 const subscribers = createLocalSubscribers({
   config: data.config,
   db,
@@ -59,7 +55,6 @@ answerCalls<SubscriberThreadRequest>(async (req) => {
   if (req.op === 'stop') {
     group.commit();
     subscribers.stop();
-    iotData.destroy();
     db.close();
     return;
   }

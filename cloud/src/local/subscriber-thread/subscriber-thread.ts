@@ -5,6 +5,7 @@ import type { SqsBatchResponse } from '../../idempotency/sqs-types.js';
 import { putEventsOnBus } from '../events/in-process-client.js';
 import type { LocalSqsContext, LocalSqsEvent } from '../iot/subscriber-queues.js';
 import { SubscriberQueues } from '../iot/subscriber-queues.js';
+import { publishOnBroker } from '../iot-data/api.js';
 import type { LocalCloud } from '../local-cloud.js';
 import { type SubscriberName, SubscribersNotReadyError } from '../subscribers.js';
 import { SupervisedWorker } from '../worker-thread/supervised-worker.js';
@@ -12,7 +13,7 @@ import { startWorker, WorkerStartError } from '../worker-thread/worker-calls.js'
 import type {
   EnqueueMessage,
   InvokeReply,
-  PutEventsCall,
+  ParentCall,
   SubscriberThreadData,
   SubscriberThreadRequest,
 } from './protocol.js';
@@ -47,12 +48,10 @@ export async function installThreadedSubscribers(
     threadModule?: URL;
   } = {},
 ): Promise<ThreadedSubscribers> {
-  const endpoints = cloud.endpoints;
-  if (!endpoints)
+  if (!cloud.endpoints)
     throw new SubscribersNotReadyError('start the local cloud before installing the subscribers');
   const data: SubscriberThreadData = {
     config: cloud.config,
-    awsUrl: endpoints.aws,
     dbFile: join(cloud.dataDir, SUBSCRIBERS_DB_FILE),
     logLevel: options.logLevel ?? cloud.logger.level,
   };
@@ -62,7 +61,7 @@ export async function installThreadedSubscribers(
     worker = await SupervisedWorker.start<SubscriberThreadRequest>({
       label: 'the subscriber thread',
       start: () =>
-        startWorker<SubscriberThreadRequest, undefined, EnqueueMessage, PutEventsCall>({
+        startWorker<SubscriberThreadRequest, undefined, EnqueueMessage, ParentCall>({
           module: options.threadModule ?? new URL('./subscriber-thread-main.ts', import.meta.url),
           data,
           label: 'the subscriber thread',
@@ -74,8 +73,11 @@ export async function installThreadedSubscribers(
               {},
               { delaySeconds: m.delaySeconds },
             ),
-          // The thread's PutEvents: checked and answered as the API does.
-          onCall: (m) => putEventsOnBus(cloud.bus, m.entries),
+          // The thread's PutEvents and Publish: checked and answered as the APIs do.
+          onCall: (m) =>
+            m.op === 'putEvents'
+              ? putEventsOnBus(cloud.bus, m.entries)
+              : publishOnBroker(cloud.broker, { ...m, payload: Buffer.from(m.payload) }),
         }),
       onCrash: ({ error, delayMs }) => {
         cloud.reportError('subscriber-thread-crashed');
