@@ -48,6 +48,37 @@ async function deadLetterOne(subscriber: string, handler: LocalSqsHandler): Prom
 }
 
 describe('Class: SubscriberQueues', () => {
+  describe('Method: register', () => {
+    it('invokes the subscriber once per batch received, with every record, as Lambda does', async () => {
+      // Prepare: three messages wait before the subscriber comes
+      const queue = subscribers.ensureQueue('identification');
+      for (const n of [1, 2, 3]) queues.send(queue, JSON.stringify({ n }));
+      const invocations: number[][] = [];
+      // Act
+      subscribers.register('identification', async (event) => {
+        invocations.push(event.Records.map((r) => (JSON.parse(r.body) as { n: number }).n));
+        return { batchItemFailures: [] };
+      });
+      await vi.advanceTimersByTimeAsync(50);
+      // Assess
+      expect(invocations).toEqual([[1, 2, 3]]);
+      expect(subscribers.backlog()).toEqual({ queues: 0, deadLetters: 0 });
+    });
+
+    it('fails the whole batch when batchItemFailures names a message that is not in it', async () => {
+      // Prepare
+      const handler: LocalSqsHandler = async () => ({
+        batchItemFailures: [{ itemIdentifier: 'not-a-message' }],
+      });
+      // Act
+      await deadLetterOne('notification', handler);
+      // Assess
+      expect(subscribers.deadLetters()[0]?.reason).toMatch(
+        /batchItemFailures names "not-a-message", not a message of this batch: the whole batch failed$/,
+      );
+    });
+  });
+
   describe('Method: deadLetters', () => {
     it('keeps the error a subscriber threw with the message when it reaches the DLQ', async () => {
       // Prepare

@@ -9,6 +9,7 @@ export {
   LocalQueues,
   type LocalQueuesEvents,
   type LocalQueuesOptions,
+  type QueueBatchHandler,
   type QueueHandler,
   type SubscribeOptions,
 } from './local-queues.js';

@@ -178,6 +178,56 @@ describe('Class: LocalQueues', () => {
   });
 });
 
+describe('Class: LocalQueues (batch subscriptions)', () => {
+  describe('Method: subscribeBatch', () => {
+    it('hands each batch in one call, deletes what it did not fail and keeps the reasons of what it did', async () => {
+      // Prepare
+      for (const body of ['a', 'bad', 'c']) queues.send('work', body);
+      const batches: string[][] = [];
+      const unsubscribe = queues.subscribeBatch(
+        'work',
+        async (messages) => {
+          batches.push(messages.map((m) => m.body));
+          return messages
+            .filter((m) => m.body === 'bad')
+            .map((m) => ({ receiptHandle: m.receiptHandle, error: new RangeError('not today') }));
+        },
+        { batchSize: 10, pollIntervalMs: 100 },
+      );
+      // Act
+      await vi.advanceTimersByTimeAsync(50);
+      // Assess
+      expect(batches).toEqual([['a', 'bad', 'c']]);
+      expect(queues.depth('work')).toEqual({ visible: 0, inFlight: 1 });
+      await vi.advanceTimersByTimeAsync(25_000);
+      expect(queues.peek('dlq').map((m) => [m.body, m.lastError])).toEqual([
+        ['bad', 'RangeError: not today'],
+      ]);
+      unsubscribe();
+    });
+
+    it('fails the whole batch when the handler throws', async () => {
+      // Prepare
+      for (const body of ['a', 'b']) queues.send('work', body);
+      const unsubscribe = queues.subscribeBatch(
+        'work',
+        async () => {
+          throw new Error('handler crashed');
+        },
+        { pollIntervalMs: 100 },
+      );
+      // Act
+      await vi.advanceTimersByTimeAsync(25_000);
+      // Assess
+      expect(queues.peek('dlq').map((m) => [m.body, m.lastError])).toEqual([
+        ['a', 'Error: handler crashed'],
+        ['b', 'Error: handler crashed'],
+      ]);
+      unsubscribe();
+    });
+  });
+});
+
 describe('Class: LocalQueues (delays)', () => {
   describe('Method: send', () => {
     it('keeps a delayed message invisible for DelaySeconds and refuses more than 900', async () => {

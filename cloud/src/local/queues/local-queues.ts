@@ -40,6 +40,15 @@ export interface SubscribeOptions {
 /** A consumer's handler: resolve to delete the message, throw to let it come back after the visibility timeout. */
 export type QueueHandler = (message: ReceivedMessage) => Promise<void>;
 
+/**
+ * A consumer's handler for a whole batch, as Lambda invokes a function with an SQS batch:
+ * it resolves with the messages it failed, each with its error (they come back after the
+ * visibility timeout); the others are deleted. A throw fails the whole batch.
+ */
+export type QueueBatchHandler = (
+  messages: ReceivedMessage[],
+) => Promise<Array<{ receiptHandle: string; error: unknown }>>;
+
 export interface LocalQueuesEvents {
   'message-sent': [{ queue: string; messageId: string }];
   'message-dead-lettered': [
@@ -56,7 +65,7 @@ export interface LocalQueuesEvents {
 
 interface Subscription {
   queue: string;
-  handler: QueueHandler;
+  handler: QueueBatchHandler;
   opts: Required<SubscribeOptions>;
   timer?: unknown;
   timerAt?: number | undefined;
@@ -256,6 +265,14 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
 
   /** Polls a queue and hands each message to `handler`; returns the unsubscribe function. */
   subscribe(queue: string, handler: QueueHandler, opts: SubscribeOptions = {}): () => void {
+    return this.subscribeBatch(queue, eachMessage(handler), opts);
+  }
+
+  /**
+   * Polls a queue and hands each batch it receives to `handler` at once, as Lambda's event
+   * source mapping does; returns the unsubscribe function.
+   */
+  subscribeBatch(queue: string, handler: QueueBatchHandler, opts: SubscribeOptions = {}): () => void {
     this.#attrs(queue);
     const sub: Subscription = {
       queue,
@@ -339,21 +356,22 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     if (drained) this.#schedule(sub, sub.opts.pollIntervalMs);
   }
 
-  /** Hands a batch to the handler, each message at once; the next turn deletes what it took. */
+  /** Hands a batch to the handler; the next turn deletes what it took and records what it failed. */
   async #handle(sub: Subscription, messages: ReceivedMessage[]): Promise<void> {
     sub.active++;
-    await Promise.all(
-      messages.map(async (m) => {
-        try {
-          await sub.handler(m);
-          sub.handled.push(m.receiptHandle);
-        } catch (err) {
-          // Left in place: it comes back after the visibility timeout, and to the DLQ after
-          // maxReceiveCount, with this reason.
-          sub.failed.push({ receipt: m.receiptHandle, error: describeFailure(err) });
-        }
-      }),
-    );
+    let failures: Map<string, unknown>;
+    try {
+      failures = new Map((await sub.handler(messages)).map((f) => [f.receiptHandle, f.error]));
+    } catch (err) {
+      failures = new Map(messages.map((m) => [m.receiptHandle, err]));
+    }
+    // Left in place, a failed message comes back after the visibility timeout, and goes to
+    // the DLQ after maxReceiveCount, with this reason.
+    for (const m of messages) {
+      if (failures.has(m.receiptHandle))
+        sub.failed.push({ receipt: m.receiptHandle, error: describeFailure(failures.get(m.receiptHandle)) });
+      else sub.handled.push(m.receiptHandle);
+    }
     sub.active--;
     this.#schedule(sub, 0);
   }
@@ -393,6 +411,23 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     if (!attrs) throw new QueueDoesNotExistError(queue);
     return attrs;
   }
+}
+
+/** A per-message handler as a batch handler: every message at once, each failing alone. */
+function eachMessage(handler: QueueHandler): QueueBatchHandler {
+  return async (messages) => {
+    const failures: Array<{ receiptHandle: string; error: unknown }> = [];
+    await Promise.all(
+      messages.map(async (m) => {
+        try {
+          await handler(m);
+        } catch (error) {
+          failures.push({ receiptHandle: m.receiptHandle, error });
+        }
+      }),
+    );
+    return failures;
+  };
 }
 
 /** A consumer's error as stored with the message: `Name: message`, bounded. */
