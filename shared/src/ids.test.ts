@@ -33,4 +33,13 @@ describe('Function: deriveIdempotencyKey', () => {
     expect(isIdempotencyKey(deriveIdempotencyKey(source, 'x'))).toBe(true);
     expect(isIdempotencyKey('not-a-key')).toBe(false);
   });
+
+  it('never changes its keys: events already emitted carry them (UUIDv5 of "purpose:source")', () => {
+    // Prepare / Act / Assess: values from the first release; a new key here would let a
+    // retried handler emit a result that consumers do not see as a repeat.
+    expect(deriveIdempotencyKey('0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b', 'identification')).toBe(
+      'a78787d5-8516-5e77-b268-7c5f2b2685ab',
+    );
+    expect(deriveIdempotencyKey('k', 'é:ü✓')).toBe('1c3a9b5d-0717-5140-af32-d0c65c670c8f');
+  });
 });

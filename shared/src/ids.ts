@@ -1,4 +1,4 @@
-import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { parse as uuidParse, v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 
 /** A source of randomness and time, injected so that ids are reproducible in tests. */
 export interface IdSource {
@@ -20,6 +20,10 @@ export function newIdempotencyKey(source?: IdSource): string {
 
 /** Namespace for keys derived from other keys (a fixed, random UUID of this project). */
 const DERIVED_KEY_NAMESPACE = '6f1c8a52-3c1e-4f7b-9a55-2b8f0d6a9e17';
+// Bytes, parsed once: given strings, uuid parses the namespace twice and converts the name
+// char by char on every call (a subscriber derives two or three keys per event).
+const DERIVED_KEY_NAMESPACE_BYTES = uuidParse(DERIVED_KEY_NAMESPACE);
+const utf8 = new TextEncoder();
 
 /**
  * Derive a key from a source event's key and a purpose, e.g. the identification result
@@ -27,7 +31,7 @@ const DERIVED_KEY_NAMESPACE = '6f1c8a52-3c1e-4f7b-9a55-2b8f0d6a9e17';
  * that is retried emits an event with the same key, and consumers drop the repeat.
  */
 export function deriveIdempotencyKey(sourceKey: string, purpose: string): string {
-  return uuidv5(`${purpose}:${sourceKey}`, DERIVED_KEY_NAMESPACE);
+  return uuidv5(utf8.encode(`${purpose}:${sourceKey}`), DERIVED_KEY_NAMESPACE_BYTES);
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
