@@ -111,7 +111,7 @@ export class SubscriberQueues {
     const arn = queueArn(this.#o.region, this.#o.accountId, queue);
     // One invocation per batch received, as Lambda's event source mapping invokes with up
     // to BatchSize (10) records; the handler reports the records it failed.
-    const off = this.#o.queues.subscribeBatch(
+    const off = this.#o.queues.subscribe(
       queue,
       async (messages) => {
         const records = messages.map((m) => toRecord(m, arn, this.#o.region));

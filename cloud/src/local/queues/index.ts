@@ -10,7 +10,6 @@ export {
   type LocalQueuesEvents,
   type LocalQueuesOptions,
   type QueueBatchHandler,
-  type QueueHandler,
   type SubscribeOptions,
 } from './local-queues.js';
 export {

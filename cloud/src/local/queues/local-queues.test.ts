@@ -133,9 +133,11 @@ describe('Class: LocalQueues', () => {
       const got: string[] = [];
       const unsubscribe = queues.subscribe(
         'work',
-        async (m) => {
-          got.push(m.body);
-          if (m.body === 'bad') throw new Error('no');
+        async (messages) => {
+          got.push(...messages.map((m) => m.body));
+          return messages
+            .filter((m) => m.body === 'bad')
+            .map((m) => ({ receiptHandle: m.receiptHandle, error: new Error('no') }));
         },
         { pollIntervalMs: 100 },
       );
@@ -158,7 +160,10 @@ describe('Class: LocalQueues', () => {
       const held: Array<() => void> = [];
       const unsubscribe = queues.subscribe(
         'work',
-        (m) => new Promise<void>((resolve) => held.push(resolve)).then(() => void m),
+        async (messages) => {
+          await Promise.all(messages.map(() => new Promise<void>((resolve) => held.push(resolve))));
+          return [];
+        },
         { batchSize: 2, concurrency: 4, pollIntervalMs: 1_000 },
       );
       // Act: one timer, one turn
@@ -175,16 +180,12 @@ describe('Class: LocalQueues', () => {
       expect(queues.depth('work')).toEqual({ visible: 0, inFlight: 8 });
       unsubscribe();
     });
-  });
-});
 
-describe('Class: LocalQueues (batch subscriptions)', () => {
-  describe('Method: subscribeBatch', () => {
     it('hands each batch in one call, deletes what it did not fail and keeps the reasons of what it did', async () => {
       // Prepare
       for (const body of ['a', 'bad', 'c']) queues.send('work', body);
       const batches: string[][] = [];
-      const unsubscribe = queues.subscribeBatch(
+      const unsubscribe = queues.subscribe(
         'work',
         async (messages) => {
           batches.push(messages.map((m) => m.body));
@@ -209,7 +210,7 @@ describe('Class: LocalQueues (batch subscriptions)', () => {
     it('fails the whole batch when the handler throws', async () => {
       // Prepare
       for (const body of ['a', 'b']) queues.send('work', body);
-      const unsubscribe = queues.subscribeBatch(
+      const unsubscribe = queues.subscribe(
         'work',
         async () => {
           throw new Error('handler crashed');

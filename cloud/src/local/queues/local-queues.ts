@@ -37,9 +37,6 @@ export interface SubscribeOptions {
   concurrency?: number;
 }
 
-/** A consumer's handler: resolve to delete the message, throw to let it come back after the visibility timeout. */
-export type QueueHandler = (message: ReceivedMessage) => Promise<void>;
-
 /**
  * A consumer's handler for a whole batch, as Lambda invokes a function with an SQS batch:
  * it resolves with the messages it failed, each with its error (they come back after the
@@ -263,16 +260,11 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     return moved;
   }
 
-  /** Polls a queue and hands each message to `handler`; returns the unsubscribe function. */
-  subscribe(queue: string, handler: QueueHandler, opts: SubscribeOptions = {}): () => void {
-    return this.subscribeBatch(queue, eachMessage(handler), opts);
-  }
-
   /**
    * Polls a queue and hands each batch it receives to `handler` at once, as Lambda's event
    * source mapping does; returns the unsubscribe function.
    */
-  subscribeBatch(queue: string, handler: QueueBatchHandler, opts: SubscribeOptions = {}): () => void {
+  subscribe(queue: string, handler: QueueBatchHandler, opts: SubscribeOptions = {}): () => void {
     this.#attrs(queue);
     const sub: Subscription = {
       queue,
@@ -411,23 +403,6 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     if (!attrs) throw new QueueDoesNotExistError(queue);
     return attrs;
   }
-}
-
-/** A per-message handler as a batch handler: every message at once, each failing alone. */
-function eachMessage(handler: QueueHandler): QueueBatchHandler {
-  return async (messages) => {
-    const failures: Array<{ receiptHandle: string; error: unknown }> = [];
-    await Promise.all(
-      messages.map(async (m) => {
-        try {
-          await handler(m);
-        } catch (error) {
-          failures.push({ receiptHandle: m.receiptHandle, error });
-        }
-      }),
-    );
-    return failures;
-  };
 }
 
 /** A consumer's error as stored with the message: `Name: message`, bounded. */
