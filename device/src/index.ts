@@ -29,6 +29,13 @@ export { badgeRef, cryptoIdSource, EventFactory, type EventFactoryOptions } from
 export { SimulatedBadgeReader, SimulatedBuzzer } from './inputs/simulated-badge-reader.js';
 export { SimulatedDoorSensor, type SimulatedDoorSensorOptions } from './inputs/simulated-door-sensor.js';
 export type * from './inputs/types.js';
+export { AgentMetrics, type AgentMetricsOptions } from './metrics/agent-metrics.js';
+export {
+  type MetricsServer,
+  MetricsServerError,
+  type MetricsServerOptions,
+  startMetricsServer,
+} from './metrics/metrics-server.js';
 export { BaseOutbox, DEFAULT_OUTBOX_MAX_EVENTS } from './outbox/base-outbox.js';
 export { inspectOutbox, type OutboxSnapshot } from './outbox/inspect-outbox.js';
 export { LogOutbox, readLog } from './outbox/log-outbox.js';

@@ -72,6 +72,16 @@ export const OutboxConfig = z.object({
   inflight: z.number().int().min(1).max(100).default(10).describe('Publishes awaiting PUBACK at once'),
 });
 
+export const MetricsConfig = z.object({
+  enabled: z.boolean().default(false).describe('Serve Prometheus metrics over HTTP at /metrics'),
+  host: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Address to listen on; loopback unless a scraper elsewhere needs it'),
+  port: z.number().int().min(0).max(65535).default(9464).describe('TCP port; 0 picks a free one'),
+});
+
 export const AgentConfig = z.object({
   thingName: z
     .string()
@@ -92,6 +102,7 @@ export const AgentConfig = z.object({
     flappingWindowMs: z.number().int().min(100).default(5_000),
   }).prefault({}),
   outbox: OutboxConfig.prefault({}),
+  metrics: MetricsConfig.prefault({}),
   badgeSecretFile: z
     .string()
     .optional()
