@@ -66,6 +66,14 @@ export interface StartedWorker<Req extends WorkerRequest, Ready> {
 }
 
 /**
+ * The threads' young generation, above V8's default. Under load, events in flight outlive a
+ * small nursery, and each scavenge copies them again. Over a 6 s run at 5,000 events/s (with
+ * its warm-up and drain) the cloud thread spent 1.4-1.6 s in GC with the default and 1.2 s
+ * with 64 MB, the subscribers' thread 0.38-0.42 -> 0.32-0.35 s; 96 or 128 MB did no better.
+ */
+const YOUNG_GENERATION_MB = 64;
+
+/**
  * Start `module` (a URL of a .ts file) in a worker with `data`, and wait for its `ready()`.
  * `label` names the thread in errors ("the cloud thread").
  */
@@ -82,7 +90,10 @@ export async function startWorker<
   /** Answers the worker's `callParent`; a throw reaches the worker as a WorkerCallError. */
   onCall?: (message: Call) => unknown;
 }): Promise<StartedWorker<Req, Ready>> {
-  const worker = new Worker(ENTRY, { workerData: { module: options.module.href, data: options.data } });
+  const worker = new Worker(ENTRY, {
+    workerData: { module: options.module.href, data: options.data },
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let exited: WorkerExitedError | undefined;
