@@ -6,11 +6,11 @@ const K1 = '0193a1b2-0000-7000-8000-000000000001';
 const K2 = '0193a1b2-0000-7000-8000-000000000002';
 const R1 = '0193a1b2-0000-5000-8000-0000000000a1';
 
-function ev(source: string, key: string, causedBy?: string[]): BusEvent {
+function ev(source: string, key: string, causedBy?: string[], detailType = 'Door State Changed'): BusEvent {
   return {
     version: '0',
     id: 'x',
-    'detail-type': 'Door State Changed',
+    'detail-type': detailType,
     source,
     account: '000000000000',
     time: '2026-11-22T12:00:00.000Z',
@@ -54,6 +54,23 @@ describe('Class: RunLedger', () => {
       expect(s.duplicateEffects).toBe(1);
       expect(s.subscriberResults).toBe(1);
       expect(s.latencyMs.p50).toBe(50);
+    });
+
+    it('counts the distinct events on the bus by detail-type, copies once', () => {
+      // Prepare
+      const l = new RunLedger();
+      l.created(K1, 'door-001', 1_000);
+      l.created(K2, 'door-001', 1_000);
+      // Act
+      l.busEvent(ev('smartdoor.device', K1, undefined, 'Door Held Open'), 1_005);
+      l.busEvent(ev('smartdoor.device', K1, undefined, 'Door Held Open'), 1_006);
+      l.busEvent(ev('smartdoor.device', K2, undefined, 'Badge Read'), 1_007);
+      l.busEvent(ev('smartdoor.notification', R1, [K1], 'Notification Sent'), 1_050);
+      l.busEvent(ev('smartdoor.notification', R1, [K1], 'Notification Sent'), 1_060);
+      l.busEvent(ev('smartdoor.device', 'not-ours', undefined, 'Badge Read'), 1_070);
+      const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+      // Assess
+      expect(s.busEventsByType).toEqual({ 'Badge Read': 1, 'Door Held Open': 1, 'Notification Sent': 1 });
     });
 
     it('counts door openings on the bus and those still without an identification result', () => {

@@ -34,6 +34,12 @@ export interface RunSummary {
   malformedSent: number;
   /** Messages the cloud put in its error queues during the run (rule and ingest errors); null when unknown. */
   rejected: number | null;
+  /**
+   * Distinct events of this run on the bus, by detail-type: the door's events (Door State
+   * Changed, Door Held Open, ...) and the subscribers' results (Entry Identified, Notification
+   * Sent, ...). Copies are not counted again.
+   */
+  busEventsByType: Record<string, number>;
   /** Door edge to subscriber result, ms. */
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; samples: number };
   /** Door edge to the identification subscriber's result, ms. */
@@ -74,6 +80,7 @@ export class RunLedger {
   private readonly resultEdges = new Map<string, number>();
   private readonly ingestLatency: number[] = [];
   private readonly ackLatency: number[] = [];
+  private readonly byType = new Map<string, number>();
   acknowledged = 0;
   duplicatesSent = 0;
   duplicatesSuppressed = 0;
@@ -122,6 +129,7 @@ export class RunLedger {
       const e = this.events.get(key);
       if (!e) return;
       e.ingested++;
+      if (e.ingested === 1) this.countType(event);
       if (
         e.ingested === 1 &&
         event['detail-type'] === DetailType.DoorStateChanged &&
@@ -142,6 +150,7 @@ export class RunLedger {
       }
       this.resultKeys.add(key);
       this.subscriberResults++;
+      this.countType(event);
       if (event.source === EventSource.Identification)
         for (const cause of meta?.causedBy ?? []) if (this.openings.has(cause)) this.settled.add(cause);
       // A result may answer a device event or another result (Notification Sent for an
@@ -159,6 +168,11 @@ export class RunLedger {
         : this.notificationLatency
       ).push(at - edge);
     }
+  }
+
+  private countType(event: BusEvent): void {
+    const type = event['detail-type'];
+    this.byType.set(type, (this.byType.get(type) ?? 0) + 1);
   }
 
   /** A subscriber's handler received the device event with this key. */
@@ -204,6 +218,7 @@ export class RunLedger {
       duplicateEffects: this.duplicateEffects,
       malformedSent: this.malformedSent,
       rejected: this.rejected,
+      busEventsByType: Object.fromEntries([...this.byType].sort(([a], [b]) => a.localeCompare(b))),
       latencyMs: percentiles(this.resultLatency),
       identificationLatencyMs: percentiles(this.identificationLatency),
       notificationLatencyMs: percentiles(this.notificationLatency),

@@ -139,6 +139,12 @@ export function formatSummary(s: RunSummary): string {
     ['reached the bus', s.ingested],
     ['delivered to subscribers', s.deliveredToSubscribers],
     ['subscriber results', s.subscriberResults],
+    [
+      'on the bus, by type',
+      Object.entries(s.busEventsByType)
+        .map(([type, n]) => `${type} ${n}`)
+        .join(', ') || 'none',
+    ],
     ['openings without a result', `${s.openingsUnsettled} of ${s.openings}`],
     ['lost', `${s.lost}${s.lostAfterAck ? ` (${s.lostAfterAck} after PUBACK!)` : ''}`],
     ['duplicates sent / suppressed', `${s.duplicatesSent} / ${s.duplicatesSuppressed}`],

@@ -19,11 +19,15 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-async function play(scenario: string, prefix: string, extra: { durationMs?: number; rate?: number } = {}) {
+async function play(
+  scenario: string,
+  prefix: string,
+  extra: { durationMs?: number; rate?: number; doors?: number } = {},
+) {
   const sim = new Simulation({
     cloud,
     scenario,
-    doors: 4,
+    doors: extra.doors ?? 4,
     rate: extra.rate ?? 2,
     durationMs: extra.durationMs ?? 6_000,
     drainMs: 15_000,
@@ -57,6 +61,37 @@ describe('Class: Simulation (scenarios on the local cloud)', () => {
     expect(s.openingsUnsettled).toBe(0);
     expect(s.latencyMs.samples).toBeGreaterThan(0);
     expect(s.ingestLatencyMs.p50).toBeLessThan(200);
+  });
+
+  it('raises Door Held Open for a door propped open past its limit, and notifies', async () => {
+    // Act: the scenario sets a 5 s limit and props doors open at a quarter of the run.
+    const s = await play('held-open', 'held-', { durationMs: 10_000 });
+    // Assess
+    expectNothingLost(s);
+    expect(s.busEventsByType['Door Held Open']).toBeGreaterThanOrEqual(1);
+    expect(s.busEventsByType['Notification Sent']).toBeGreaterThanOrEqual(
+      s.busEventsByType['Door Held Open']!,
+    );
+  });
+
+  it('answers unknown badges with Entry Unidentified, and notifies', async () => {
+    // Act: enough openings (about 15 badges) that most badges are strangers whatever the seed.
+    const s = await play('unknown-badges', 'unknown-', { doors: 12, rate: 6, durationMs: 8_000 });
+    // Assess
+    expectNothingLost(s);
+    const unidentified = s.busEventsByType['Entry Unidentified'] ?? 0;
+    expect(unidentified).toBeGreaterThan(s.busEventsByType['Entry Identified'] ?? 0);
+    expect(s.busEventsByType['Notification Sent']).toBeGreaterThanOrEqual(1);
+    expect(s.openingsUnsettled).toBe(0);
+  });
+
+  it('identifies entries at doors whose clocks are minutes off', async () => {
+    // Act: half the doors run up to 10 minutes ahead or behind.
+    const s = await play('clock-skew', 'skewed-');
+    // Assess: a door's badge read and opening share its skew, so they still correlate.
+    expectNothingLost(s);
+    expect(s.busEventsByType['Entry Identified']).toBeGreaterThan(0);
+    expect(s.openingsUnsettled).toBe(0);
   });
 
   it('waits out the badge window: every opening of a flapping sensor (no badge) gets its result', async () => {
