@@ -8,12 +8,12 @@ const LABELS: Record<SimulationProgress['phase'], string> = {
   done: 'done',
 };
 
-/** A cli-progress bar on stderr that follows the run's phases. */
+/** A cli-progress bar (on stderr unless told otherwise) that follows the run's phases. */
 export class ProgressDisplay {
   private bar: cliProgress.SingleBar | undefined;
   private phase: SimulationProgress['phase'] | undefined;
 
-  constructor(private readonly options: { enabled: boolean }) {}
+  constructor(private readonly options: { enabled: boolean; stream?: NodeJS.WritableStream }) {}
 
   update(p: SimulationProgress): void {
     if (!this.options.enabled) return;
@@ -25,7 +25,7 @@ export class ProgressDisplay {
       this.bar = new cliProgress.SingleBar(
         {
           format: `{phase} [{bar}] {value}/{total}${p.phase === 'running' ? ' s' : ''} | events {created} | acked {acked}`,
-          stream: process.stderr,
+          stream: this.options.stream ?? process.stderr,
           hideCursor: true,
           clearOnComplete: false,
         },
