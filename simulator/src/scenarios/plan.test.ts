@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatorOptionError } from '../errors.js';
 import { SCENARIOS } from './catalog.js';
 import { parseDuration, planRun } from './plan.js';
+import type { Step } from './types.js';
 
 const base = { doors: 10, rate: 2, durationMs: 60_000, seed: 1, knownBadges: ['0A00000001', '0A00000002'] };
 
@@ -63,6 +64,34 @@ describe('Function: planRun', () => {
     expect(known('unknown-badges')).toBeLessThan(0.35);
   });
 
+  it('gives npm start every kind of entry, every minute: known and unknown badges, held open, flapping', () => {
+    // Prepare: as `smartdoor start` plans it (6 doors by default, rate doors / 8).
+    const doors = 6;
+    const { scenario, steps } = planRun({
+      ...base,
+      scenario: 'demo',
+      doors,
+      rate: doors / 8,
+      durationMs: 120_000,
+    });
+    // Act
+    const minutes = [0, 1].map((m) =>
+      activity(
+        steps.filter((s) => Math.floor(s.atMs / 60_000) === m),
+        doors,
+      ),
+    );
+    // Assess
+    for (const [minute, m] of minutes.entries()) {
+      expect(m.knownScans, `minute ${minute}`).toBeGreaterThan(0);
+      expect(m.unknownScans, `minute ${minute}`).toBeGreaterThan(0);
+      expect(m.longestOpenMs, `minute ${minute}`).toBeGreaterThan(
+        scenario.doorSettings!.heldOpenLimitSeconds! * 1000,
+      );
+      expect(m.mostChangesIn5s, `minute ${minute}`).toBeGreaterThanOrEqual(10); // the agent's flapping threshold
+    }
+  });
+
   it('cuts and heals the network in network-partition', () => {
     // Act
     const { steps } = planRun({ ...base, scenario: 'network-partition' });
@@ -102,3 +131,28 @@ describe('Function: parseDuration', () => {
     expect(() => parseDuration('soon')).toThrow(/--duration: expected e.g. 30s/);
   });
 });
+
+/** What the doors do in these steps: badges scanned, the longest opening, the busiest 5 s of a door. */
+function activity(steps: Step[], doors: number) {
+  const scans = steps.flatMap((s) => (s.action.kind === 'scan' ? [s.action.badgeId] : []));
+  let longestOpenMs = 0;
+  let mostChangesIn5s = 0;
+  for (let door = 0; door < doors; door++) {
+    const changes = steps.filter(
+      (s) => s.door === door && (s.action.kind === 'open' || s.action.kind === 'close'),
+    );
+    changes.forEach((change, i) => {
+      const next = changes[i + 1];
+      if (change.action.kind === 'open' && next?.action.kind === 'close')
+        longestOpenMs = Math.max(longestOpenMs, next.atMs - change.atMs);
+      const within = changes.filter((c) => c.atMs >= change.atMs && c.atMs - change.atMs < 5_000).length;
+      mostChangesIn5s = Math.max(mostChangesIn5s, within);
+    });
+  }
+  return {
+    knownScans: scans.filter((id) => base.knownBadges.includes(id)).length,
+    unknownScans: scans.filter((id) => !base.knownBadges.includes(id)).length,
+    longestOpenMs,
+    mostChangesIn5s,
+  };
+}

@@ -21,14 +21,16 @@ export function openings(
   ctx: ScenarioContext,
   mix: OpeningMix,
   window: { fromMs: number; toMs: number } = { fromMs: 0, toMs: ctx.durationMs },
+  /** The doors people use; the others are left to the scenario's own script. @default all */
+  doors: readonly number[] = Array.from({ length: ctx.doors }, (_, i) => i),
 ): Step[] {
   const { random } = ctx;
   const steps: Step[] = [];
-  if (ctx.rate <= 0) return steps;
+  if (ctx.rate <= 0 || doors.length === 0) return steps;
   const busyUntil = new Array<number>(ctx.doors).fill(0);
   let t = window.fromMs + random.exponential(1000 / ctx.rate);
   while (t < window.toMs) {
-    const door = random.int(0, ctx.doors - 1);
+    const door = doors[random.int(0, doors.length - 1)]!;
     if (t >= busyUntil[door]!) busyUntil[door] = opening(steps, random, ctx, mix, door, t, window.toMs);
     t += random.exponential(1000 / ctx.rate);
   }
