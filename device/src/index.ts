@@ -1,6 +1,8 @@
 /**
  * @smartdoor/device: the door agent. The simulator and tests build agents from these
- * parts; `buildAgent(config)` builds one with the real parts.
+ * parts; `buildAgent(config)` builds one with the real parts. Metrics are not exported
+ * here, so that importing the agent does not load prom-client: import
+ * `@smartdoor/device/metrics/agent-metrics` and `@smartdoor/device/metrics/metrics-server`.
  */
 export {
   AGENT_VERSION,
@@ -29,13 +31,6 @@ export { badgeRef, cryptoIdSource, EventFactory, type EventFactoryOptions } from
 export { SimulatedBadgeReader, SimulatedBuzzer } from './inputs/simulated-badge-reader.js';
 export { SimulatedDoorSensor, type SimulatedDoorSensorOptions } from './inputs/simulated-door-sensor.js';
 export type * from './inputs/types.js';
-export { AgentMetrics, type AgentMetricsOptions } from './metrics/agent-metrics.js';
-export {
-  type MetricsServer,
-  MetricsServerError,
-  type MetricsServerOptions,
-  startMetricsServer,
-} from './metrics/metrics-server.js';
 export { BaseOutbox, DEFAULT_OUTBOX_MAX_EVENTS } from './outbox/base-outbox.js';
 export { inspectOutbox, type OutboxSnapshot } from './outbox/inspect-outbox.js';
 export { LogOutbox, readLog } from './outbox/log-outbox.js';
