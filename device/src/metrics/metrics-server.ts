@@ -57,8 +57,6 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       },
     );
   });
-  // A scraper keeps its connection open between scrapes; close() must not wait for it.
-  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port)));
     server.listen(port, host, () => resolve());
@@ -72,6 +70,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        // A scraper keeps its connection open between scrapes: do not wait for it.
         server.closeAllConnections();
       }),
   };
