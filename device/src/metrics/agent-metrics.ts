@@ -54,7 +54,6 @@ export class AgentMetrics {
     });
 
     // A status read is a few small objects: each collector takes its own.
-    const status = (): AgentStatus => agent.status();
     const errorReasons: Record<string, (s: AgentStatus) => number> = {
       // An event the outbox could not take (full of door events): the one way to lose one.
       'event-refused': (s) => s.counters.refused,
@@ -67,7 +66,7 @@ export class AgentMetrics {
       labelNames: ['reason'],
       registers,
       collect() {
-        const s = status();
+        const s = agent.status();
         this.reset();
         for (const [reason, read] of Object.entries(errorReasons)) this.inc({ reason }, read(s));
       },
@@ -79,7 +78,7 @@ export class AgentMetrics {
         registers,
         collect() {
           this.reset();
-          this.inc(read(status()));
+          this.inc(read(agent.status()));
         },
       });
     counter(
@@ -108,7 +107,7 @@ export class AgentMetrics {
         help,
         registers,
         collect() {
-          this.set(read(status()));
+          this.set(read(agent.status()));
         },
       });
     gauge(
@@ -138,7 +137,7 @@ export class AgentMetrics {
       labelNames: ['state'],
       registers,
       collect() {
-        const door = status().doorState;
+        const door = agent.status().doorState;
         for (const state of ['open', 'closed', 'unknown'] as const)
           this.set({ state }, door === state ? 1 : 0);
       },
