@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { percentile, printTable, report } from '../../scripts/bench/report.ts';
 import { startThreadCloud } from '../src/cloud-thread/cloud-thread.ts';
+import { busSummary } from '../src/ledger.ts';
 import { parseDuration } from '../src/scenarios/plan.ts';
 import { Simulation } from '../src/simulation.ts';
 
@@ -47,7 +48,7 @@ await sim.start();
 const connectMs = Date.now() - t0;
 const connected = (await cloud.connectedClients()).filter((id) => id.startsWith('door-')).length;
 process.stderr.write(`fleet up: ${connected} connections in ${connectMs} ms\n`);
-const summary = await sim.run();
+const summary = busSummary(await sim.run());
 clearInterval(rssTimer);
 const cpu = process.cpuUsage(cpu0);
 const wallS = (Date.now() - t0) / 1_000;
@@ -98,7 +99,7 @@ process.stderr.write(`${JSON.stringify(summary)}\n`);
 const settleUntil = Date.now() + parseDuration(values.settle);
 while (sim.ledger.outstanding() > 0 && Date.now() < settleUntil)
   await new Promise((r) => setTimeout(r, 1_000));
-const late = sim.ledger.summary({ scenario: '', seed: '', doors, durationMs: 0 });
+const late = busSummary(sim.ledger.summary({ scenario: '', seed: '', doors, durationMs: 0 }));
 report({
   bench,
   metric: 'events lost after the settle time',

@@ -132,7 +132,7 @@ async function play(
 }
 
 function throughput(s: RunSummary): number {
-  return s.spanMs ? s.ingested / (s.spanMs / 1_000) : 0;
+  return s.observed === 'bus' && s.spanMs ? s.ingested / (s.spanMs / 1_000) : 0;
 }
 
 function reportRun(label: string, mine: Played, theirs?: Played): void {

@@ -27,7 +27,10 @@ export function externalCloud(options: ExternalCloudOptions): SimCloud {
   }
   const scheme = url.protocol.replace(':', '');
   if (scheme !== 'mqtt' && scheme !== 'mqtts') {
-    throw new SimulatorOptionError('--endpoint', `expected mqtt:// or mqtts://, received ${url.protocol}//`);
+    throw new SimulatorOptionError(
+      '--endpoint',
+      `expected a URL like mqtts://127.0.0.1:8883 (scheme mqtt or mqtts), received "${options.endpoint}"`,
+    );
   }
   const read = (option: string, file: string | undefined) => {
     if (!file) return undefined;

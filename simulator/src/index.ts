@@ -12,7 +12,13 @@ export {
 } from './fleet/virtual-door.js';
 export { type InProcessCloud, type InProcessCloudOptions, startInProcessCloud } from './in-process-cloud.js';
 export { type LazyCommandSpec, lazyCommand } from './lazy-command.js';
-export { RunLedger, type RunSummary } from './ledger.js';
+export {
+  type BrokerRunSummary,
+  type BusRunSummary,
+  busSummary,
+  RunLedger,
+  type RunSummary,
+} from './ledger.js';
 export { Random } from './random.js';
 export { findScenario, SCENARIOS } from './scenarios/catalog.js';
 export { type Plan, type PlanOptions, parseDuration, planRun } from './scenarios/plan.js';

@@ -1,6 +1,6 @@
 import type { BusEvent } from '@smartdoor/shared';
 import { describe, expect, it } from 'vitest';
-import { RunLedger } from './ledger.js';
+import { busSummary, RunLedger } from './ledger.js';
 
 const K1 = '0193a1b2-0000-7000-8000-000000000001';
 const K2 = '0193a1b2-0000-7000-8000-000000000002';
@@ -109,6 +109,45 @@ describe('Class: RunLedger', () => {
         deliveredToSubscribers: 0,
       });
     });
+  });
+});
+
+describe('Class: RunLedger (a broker this process does not run)', () => {
+  it('counts what the broker acknowledged and leaves what lies past it unknown, not lost', () => {
+    // Prepare
+    const l = new RunLedger({ observesBus: false });
+    l.created(K1, 'door-001', 1_000);
+    l.created(K2, 'door-001', 1_100);
+    // Act
+    l.acked(K1, 1_004);
+    const outstanding = l.outstanding();
+    const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+    // Assess
+    expect(outstanding).toBe(1);
+    expect(s).toMatchObject({
+      observed: 'broker',
+      created: 2,
+      acknowledged: 1,
+      lost: 1,
+      ingested: null,
+      lostAfterAck: null,
+      openings: null,
+      duplicateEffects: null,
+      busEventsByType: null,
+    });
+    expect(s.ackLatencyMs).toEqual({ p50: 4, p95: 4, p99: 4, samples: 1 });
+    expect(() => busSummary(s)).toThrow(/saw only the broker/);
+  });
+
+  it('says a run on the local cloud observed the bus', () => {
+    // Prepare
+    const l = new RunLedger();
+    l.created(K1, 'door-001', 1_000);
+    // Act
+    const s = busSummary(l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 }));
+    // Assess
+    expect(s.observed).toBe('bus');
+    expect(s.lost).toBe(1);
   });
 });
 

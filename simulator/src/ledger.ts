@@ -1,11 +1,37 @@
 import { type BusEvent, DetailType, EventSource } from '@smartdoor/shared';
 
-/** The run's result, printed at the end (one JSON line with --json). */
-export interface RunSummary {
+/**
+ * The run's result, printed at the end (one JSON line with --json). `observed` says how far
+ * the run could follow its events: to the bus and the subscribers (its own local cloud), or
+ * only to the broker's PUBACK (--endpoint, a broker this process does not run).
+ */
+export type RunSummary = BusRunSummary | BrokerRunSummary;
+
+/** Figures only a run that sees the bus can know. */
+type BusFigures =
+  | 'ingested'
+  | 'deliveredToSubscribers'
+  | 'subscriberResults'
+  | 'openings'
+  | 'openingsUnsettled'
+  | 'lostAfterAck'
+  | 'duplicatesSuppressed'
+  | 'duplicateEffects'
+  | 'busEventsByType'
+  | 'spanMs';
+
+/** A run against a broker only: what lies past the PUBACK is unknown (null), not zero. */
+export type BrokerRunSummary = Omit<BusRunSummary, 'observed' | BusFigures> & {
+  observed: 'broker';
+} & { [K in BusFigures]: null };
+
+/** A run on its own local cloud, followed to the bus and the subscribers. */
+export interface BusRunSummary {
   scenario: string;
   seed: number | string;
   doors: number;
   durationMs: number;
+  observed: 'bus';
   /** Events the agents accepted into their outboxes. */
   created: number;
   /** Events the broker acknowledged (PUBACK). */
@@ -20,7 +46,10 @@ export interface RunSummary {
   openings: number;
   /** Of those, openings without an identification result by the end of the drain. */
   openingsUnsettled: number;
-  /** Created events that never reached the bus (after the drain). */
+  /**
+   * Created events that never reached the bus (after the drain); when only the broker is
+   * observed, created events it never acknowledged.
+   */
   lost: number;
   /** Of those, events the broker had acknowledged: these must be 0. */
   lostAfterAck: number;
@@ -71,6 +100,8 @@ interface Created {
  * reached the bus and the subscribers, and when. Pure: the caller passes times.
  */
 export class RunLedger {
+  /** False when the run sees only PUBACKs (an external broker): the bus figures are unknown. */
+  readonly observesBus: boolean;
   private readonly events = new Map<string, Created>();
   private readonly resultKeys = new Set<string>();
   private readonly resultLatency: number[] = [];
@@ -96,6 +127,10 @@ export class RunLedger {
   private readonly settled = new Set<string>();
   private lastIngest = 0;
   private lastAck = 0;
+
+  constructor(options: { observesBus?: boolean } = {}) {
+    this.observesBus = options.observesBus ?? true;
+  }
 
   get createdCount(): number {
     return this.events.size;
@@ -186,14 +221,16 @@ export class RunLedger {
     return this.openings.size - this.settled.size;
   }
 
-  /** Created events not yet on the bus. */
+  /** Created events not yet on the bus (not yet acknowledged, when the bus is not observed). */
   outstanding(): number {
+    if (!this.observesBus) return this.events.size - this.acknowledged;
     let n = 0;
     for (const e of this.events.values()) if (e.ingested === 0) n++;
     return n;
   }
 
   summary(run: Pick<RunSummary, 'scenario' | 'seed' | 'doors' | 'durationMs'>): RunSummary {
+    if (!this.observesBus) return this.brokerSummary(run);
     let ingested = 0;
     let delivered = 0;
     let lostAfterAck = 0;
@@ -204,6 +241,7 @@ export class RunLedger {
     }
     return {
       ...run,
+      observed: 'bus',
       created: this.events.size,
       acknowledged: this.acknowledged,
       ingested,
@@ -230,6 +268,50 @@ export class RunLedger {
       ackSpanMs: this.lastAck > 0 && Number.isFinite(this.firstEdge) ? this.lastAck - this.firstEdge : null,
     };
   }
+
+  /** The summary of a run that saw only PUBACKs: what the broker acknowledged, and how fast. */
+  private brokerSummary(
+    run: Pick<RunSummary, 'scenario' | 'seed' | 'doors' | 'durationMs'>,
+  ): BrokerRunSummary {
+    const unknown = percentiles([]);
+    return {
+      ...run,
+      observed: 'broker',
+      created: this.events.size,
+      acknowledged: this.acknowledged,
+      ingested: null,
+      deliveredToSubscribers: null,
+      subscriberResults: null,
+      openings: null,
+      openingsUnsettled: null,
+      lost: this.events.size - this.acknowledged,
+      lostAfterAck: null,
+      duplicatesSent: this.duplicatesSent,
+      duplicatesSuppressed: null,
+      duplicateEffects: null,
+      malformedSent: this.malformedSent,
+      rejected: this.rejected,
+      busEventsByType: null,
+      latencyMs: unknown,
+      identificationLatencyMs: unknown,
+      notificationLatencyMs: unknown,
+      ackLatencyMs: percentiles(this.ackLatency),
+      ingestLatencyMs: unknown,
+      connects: this.connects,
+      spanMs: null,
+      ackSpanMs: this.lastAck > 0 && Number.isFinite(this.firstEdge) ? this.lastAck - this.firstEdge : null,
+    };
+  }
+}
+
+/**
+ * The summary of a run on the local cloud, or an error: for callers (the benchmarks, tests)
+ * that need the bus figures and ran where the bus is seen.
+ */
+export function busSummary(s: RunSummary): BusRunSummary {
+  if (s.observed !== 'bus')
+    throw new Error('this run saw only the broker (an external endpoint), not the bus');
+  return s;
 }
 
 export function percentiles(values: number[]): RunSummary['latencyMs'] {

@@ -77,7 +77,7 @@ export function simulateCommand(): Command {
     .action(async (options: SimulateOptions) => {
       const summary = await runSimulate(options);
       process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
-      if (summary.lostAfterAck > 0 || summary.duplicateEffects > 0) process.exitCode = 1;
+      if ((summary.lostAfterAck ?? 0) > 0 || (summary.duplicateEffects ?? 0) > 0) process.exitCode = 1;
     });
 }
 
@@ -132,32 +132,48 @@ export function formatSummary(s: RunSummary): string {
     l.samples === 0
       ? 'no samples'
       : `p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms (${l.samples} samples)`;
-  const rows: Array<[string, string | number]> = [
+  const head: Array<[string, string | number]> = [
     ['scenario', `${s.scenario} (seed ${s.seed}, ${s.doors} doors, ${s.durationMs / 1000} s)`],
     ['events created', s.created],
     ['acknowledged (PUBACK)', s.acknowledged],
-    ['reached the bus', s.ingested],
-    ['delivered to subscribers', s.deliveredToSubscribers],
-    ['subscriber results', s.subscriberResults],
-    [
-      'on the bus, by type',
-      Object.entries(s.busEventsByType)
-        .map(([type, n]) => `${type} ${n}`)
-        .join(', ') || 'none',
-    ],
-    ['openings without a result', `${s.openingsUnsettled} of ${s.openings}`],
-    ['lost', `${s.lost}${s.lostAfterAck ? ` (${s.lostAfterAck} after PUBACK!)` : ''}`],
-    ['duplicates sent / suppressed', `${s.duplicatesSent} / ${s.duplicatesSuppressed}`],
-    ['duplicate effects', s.duplicateEffects],
+  ];
+  const tail: Array<[string, string | number]> = [
     ['malformed payloads sent', s.malformedSent],
     ['rejected to error queues', s.rejected ?? 'unknown'],
     ['connections', s.connects],
-    ['latency edge → result', ms(s.latencyMs)],
-    ['  identification', ms(s.identificationLatencyMs)],
-    ['  notification', ms(s.notificationLatencyMs)],
-    ['latency edge → PUBACK', ms(s.ackLatencyMs)],
-    ['latency edge → bus', ms(s.ingestLatencyMs)],
   ];
+  const rows: Array<[string, string | number]> =
+    s.observed === 'bus'
+      ? [
+          ...head,
+          ['reached the bus', s.ingested],
+          ['delivered to subscribers', s.deliveredToSubscribers],
+          ['subscriber results', s.subscriberResults],
+          [
+            'on the bus, by type',
+            Object.entries(s.busEventsByType)
+              .map(([type, n]) => `${type} ${n}`)
+              .join(', ') || 'none',
+          ],
+          ['openings without a result', `${s.openingsUnsettled} of ${s.openings}`],
+          ['lost', `${s.lost}${s.lostAfterAck ? ` (${s.lostAfterAck} after PUBACK!)` : ''}`],
+          ['duplicates sent / suppressed', `${s.duplicatesSent} / ${s.duplicatesSuppressed}`],
+          ['duplicate effects', s.duplicateEffects],
+          ...tail,
+          ['latency edge → result', ms(s.latencyMs)],
+          ['  identification', ms(s.identificationLatencyMs)],
+          ['  notification', ms(s.notificationLatencyMs)],
+          ['latency edge → PUBACK', ms(s.ackLatencyMs)],
+          ['latency edge → bus', ms(s.ingestLatencyMs)],
+        ]
+      : [
+          ...head,
+          ['not acknowledged', s.lost],
+          ['past the broker', 'not observed (--endpoint: this process sees PUBACKs only)'],
+          ['duplicates sent', s.duplicatesSent],
+          ...tail,
+          ['latency edge → PUBACK', ms(s.ackLatencyMs)],
+        ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;
 }

@@ -55,7 +55,7 @@ export interface SimulationProgress {
  * the books in a RunLedger.
  */
 export class Simulation {
-  readonly ledger = new RunLedger();
+  readonly ledger: RunLedger;
   readonly doors: VirtualDoor[] = [];
   private proxy: TcpProxy | undefined;
   private unsubscribe: Array<() => void> = [];
@@ -67,6 +67,8 @@ export class Simulation {
 
   constructor(private readonly options: SimulationOptions) {
     this.logger = options.logger ?? pino({ level: 'silent' });
+    // A broker this process does not run shows only PUBACKs: the books stop there.
+    this.ledger = new RunLedger({ observesBus: options.cloud.subscribeBus !== undefined });
   }
 
   get proxyPort(): number | undefined {
@@ -136,6 +138,21 @@ export class Simulation {
       });
     }
     await runLimited(starters, this.options.connectConcurrency ?? 50);
+    // Every door has waited for its first connection: none made it, so none will.
+    if (connected === 0 && total > 0 && !this.stopped) {
+      const why = (
+        this.proxy?.lastUpstreamError ?? this.doors.find((d) => d?.lastConnectionError)?.lastConnectionError
+      )?.message;
+      const broker = `${cloud.broker.scheme}://${cloud.broker.host}:${cloud.broker.port}`;
+      throw new SimulatorError(
+        `no door could connect to the broker at ${broker} within ${CONNECT_WAIT_MS / 1000} s` +
+          (why ? ` (last error: ${why})` : '') +
+          // A broker that refuses the client certificate often just resets the connection.
+          (cloud.broker.scheme === 'mqtts'
+            ? "; check that the broker trusts the doors' certificates and that the CA file signed the broker's"
+            : ''),
+      );
+    }
     // TLS handshakes and certificate checks run on this one thread: about 20 ms a door here.
     const deadline = Date.now() + Math.max(30_000, total * 40);
     while (connected < total && Date.now() < deadline && !this.stopped) await sleep(50);

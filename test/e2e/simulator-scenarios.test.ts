@@ -3,7 +3,7 @@
 // subscribers). One cloud for the file; each test uses its own door names.
 
 import { type InProcessCloud, startInProcessCloud } from '@smartdoor/simulator/in-process-cloud';
-import type { RunSummary } from '@smartdoor/simulator/ledger';
+import { type BusRunSummary, busSummary } from '@smartdoor/simulator/ledger';
 import { Simulation } from '@smartdoor/simulator/simulation';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,13 +36,13 @@ async function play(
   });
   try {
     await sim.start();
-    return await sim.run();
+    return busSummary(await sim.run());
   } finally {
     await sim.stop();
   }
 }
 
-function expectNothingLost(s: RunSummary): void {
+function expectNothingLost(s: BusRunSummary): void {
   expect(s.created).toBeGreaterThan(0);
   expect(s.acknowledged).toBe(s.created);
   expect(s.lost).toBe(0);

@@ -23,6 +23,8 @@ export class TcpProxy {
   private cutOff = false;
   /** Connections accepted since start. */
   accepted = 0;
+  /** Why the last connection to the upstream failed (doors see only a closed socket). */
+  lastUpstreamError: Error | undefined;
 
   constructor(private readonly options: TcpProxyOptions) {
     this.upstream = options.upstream;
@@ -89,7 +91,12 @@ export class TcpProxy {
       server.destroy();
     };
     client.on('error', close).on('close', close);
-    server.on('error', close).on('close', close);
+    server
+      .on('error', (error) => {
+        this.lastUpstreamError = error;
+        close();
+      })
+      .on('close', close);
     client.pipe(server);
     server.pipe(client);
   }

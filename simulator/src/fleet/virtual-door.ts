@@ -54,6 +54,8 @@ export class VirtualDoor {
   readonly transport: SimTransport;
   readonly outbox: Outbox;
   readonly agent: DoorAgent;
+  /** Why the last connection attempt failed or the connection dropped, if it did. */
+  lastConnectionError: Error | undefined;
 
   constructor(private readonly options: VirtualDoorOptions) {
     this.thingName = options.thingName;
@@ -129,7 +131,10 @@ export class VirtualDoor {
 
   async start(): Promise<void> {
     const onConnected = this.options.onConnected;
-    if (onConnected) this.transport.onConnectionChange((s) => s === 'connected' && onConnected());
+    this.transport.onConnectionChange((state, error) => {
+      if (state === 'connected') onConnected?.();
+      else if (error) this.lastConnectionError = error;
+    });
     await this.agent.start();
   }
 

@@ -1,0 +1,154 @@
+// `smartdoor simulate --endpoint`: the binary as users run it, its virtual doors against a
+// broker this process does not run (aedes here, mosquitto with mutual TLS). The run can
+// follow its events only to the PUBACK: the summary must say so and leave the bus figures
+// unknown, not count every acknowledged event as lost.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MqttJsTransport } from '../../device/src/transport/mqttjs-transport.js';
+import { TestBroker } from '../support/aedes-broker.js';
+import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
+import { makeTestPki, type TestPki } from '../support/pki.js';
+import { waitUntil } from '../support/wait.js';
+
+const BIN = 'simulator/bin/smartdoor.js';
+
+function simulate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'node',
+      [BIN, 'simulate', '--doors', '3', '--duration', '3s', '--rate', '2', '--drain', '5s', ...args],
+      { timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('Binary: smartdoor simulate --endpoint', () => {
+  let dir: string;
+  let pki: TestPki;
+  let aedes: TestBroker;
+  let mosquitto: Mosquitto;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'smartdoor-sim-endpoint-'));
+    // One certificate for the whole simulated fleet, as a load test against a broker would use.
+    pki = makeTestPki(dir, ['sim-fleet', 'observer']);
+    aedes = await new TestBroker().start();
+    mosquitto = await startMosquitto({
+      pki,
+      dir,
+      acl: ['user sim-fleet', 'topic readwrite smartdoor/#', '', 'user observer', 'topic read #', ''].join(
+        '\n',
+      ),
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await aedes?.close();
+    await mosquitto?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('follows events to the PUBACK over plain MQTT and leaves the bus figures unknown', async () => {
+    // Act
+    const { code, stdout, stderr } = await simulate('--endpoint', aedes.url, '--seed', '5', '--json');
+    // Assess
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const s = JSON.parse(stdout);
+    expect(s).toMatchObject({ observed: 'broker', lost: 0, ingested: null, lostAfterAck: null });
+    expect(s.created).toBeGreaterThan(0);
+    expect(s.acknowledged).toBe(s.created);
+    expect(s.ackLatencyMs.samples).toBeGreaterThan(0);
+    const doors = new Set(aedes.received.filter((r) => r.topic.endsWith('/events')).map((r) => r.clientId));
+    expect([...doors].sort()).toEqual(['door-001', 'door-002', 'door-003']);
+  });
+
+  it('publishes over mutual TLS with --ca, --cert and --key, and says what it could not see', async () => {
+    // Prepare: an observer counts what really reached mosquitto.
+    const observer = new MqttJsTransport({
+      url: mosquitto.url,
+      ca: readFileSync(pki.caCert),
+      cert: readFileSync(pki.clients.observer!.cert),
+      key: readFileSync(pki.clients.observer!.key),
+    });
+    const seen = new Set<string>();
+    observer.onMessage((topic, payload) => {
+      if (topic.endsWith('/events'))
+        seen.add((JSON.parse(payload.toString()) as { idempotencyKey: string }).idempotencyKey);
+    });
+    await observer.subscribe(['smartdoor/+/events']);
+    await observer.connect({ clientId: 'observer' });
+    await waitUntil(() => observer.state === 'connected', 'observer connected');
+    const fleet = pki.clients['sim-fleet']!;
+    try {
+      // Act
+      const { code, stdout } = await simulate(
+        '--endpoint',
+        mosquitto.url,
+        '--ca',
+        pki.caCert,
+        '--cert',
+        fleet.cert,
+        '--key',
+        fleet.key,
+        '--no-progress',
+      );
+      // Assess
+      expect(code).toBe(0);
+      const created = Number(/events created\s+(\d+)/.exec(stdout)?.[1]);
+      expect(created).toBeGreaterThan(0);
+      expect(stdout).toMatch(new RegExp(`acknowledged \\(PUBACK\\)\\s+${created}\\n`));
+      expect(stdout).toMatch(/not acknowledged\s+0\n/);
+      expect(stdout).toMatch(/past the broker\s+not observed/);
+      expect(stdout).not.toMatch(/after PUBACK!/);
+      await waitUntil(() => seen.size >= created, `${created} events seen by the observer`);
+    } finally {
+      await observer.disconnect();
+    }
+  });
+
+  it('fails with the reason when no door can connect, instead of running without a broker', async () => {
+    // Prepare: a port nothing listens on, and a certificate mosquitto's CA did not sign.
+    const closed = new TestBroker();
+    await closed.start();
+    const port = closed.port;
+    await closed.close();
+    const stranger = makeTestPki(mkdtempSync(join(dir, 'stranger-')), ['sim-fleet']);
+    // Act
+    const [refused, untrusted] = await Promise.all([
+      simulate('--endpoint', `mqtt://127.0.0.1:${port}`),
+      simulate(
+        '--endpoint',
+        mosquitto.url,
+        '--ca',
+        pki.caCert,
+        '--cert',
+        stranger.clients['sim-fleet']!.cert,
+        '--key',
+        stranger.clients['sim-fleet']!.key,
+      ),
+    ]);
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`no door could connect to the broker at mqtt://127.0.0.1:${port}`);
+    expect(refused.stderr).toContain('ECONNREFUSED');
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(
+      /no door could connect to the broker at mqtts:\/\/127\.0\.0\.1:\d+ within 10 s \(last error: .+\); check that the broker trusts the doors' certificates/,
+    );
+  }, 60_000);
+
+  it('refuses an endpoint that is not an MQTT URL, naming what it received', async () => {
+    // Act
+    const { code, stderr } = await simulate('--endpoint', 'broker.example:8883');
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toContain('--endpoint: expected a URL like mqtts://127.0.0.1:8883');
+    expect(stderr).toContain('received "broker.example:8883"');
+  });
+});
