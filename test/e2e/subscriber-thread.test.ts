@@ -162,3 +162,51 @@ describe('Function: installThreadedSubscribers, when the thread crashes', () => 
     expect(metrics).toMatch(/smartdoor_errors_total\{reason="subscriber-thread-crashed"\} 1\b/);
   }, 40_000);
 });
+
+describe('Function: installThreadedSubscribers, stopped while an invocation runs', () => {
+  let t: ThreadedCloud;
+  beforeAll(async () => {
+    // A failed message goes straight to the dead-letter queue: a failure cannot hide in a retry.
+    t = await startThreadedCloud('smartdoor-substop', {
+      maxReceiveCount: 1,
+      visibilityTimeoutSeconds: 1,
+      pollIntervalMs: 50,
+    });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('lets the invocation finish before it closes the database: its result is put, its message deleted', async () => {
+    // Prepare: hold the identification result's PutEvents, so the invocation is mid-flight.
+    const thingName = 'door-stop-1';
+    let held!: () => void;
+    const reached = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const put = t.cloud.bus.putEventsGrouped.bind(t.cloud.bus);
+    const spy = vi.spyOn(t.cloud.bus, 'putEventsGrouped').mockImplementation(async (entries) => {
+      if (entries.some((e) => e.Source === EventSource.Identification)) {
+        held();
+        await gate;
+      }
+      return put(entries);
+    });
+    await putOpening(t.cloud, thingName);
+    await reached;
+    // Act: stop the thread while the invocation waits, then let it go on
+    const stopped = t.subscribers.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await stopped;
+    // Assess
+    spy.mockRestore();
+    expect(unidentified(t.events, thingName)).toHaveLength(1);
+    const queue = SubscriberQueues.queueName('identification');
+    await new Promise((r) => setTimeout(r, 1_500)); // past the visibility timeout
+    expect(t.cloud.queues.peek(`${queue}-dlq`)).toEqual([]);
+    expect(t.cloud.queues.depth(queue)).toEqual({ visible: 0, inFlight: 0 });
+  }, 30_000);
+});

@@ -66,4 +66,34 @@ describe('Class: GroupCommit', () => {
     await expect(failing).rejects.toThrow('badge directory down');
     expect(rows()).toEqual(['before the error']);
   });
+
+  it('is idle once work in flight is committed and answered, and says when it waited in vain', async () => {
+    // Prepare
+    const group = new GroupCommit(db);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const order: string[] = [];
+    const work = group
+      .run(async () => {
+        db.prepare('INSERT INTO t VALUES (?)').run('w');
+        await gate;
+      })
+      .then(() => order.push('answered'));
+    // Act
+    const early = await group.idle(20);
+    const idle = group.idle(5_000).then((v) => {
+      order.push('idle');
+      return v;
+    });
+    release();
+    await work;
+    // Assess
+    expect(early).toBe(false);
+    expect(await idle).toBe(true);
+    expect(order).toEqual(['answered', 'idle']);
+    expect(rows()).toEqual(['w']);
+    expect(await group.idle(0)).toBe(true);
+  });
 });

@@ -12,6 +12,7 @@ export class GroupCommit {
   #inFlight = 0;
   #waiting: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   #scheduled = false;
+  #onIdle: Array<() => void> = [];
 
   constructor(private readonly db: Database) {}
 
@@ -27,7 +28,28 @@ export class GroupCommit {
         this.#waiting.push({ resolve, reject });
         this.#schedule();
       });
+      // On the next turn: the work's own caller (which answers it) goes first.
+      if (this.#inFlight === 0 && this.#onIdle.length > 0)
+        setImmediate(() => {
+          if (this.#inFlight === 0) for (const idle of this.#onIdle.splice(0)) idle();
+        });
     }
+  }
+
+  /**
+   * Resolves true once no work is in flight, its writes are committed and its callers have
+   * had their answer, or false after `timeoutMs`: for a clean stop, so work does not find
+   * its connection closed under it.
+   */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.#inFlight === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#onIdle.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   #schedule(): void {

@@ -51,13 +51,27 @@ try {
   failed(error);
 }
 
+/** An invocation that arrived after the stop began: its messages stay queued. */
+class SubscriberThreadStoppingError extends Error {
+  override name = 'SubscriberThreadStoppingError';
+}
+
+/** How long a stop waits for the invocations in flight before it closes their database. */
+const STOP_WAIT_MS = 5_000;
+let stopping = false;
+
 answerCalls<SubscriberThreadRequest>(async (req) => {
   if (req.op === 'stop') {
+    // Invocations still running would find the database closed and fail their records;
+    // let them finish. New ones are refused: their messages stay queued for the next start.
+    stopping = true;
+    await group.idle(STOP_WAIT_MS);
     group.commit();
     subscribers.stop();
     db.close();
     return;
   }
+  if (stopping) throw new SubscriberThreadStoppingError('the subscriber thread is stopping');
   const deadline = Date.now() + req.context.remainingMs;
   // Answered after the commit that holds the invocation's writes (correlations, records).
   const out = await group.run(() =>
