@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { SimulatorOptionError } from './errors.js';
@@ -20,6 +23,7 @@ export interface SimulateOptions {
   cert?: string;
   key?: string;
   outbox: 'memory' | 'sqlite';
+  dataDir?: string;
   drain: string;
   json?: boolean;
   progress: boolean;
@@ -64,6 +68,10 @@ export function simulateCommand(): Command {
       'memory',
     )
     .option(
+      '--data-dir <dir>',
+      'folder for the SQLite outboxes, kept after the run (default: a temporary folder, removed after it)',
+    )
+    .option(
       '--drain <time>',
       'how long to wait after the run for backlogs to reach the bus and openings to get their results',
       '15s',
@@ -98,6 +106,11 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
       })
     : // Its own thread: the doors' TLS and outboxes and the cloud's pipeline each get a core.
       await (await import('./cloud-thread/cloud-thread.js')).startThreadCloud();
+  // SQLite outboxes need a folder: the one given, or a temporary one for this run only.
+  const scratch =
+    options.outbox === 'sqlite' && !options.dataDir
+      ? mkdtempSync(join(tmpdir(), 'smartdoor-sim-'))
+      : undefined;
   const progress = new ProgressDisplay({
     enabled: options.progress && !options.json && process.stderr.isTTY === true,
   });
@@ -110,6 +123,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
     drainMs,
     seed: /^\d+$/.test(options.seed) ? Number(options.seed) : options.seed,
     outbox: options.outbox,
+    dataDir: options.dataDir ?? scratch,
     proxy: options.proxy,
     logger: pino({ level: 'silent' }),
     onProgress: (p) => progress.update(p),
@@ -124,6 +138,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
     progress.stop();
     await sim.stop();
     await cloud.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,9 @@
 // The `smartdoor` binary as users run it (node simulator/bin/smartdoor.js), and the lazy
 // subcommand guard that keeps it working while a part is missing.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildProgram } from '@smartdoor/simulator/cli';
 import { MissingPartError } from '@smartdoor/simulator/errors';
@@ -101,5 +104,39 @@ describe('Binary: smartdoor', () => {
     expect(summary).toMatchObject({ scenario: 'office-day', seed: 11, doors: 3, lost: 0, lostAfterAck: 0 });
     expect(summary.created).toBeGreaterThan(0);
     expect(summary.latencyMs).toHaveProperty('p99');
+  });
+
+  it('keeps SQLite outboxes in --data-dir, one file per door, as a real door keeps its outbox', async () => {
+    // Prepare
+    const dataDir = mkdtempSync(join(tmpdir(), 'smartdoor-sim-outbox-'));
+    try {
+      // Act
+      const { code, stdout } = await smartdoor(
+        'simulate',
+        '--doors',
+        '2',
+        '--duration',
+        '2s',
+        '--rate',
+        '1',
+        '--drain',
+        '3s',
+        '--outbox',
+        'sqlite',
+        '--data-dir',
+        dataDir,
+        '--json',
+      );
+      // Assess
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ observed: 'bus', lost: 0 });
+      expect(
+        readdirSync(dataDir)
+          .filter((f) => f.endsWith('.outbox.db'))
+          .sort(),
+      ).toEqual(['door-001.outbox.db', 'door-002.outbox.db']);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
