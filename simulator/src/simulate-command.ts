@@ -105,7 +105,11 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
         keyFile: options.key,
       })
     : // Its own thread: the doors' TLS and outboxes and the cloud's pipeline each get a core.
-      await (await import('./cloud-thread/cloud-thread.js')).startThreadCloud();
+      // Errors only: the local notifier logs each notification as a warning, and hundreds
+      // of them would bury the progress bar and the summary (LOG_LEVEL=warn shows them).
+      await (await import('./cloud-thread/cloud-thread.js')).startThreadCloud({
+        logLevel: process.env.LOG_LEVEL ?? 'error',
+      });
   // SQLite outboxes need a folder: the one given, or a temporary one for this run only.
   const scratch =
     options.outbox === 'sqlite' && !options.dataDir
