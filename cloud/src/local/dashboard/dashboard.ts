@@ -110,7 +110,7 @@ export class Dashboard {
       {
         method: 'GET',
         path: '/events',
-        handler: (_req, res) => this.hub.open(res, [['snapshot', this.snapshot()]]),
+        handler: (_req, res) => this.hub.open(res, [['snapshot', this.freshSnapshot()]]),
       },
       { method: 'GET', path: '/api/state', handler: (_req, res) => json(res, 200, this.snapshot()) },
       { method: 'GET', path: '/api/dlq', handler: (_req, res) => json(res, 200, this.deadLetterList) },
@@ -138,6 +138,15 @@ export class Dashboard {
       figures: this.figures.series,
       deadLetters: this.deadLetterList,
     };
+  }
+
+  /**
+   * The snapshot for a browser that joins or catches up. What waits for the next flush goes
+   * out first: it is in the snapshot, and the browser would otherwise get it twice.
+   */
+  private freshSnapshot(): ReturnType<Dashboard['snapshot']> {
+    this.flush();
+    return this.snapshot();
   }
 
   private onBusEvent(event: BusEvent): void {
@@ -194,7 +203,7 @@ export class Dashboard {
     this.lastSample = now;
     this.updateGauges(outbox, backlog);
     const behind = this.hub.broadcast('figures', point);
-    for (const res of behind) res.once('drain', () => this.hub.send(res, 'snapshot', this.snapshot()));
+    for (const res of behind) res.once('drain', () => this.hub.send(res, 'snapshot', this.freshSnapshot()));
   }
 
   private updateGauges(outbox: number, backlog: { queues: number; deadLetters: number }): void {
