@@ -18,6 +18,7 @@ export interface SimulateOptions {
   duration: string;
   scenario: string;
   seed: string;
+  prefix: string;
   endpoint?: string;
   ca?: string;
   cert?: string;
@@ -55,6 +56,11 @@ export function simulateCommand(): Command {
     .option('-d, --duration <time>', 'how long to play the scenario: 30s, 2m, 1h', '30s')
     .option('-s, --scenario <name>', `one of: ${SCENARIOS.map((s) => s.name).join(', ')}`, 'office-day')
     .option('--seed <seed>', 'seed of the plan: the same seed plays the same steps', '1')
+    .option(
+      '--prefix <name>',
+      'thing names of the doors: door- gives door-001, door-002, ... (two runs on one broker need two prefixes)',
+      'door-',
+    )
     .option(
       '--endpoint <url>',
       'a running broker (mqtt:// or mqtts://); default: a local cloud in a worker thread of this process',
@@ -95,6 +101,12 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
     throw new SimulatorOptionError('--outbox', `expected memory or sqlite, received "${options.outbox}"`);
   }
   findScenario(options.scenario);
+  if (!/^[A-Za-z0-9:_-]{1,100}$/.test(options.prefix)) {
+    throw new SimulatorOptionError(
+      '--prefix',
+      `expected letters, digits, ":", "_" or "-" (a thing name's characters), received "${options.prefix}"`,
+    );
+  }
   const durationMs = parseDuration(options.duration);
   const drainMs = parseDuration(options.drain);
   const cloud: SimCloud = options.endpoint
@@ -126,6 +138,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
     durationMs,
     drainMs,
     seed: /^\d+$/.test(options.seed) ? Number(options.seed) : options.seed,
+    prefix: options.prefix,
     outbox: options.outbox,
     dataDir: options.dataDir ?? scratch,
     proxy: options.proxy,

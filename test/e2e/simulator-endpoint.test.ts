@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttJsTransport } from '../../device/src/transport/mqttjs-transport.js';
 import { TestBroker } from '../support/aedes-broker.js';
+import { startCloudProcess } from '../support/cloud-process.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { makeTestPki, type TestPki } from '../support/pki.js';
 import { waitUntil } from '../support/wait.js';
@@ -112,6 +113,32 @@ describe('Binary: smartdoor simulate --endpoint', () => {
     }
   });
 
+  it('drives `smartdoor cloud` run on its own, through its loopback MQTT listener, to its bus', async () => {
+    // Prepare
+    const cloud = await startCloudProcess(join(dir, 'cloud'));
+    try {
+      // Act
+      const { code, stdout } = await simulate(
+        '--endpoint',
+        cloud.ready.mqtt!,
+        '--prefix',
+        'lobby-',
+        '--json',
+      );
+      // Assess: the doors' events changed the cloud's dashboard, which follows its bus
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ observed: 'broker', lost: 0 });
+      const state = (await (await fetch(`${cloud.ready.dashboard}/api/state`)).json()) as {
+        doors: Array<{ thingName: string; state: string }>;
+      };
+      expect(state.doors.map((d) => d.thingName).sort()).toEqual(['lobby-001', 'lobby-002', 'lobby-003']);
+      expect(state.doors.every((d) => d.state !== 'unknown')).toBe(true);
+    } finally {
+      cloud.child.kill('SIGINT');
+      await cloud.exited;
+    }
+  }, 60_000);
+
   it('fails with the reason when no door can connect, instead of running without a broker', async () => {
     // Prepare: a port nothing listens on, and a certificate mosquitto's CA did not sign.
     const closed = new TestBroker();
@@ -143,12 +170,16 @@ describe('Binary: smartdoor simulate --endpoint', () => {
     );
   }, 60_000);
 
-  it('refuses an endpoint that is not an MQTT URL, naming what it received', async () => {
+  it('refuses an endpoint that is not an MQTT URL, or a prefix no thing name can have, naming what it received', async () => {
     // Act
-    const { code, stderr } = await simulate('--endpoint', 'broker.example:8883');
+    const endpoint = await simulate('--endpoint', 'broker.example:8883');
+    const prefix = await simulate('--endpoint', aedes.url, '--prefix', 'front door/');
     // Assess
-    expect(code).toBe(1);
-    expect(stderr).toContain('--endpoint: expected a URL like mqtts://127.0.0.1:8883');
-    expect(stderr).toContain('received "broker.example:8883"');
+    expect(endpoint.code).toBe(1);
+    expect(endpoint.stderr).toContain('--endpoint: expected a URL like mqtts://127.0.0.1:8883');
+    expect(endpoint.stderr).toContain('received "broker.example:8883"');
+    expect(prefix.code).toBe(1);
+    expect(prefix.stderr).toContain('--prefix: expected letters, digits');
+    expect(prefix.stderr).toContain('received "front door/"');
   });
 });
