@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{shared,device,cloud,simulator,test}/**/*.test.ts'],
+    include: ['{shared,device,cloud,simulator,test,scripts}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/cdk.out/**'],
     // Integration tests start real brokers, child processes and browsers: give them room,
     // and keep the 2-core CI machine from running too many at once.

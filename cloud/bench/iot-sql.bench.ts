@@ -10,10 +10,15 @@
  * Protocol: one warm-up pass, five timed passes, medians. BENCH_MESSAGES sets the message
  * count (default 200,000).
  */
+import { benchCommand } from '../../scripts/bench/options.js';
 import { median, printTable, report } from '../../scripts/bench/report.js';
 import { EVENTS_RULE, PRESENCE_RULE } from '../src/definitions/iot-rules.js';
 import { type CompiledIotSql, compileIotSql, evaluateIotSql } from '../src/iot-sql/index.js';
 
+benchCommand(
+  'bench:rules',
+  'Messages per second through the IoT SQL evaluator, beside JSON.parse + JSON.stringify of the same payloads. BENCH_MESSAGES sets the count (200,000)',
+).parse();
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
 const PASSES = 5;
 const FLOOR = 'JSON.parse+JSON.stringify';

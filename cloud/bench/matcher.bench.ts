@@ -10,10 +10,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
+import { benchCommand } from '../../scripts/bench/options.js';
 import { median, printTable, report } from '../../scripts/bench/report.js';
 import { RuleMatcher } from '../src/event-pattern/index.js';
 import { CITY_LOTS_COUNT, type CityLot, cityLots, seededRandom } from './city-lots-generator.js';
 
+benchCommand(
+  'bench:matcher',
+  "The event-pattern matcher on event-ruler's city-lots benchmark, beside serverless-offline-aws-eventbridge's matcher. BENCH_EVENTS shrinks the events, BENCH_PEER_EVENTS the peer's",
+).parse();
 const EVENTS = Number(process.env.BENCH_EVENTS ?? CITY_LOTS_COUNT);
 const PEER_EVENTS = Math.min(EVENTS, Number(process.env.BENCH_PEER_EVENTS ?? 5_000));
 const PASSES = 5;

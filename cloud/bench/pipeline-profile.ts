@@ -8,23 +8,25 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseCloudConfig } from '@smartdoor/shared';
 import mqtt from 'mqtt';
 import pino from 'pino';
+import { benchCommand, option, positiveInt } from '../../scripts/bench/options.js';
 import { LocalCloud } from '../src/local/local-cloud.js';
 import { installThreadedSubscribers } from '../src/local/subscriber-thread/subscriber-thread.js';
 
-const { values } = parseArgs({
-  options: {
-    events: { type: 'string', default: '6000' },
-    doors: { type: 'string', default: '20' },
-    window: { type: 'string', default: '20' },
-  },
-});
-const EVENTS = Number(values.events);
-const DOORS = Number(values.doors);
-const WINDOW = Number(values.window);
+const values = benchCommand(
+  'pipeline-profile',
+  "The local cloud's pipeline alone: door clients on its plain listener publish entries as fast as PUBACKs allow",
+)
+  .addOption(option('--events <n>', 'device events to publish', positiveInt('--events'), '6000'))
+  .addOption(option('--doors <n>', 'door clients', positiveInt('--doors'), '20'))
+  .addOption(option('--window <n>', 'publishes in flight per client', positiveInt('--window'), '20'))
+  .parse()
+  .opts<{ events: number; doors: number; window: number }>();
+const EVENTS = values.events;
+const DOORS = values.doors;
+const WINDOW = values.window;
 const SECRET = 'pipeline-profile-secret';
 const KNOWN = Array.from({ length: 12 }, (_, i) => ({
   badgeId: `0A${(0x1000 + i).toString(16).toUpperCase().padStart(8, '0')}`,

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAgentConfig } from '@smartdoor/shared';
 import pino from 'pino';
+import { benchCommand } from '../../scripts/bench/options.js';
 import { percentile, printTable, report } from '../../scripts/bench/report.js';
 import { startTestBroker, type TestBroker } from '../../test/support/aedes-broker.js';
 import { type AgentLaunch, AgentProcess } from '../../test/support/agent-process.js';
@@ -26,6 +27,11 @@ import { MqttJsTransport } from '../src/transport/mqttjs-transport.js';
 import { bundleAgentChild } from './bundle-child.js';
 import { type CliLaunch, type CliStart, startCli } from './cli-launch.js';
 import { benchOutbox } from './outbox-bench.js';
+
+benchCommand(
+  'bench:agent',
+  'The door agent: edge to PUBACK latency, outbox appends/s (SQLite vs log), RSS and cold start of `smartdoor-agent run`. BENCH_QUICK=1 shortens every run',
+).parse();
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PACE_MS = 20;

@@ -4,33 +4,59 @@
 // Doors keep their outbox in memory (a SQLite file per door would cost 5,000 files and
 // handles) and share one client key pair (the CA signs one certificate per door; making
 // 5,000 key pairs is not what is being measured). No proxy: 2 descriptors per door.
-import { parseArgs } from 'node:util';
+import { InvalidArgumentError } from 'commander';
 import pino from 'pino';
+import { benchCommand, option, positive, positiveInt } from '../../scripts/bench/options.ts';
 import { percentile, printTable, report } from '../../scripts/bench/report.ts';
 import { startThreadCloud } from '../src/cloud-thread/cloud-thread.ts';
 import { busSummary } from '../src/ledger.ts';
 import { parseDuration } from '../src/scenarios/plan.ts';
 import { Simulation } from '../src/simulation.ts';
 
-const { values } = parseArgs({
-  options: {
-    doors: { type: 'string', default: '5000' },
-    rate: { type: 'string', default: '250' },
-    duration: { type: 'string', default: '60s' },
-    drain: { type: 'string', default: '60s' },
-    settle: { type: 'string', default: '120s' },
-  },
-});
-const doors = Number(values.doors);
+const duration = (option: string) => (text: string) => {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new InvalidArgumentError(`${option}: expected e.g. 30s, 2m, 1h or 500ms`);
+  }
+};
+const values = benchCommand(
+  'load-test',
+  'Thousands of doors, each its own TLS MQTT connection, playing an office day against the local cloud in one process',
+)
+  .addOption(
+    option('--doors <n>', 'doors, each its own connection and certificate', positiveInt('--doors'), '5000'),
+  )
+  .addOption(option('--rate <n>', 'door openings per second across the fleet', positive('--rate'), '250'))
+  .addOption(option('--duration <time>', 'how long to play the office day', duration('--duration'), '60s'))
+  .addOption(
+    option(
+      '--drain <time>',
+      'how long to wait for backlogs and results after the run',
+      duration('--drain'),
+      '60s',
+    ),
+  )
+  .addOption(
+    option(
+      '--settle <time>',
+      'how much longer to watch for events still moving',
+      duration('--settle'),
+      '120s',
+    ),
+  )
+  .parse()
+  .opts<{ doors: number; rate: number; duration: number; drain: number; settle: number }>();
+const doors = values.doors;
 const bench = 'load';
 const cloud = await startThreadCloud({ logLevel: 'error' });
 const sim = new Simulation({
   cloud,
   scenario: 'office-day',
   doors,
-  rate: Number(values.rate),
-  durationMs: parseDuration(values.duration),
-  drainMs: parseDuration(values.drain),
+  rate: values.rate,
+  durationMs: values.duration,
+  drainMs: values.drain,
   seed: 'load',
   proxy: false,
   connectConcurrency: 64,
@@ -96,7 +122,7 @@ report({
 process.stderr.write(`${JSON.stringify(summary)}\n`);
 // "Lost" above means "not on the bus when the drain ended". Keep listening a while to
 // tell a backlog that is still moving from events that are gone.
-const settleUntil = Date.now() + parseDuration(values.settle);
+const settleUntil = Date.now() + values.settle;
 while (sim.ledger.outstanding() > 0 && Date.now() < settleUntil)
   await new Promise((r) => setTimeout(r, 1_000));
 const late = busSummary(sim.ledger.summary({ scenario: '', seed: '', doors, durationMs: 0 }));

@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { benchCommand, option, positive, positiveInt, positiveList } from '../../scripts/bench/options.ts';
 import { printTable, report } from '../../scripts/bench/report.ts';
 import { startMosquitto } from '../../test/support/mosquitto.ts';
 import { startThreadCloud, type ThreadCloud } from '../src/cloud-thread/cloud-thread.ts';
@@ -22,15 +22,31 @@ import type { RunSummary } from '../src/ledger.ts';
 import type { SimCloud } from '../src/sim-cloud.ts';
 import { Simulation } from '../src/simulation.ts';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '10' },
-    max: { type: 'string', default: '250,500,2000,10000' },
-    doors: { type: 'string', default: '100' },
-  },
-});
-const SECONDS = Number(values.seconds);
-const DOORS = Number(values.doors);
+const values = benchCommand(
+  'bench:pipeline',
+  'Door edge to subscriber results through the local cloud at 100 and 1,000 events/s and at the --max rates, beside mosquitto; JSON lines on stdout, a table on stderr',
+)
+  .addOption(option('--seconds <n>', 'seconds of load per rate', positive('--seconds'), '10'))
+  .addOption(
+    option(
+      '--max <rates>',
+      'rates to try for the maximum, events/s, comma-separated',
+      positiveList('--max'),
+      '250,500,2000,10000',
+    ),
+  )
+  .addOption(
+    option(
+      '--doors <n>',
+      'most doors per run (each publishes at most 100 events/s)',
+      positiveInt('--doors'),
+      '100',
+    ),
+  )
+  .parse()
+  .opts<{ seconds: number; max: number[]; doors: number }>();
+const SECONDS = values.seconds;
+const DOORS = values.doors;
 const bench = 'pipeline';
 const WARM_UP_MAX_RATE = 2_000;
 const WARM_UP_SECONDS = 3;
@@ -257,7 +273,7 @@ try {
   }
   let best: { rate: number; s: RunSummary } | undefined;
   let carried: { rate: number; s: RunSummary } | undefined;
-  for (const rate of values.max.split(',').map(Number)) {
+  for (const rate of values.max) {
     const { mine, theirs } = await measure(rate);
     reportRun(`offered ${rate} events/s`, mine, theirs);
     // Nothing lost: every event on the bus, and every opening's identification result too.
