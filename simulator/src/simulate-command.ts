@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import pino from 'pino';
+import { makeFolder, nonNegative, wholeNumber } from './cli-options.js';
 import { SimulatorOptionError } from './errors.js';
 import { externalCloud } from './external-cloud.js';
 import type { RunSummary } from './ledger.js';
@@ -31,27 +32,16 @@ export interface SimulateOptions {
   proxy: boolean;
 }
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0`);
-  return n;
-};
-
 export function simulateCommand(): Command {
   return new Command('simulate')
     .description(
       'Run virtual doors (the real agent code, simulated inputs) through a scenario, then print a summary',
     )
-    .option('-n, --doors <n>', 'number of doors, each its own MQTT connection', int('--doors'), 10)
+    .option('-n, --doors <n>', 'number of doors, each its own MQTT connection', wholeNumber('--doors'), 10)
     .option(
       '-r, --rate <n>',
       'door openings per second across the fleet (default: one per door every 10 s)',
-      num('--rate'),
+      nonNegative('--rate'),
     )
     .option('-d, --duration <time>', 'how long to play the scenario: 30s, 2m, 1h', '30s')
     .option('-s, --scenario <name>', `one of: ${SCENARIOS.map((s) => s.name).join(', ')}`, 'office-day')
@@ -109,6 +99,13 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
   }
   const durationMs = parseDuration(options.duration);
   const drainMs = parseDuration(options.drain);
+  // SQLite outboxes need a folder: the one given, or a temporary one for this run only
+  // (made before the cloud starts, so a bad folder stops nothing half-started).
+  if (options.outbox === 'sqlite' && options.dataDir) makeFolder(options.dataDir, '--data-dir');
+  const scratch =
+    options.outbox === 'sqlite' && !options.dataDir
+      ? mkdtempSync(join(tmpdir(), 'smartdoor-sim-'))
+      : undefined;
   const cloud: SimCloud = options.endpoint
     ? externalCloud({
         endpoint: options.endpoint,
@@ -122,11 +119,6 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
       await (await import('./cloud-thread/cloud-thread.js')).startThreadCloud({
         logLevel: process.env.LOG_LEVEL ?? 'error',
       });
-  // SQLite outboxes need a folder: the one given, or a temporary one for this run only.
-  const scratch =
-    options.outbox === 'sqlite' && !options.dataDir
-      ? mkdtempSync(join(tmpdir(), 'smartdoor-sim-'))
-      : undefined;
   const progress = new ProgressDisplay({
     enabled: options.progress && !options.json && process.stderr.isTTY === true,
   });

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import pino from 'pino';
 import { knownBadges } from './badges.js';
+import { makeFolder, port, wholeNumber } from './cli-options.js';
 import { MissingPartError } from './errors.js';
 import { startInProcessCloud } from './in-process-cloud.js';
 import { Simulation } from './simulation.js';
@@ -20,13 +20,6 @@ export interface StartOptions {
   seed: string;
 }
 
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535)
-    throw new InvalidArgumentError('a port is 0-65535 (0: any free port)');
-  return n;
-};
-
 export function startCommand(): Command {
   return new Command('start')
     .description(
@@ -37,7 +30,7 @@ export function startCommand(): Command {
       'state of the cloud and the doors (kept between runs)',
       join(REPO_ROOT, '.data'),
     )
-    .option('-n, --doors <n>', 'simulated doors', (v) => Number(v), 6)
+    .option('-n, --doors <n>', 'simulated doors', wholeNumber('--doors'), 6)
     .option('--http-port <port>', 'dashboard and /metrics', port, 8080)
     .option('--mqtts-port <port>', 'MQTT over TLS with client certificates', port, 8883)
     .option('--mqtt-port <port>', 'plain MQTT on loopback', port, 1883)
@@ -51,7 +44,7 @@ export function startCommand(): Command {
 /** Start everything, print where to look, and stop cleanly on Ctrl-C / SIGTERM. */
 export async function runStart(options: StartOptions): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  mkdirSync(options.dataDir, { recursive: true });
+  makeFolder(options.dataDir, '--data-dir');
   out('smartdoor: starting the local cloud…');
   let cloud: Awaited<ReturnType<typeof startInProcessCloud>>;
   try {

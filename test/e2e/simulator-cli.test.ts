@@ -1,7 +1,7 @@
 // The `smartdoor` binary as users run it (node simulator/bin/smartdoor.js), and the lazy
 // subcommand guard that keeps it working while a part is missing.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,6 +104,31 @@ describe('Binary: smartdoor', () => {
     expect(summary).toMatchObject({ scenario: 'office-day', seed: 11, doors: 3, lost: 0, lostAfterAck: 0 });
     expect(summary.created).toBeGreaterThan(0);
     expect(summary.latencyMs).toHaveProperty('p99');
+  });
+
+  it('names the --data-dir it cannot create, in start and simulate, and stops without a stack trace', async () => {
+    // Prepare: a folder under a file cannot exist
+    const dir = mkdtempSync(join(tmpdir(), 'smartdoor-cli-'));
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    try {
+      // Act
+      const start = await smartdoor('start', '--data-dir', join(file, 'data'));
+      const simulate = await smartdoor('simulate', '--outbox', 'sqlite', '--data-dir', join(file, 'data'));
+      const doors = await smartdoor('start', '--doors', 'six');
+      // Assess
+      for (const run of [start, simulate]) {
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(
+          /^smartdoor: --data-dir: cannot create the folder ".*a-file\/data" \(ENOTDIR/,
+        );
+        expect(run.stderr).not.toMatch(/\n\s+at /);
+      }
+      expect(doors.code).not.toBe(0);
+      expect(doors.stderr).toContain('--doors must be a whole number >= 1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps SQLite outboxes in --data-dir, one file per door, and keeps its log quiet', async () => {
