@@ -30,6 +30,7 @@ export interface BusRunSummary {
   scenario: string;
   seed: number | string;
   doors: number;
+  /** How long the scenario played: as planned, or less when the run was stopped (Ctrl-C). */
   durationMs: number;
   observed: 'bus';
   /** Events the agents accepted into their outboxes. */

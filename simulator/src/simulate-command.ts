@@ -157,7 +157,10 @@ export function formatSummary(s: RunSummary): string {
       ? 'no samples'
       : `p50 ${l.p50} ms, p95 ${l.p95} ms, p99 ${l.p99} ms (${l.samples} samples)`;
   const head: Array<[string, string | number]> = [
-    ['scenario', `${s.scenario} (seed ${s.seed}, ${s.doors} doors, ${s.durationMs / 1000} s)`],
+    [
+      'scenario',
+      `${s.scenario} (seed ${s.seed}, ${s.doors} doors, ${Math.round(s.durationMs / 100) / 10} s)`,
+    ],
     ['events created', s.created],
     ['acknowledged (PUBACK)', s.acknowledged],
   ];

@@ -183,8 +183,11 @@ export class Simulation {
         }),
       250,
     );
+    let playedMs = durationMs;
     try {
       await this.play(plan.steps, started);
+      // Stopped early (Ctrl-C): the summary covers what was played.
+      if (this.stopped) playedMs = Math.min(durationMs, Date.now() - started);
       await this.drain();
     } finally {
       clearInterval(ticker);
@@ -197,7 +200,7 @@ export class Simulation {
       scenario: plan.scenario.name,
       seed: this.options.seed,
       doors: this.options.doors,
-      durationMs,
+      durationMs: playedMs,
     });
   }
 

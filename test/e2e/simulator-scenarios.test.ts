@@ -145,4 +145,28 @@ describe('Class: Simulation (scenarios on the local cloud)', () => {
     expectNothingLost(a);
     expect(b.created).toBe(a.created);
   });
+
+  it('stops early on stop(), loses nothing, and says how long it played', async () => {
+    // Prepare
+    const sim = new Simulation({
+      cloud,
+      scenario: 'office-day',
+      doors: 2,
+      rate: 1,
+      durationMs: 60_000,
+      drainMs: 15_000,
+      seed: 7,
+      prefix: 'early-',
+    });
+    await sim.start();
+    // Act
+    const running = sim.run();
+    await new Promise((r) => setTimeout(r, 1_500));
+    await sim.stop();
+    const s = busSummary(await running);
+    // Assess
+    expect(s.durationMs).toBeGreaterThanOrEqual(1_400);
+    expect(s.durationMs).toBeLessThan(10_000);
+    expect(s.lostAfterAck).toBe(0);
+  });
 });
