@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { THING_NAME_RE } from '@smartdoor/shared';
 import { Command } from 'commander';
 import pino from 'pino';
 import { makeFolder, nonNegative, wholeNumber } from './cli-options.js';
@@ -91,10 +92,11 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
     throw new SimulatorOptionError('--outbox', `expected memory or sqlite, received "${options.outbox}"`);
   }
   findScenario(options.scenario);
-  if (!/^[A-Za-z0-9:_-]{1,100}$/.test(options.prefix)) {
+  // The doors' names are the prefix and a number: the prefix must be a thing name itself.
+  if (!THING_NAME_RE.test(`${options.prefix}0000000`)) {
     throw new SimulatorOptionError(
       '--prefix',
-      `expected letters, digits, ":", "_" or "-" (a thing name's characters), received "${options.prefix}"`,
+      `expected letters, digits, ":", "_" or "-", at most 121 of them (the prefix and a number make a thing name), received "${options.prefix}"`,
     );
   }
   const durationMs = parseDuration(options.duration);

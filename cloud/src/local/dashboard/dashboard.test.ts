@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dashboard, type DashboardClock } from './dashboard.js';
 
 // Roles: `bus` feeds the dashboard; `browser` is a raw SSE client over real HTTP; the
-// dashboard's timers run only when the test calls `tick('flush')`.
+// dashboard's timers run only when the test calls `flush()`.
 
-/** A clock whose intervals fire when told, by the order they were set: flush is the first. */
+/** A clock whose intervals fire only when the test calls them, in the order they were set. */
 class HandClock implements DashboardClock {
   readonly intervals: Array<() => void> = [];
   now = () => Date.UTC(2026, 10, 22, 12);
@@ -76,7 +76,8 @@ describe('Class: Dashboard', () => {
   let dashboard: Dashboard;
   let server: Server;
   let url: string;
-  const tick = (timer: 'flush') => clock.intervals[['flush'].indexOf(timer)]!();
+  // The first interval the dashboard sets is its flush to the browsers.
+  const flush = () => clock.intervals[0]!();
 
   beforeEach(async () => {
     clock = new HandClock();
@@ -115,7 +116,7 @@ describe('Class: Dashboard', () => {
         data: { alerts: unknown[]; events: unknown[] };
       };
       bus.emit('event', busEvent('Door State Changed', { state: 'closed' }));
-      tick('flush');
+      flush();
       const doors = await browser.next();
       const live = (await browser.next()) as { event: string; data: { items: Array<{ summary: string }> } };
       res.destroy();
