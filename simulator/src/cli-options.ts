@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { SimulatorOptionError } from './errors.js';
 
@@ -25,6 +25,16 @@ export const port = (text: string) => {
     throw new InvalidArgumentError('a port is 0-65535 (0: any free port)');
   return n;
 };
+
+/** The soft limit on open files of this process (`ulimit -n`), where Linux tells it. */
+export function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Create a folder an option names, or say which option and why not (not a stack trace). */
 export function makeFolder(dir: string, option: string): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { THING_NAME_RE } from '@smartdoor/shared';
 import { Command } from 'commander';
 import pino from 'pino';
-import { makeFolder, nonNegative, wholeNumber } from './cli-options.js';
+import { makeFolder, nonNegative, openFileLimit, wholeNumber } from './cli-options.js';
 import { SimulatorOptionError } from './errors.js';
 import { externalCloud } from './external-cloud.js';
 import type { RunSummary } from './ledger.js';
@@ -99,6 +99,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
       `expected letters, digits, ":", "_" or "-", at most 121 of them (the prefix and a number make a thing name), received "${options.prefix}"`,
     );
   }
+  checkFileDescriptors(options);
   const durationMs = parseDuration(options.duration);
   const drainMs = parseDuration(options.drain);
   // SQLite outboxes need a folder: the one given, or a temporary one for this run only
@@ -151,6 +152,25 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
     await cloud.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Refuse a fleet this process cannot open files for, before starting it: past the limit,
+ * connections fail one by one (EMFILE) and the run reports doors that never connected.
+ */
+function checkFileDescriptors(options: SimulateOptions): void {
+  const limit = openFileLimit();
+  if (limit === undefined) return;
+  // Per door: its socket; the proxy's two; the local cloud's end; a SQLite outbox's three files.
+  const perDoor =
+    1 + (options.proxy ? 2 : 0) + (options.endpoint ? 0 : 1) + (options.outbox === 'sqlite' ? 3 : 0);
+  const needed = options.doors * perDoor + 200;
+  if (needed <= limit) return;
+  throw new SimulatorOptionError(
+    '--doors',
+    `${options.doors} doors need about ${needed} open files (${perDoor} a door) and this process may open ${limit}: ` +
+      `raise the hard limit (ulimit -Hn: Node already takes all of it)${options.proxy ? ', connect straight to the broker with --no-proxy' : ''} or run fewer doors`,
+  );
 }
 
 export function formatSummary(s: RunSummary): string {

@@ -131,6 +131,17 @@ describe('Binary: smartdoor', () => {
     }
   });
 
+  it('refuses a fleet this process cannot open files for, before starting anything', async () => {
+    // Act: 10 million doors need more open files than any process may have
+    const { code, stderr } = await smartdoor('simulate', '--doors', '10000000');
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /--doors: 10000000 doors need about \d+ open files \(4 a door\) and this process may open \d+: raise the hard limit/,
+    );
+    expect(stderr).toContain('--no-proxy');
+  });
+
   it('keeps SQLite outboxes in --data-dir, one file per door, and keeps its log quiet', async () => {
     // Prepare
     const dataDir = mkdtempSync(join(tmpdir(), 'smartdoor-sim-outbox-'));
