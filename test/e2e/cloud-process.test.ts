@@ -114,4 +114,23 @@ describe('Command: smartdoor cloud', () => {
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   });
+
+  it('refuses a second cloud on a data folder a running one uses, naming its pid', async () => {
+    // Prepare
+    const dataDir = join(dir, 'c');
+    const first = await startCloud(dataDir);
+    children.push(first.child);
+    // Act
+    const second = await startCloud(dataDir).then(
+      () => 'started',
+      (error: Error) => error.message,
+    );
+    // Assess: the first still serves
+    expect(second).toContain(
+      `the data folder ${dataDir} is in use by another local cloud (pid ${first.child.pid})`,
+    );
+    expect((await fetch(first.ready.dashboard)).status).toBe(200);
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+  });
 });

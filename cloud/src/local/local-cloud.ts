@@ -10,6 +10,7 @@ import { IngestHandler } from '../handlers/ingest/handler.js';
 import { AwsEndpoint, type AwsServiceDefinition, listenAwsEndpoint } from './aws-endpoint/index.js';
 import { Dashboard } from './dashboard/dashboard.js';
 import type { DashboardSignal } from './dashboard/types.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { EventBusService, eventsApi, inProcessEventBridge } from './events/index.js';
 import { type HttpRouteHandler, LocalHttpServer } from './http/http-server.js';
 import { type ConnectionInfo, IotBroker, type Refusal, type TopicHandler } from './iot/broker.js';
@@ -147,6 +148,8 @@ export class LocalCloud {
     try {
       mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
       chmodSync(this.dataDir, 0o700);
+      // Released last, when every part that uses the folder has stopped.
+      this.#closers.push(lockDataDir(this.dataDir));
       const db = new Database(join(this.dataDir, 'state.db'));
       db.pragma('journal_mode = WAL');
       // WAL with synchronous NORMAL loses nothing when the process dies (kill -9 included);
