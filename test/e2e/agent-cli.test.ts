@@ -138,6 +138,26 @@ describe('E2E: smartdoor-agent CLI', () => {
     });
   });
 
+  describe('Command: run, twice on one dataDir', () => {
+    it('refuses the second agent, naming the first one, which keeps running', async () => {
+      // Prepare
+      const first = spawn(process.execPath, [BIN, 'run', '--config', configFile], { stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => first.once('exit', (code) => r(code)));
+      await waitUntil(() => broker.json(topics.events('door-cli')).length > 0, 'first event', 20_000);
+      // Act
+      const second = await run(process.execPath, [BIN, 'run', '--config', configFile]).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      // Assess
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`the outbox is in use by another agent (pid ${first.pid})`);
+      expect(first.exitCode).toBeNull();
+      first.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    });
+  });
+
   describe('Command: status', () => {
     it('reports the outbox and the last run as JSON', async () => {
       // Prepare: one run that leaves an event behind (the broker is away).

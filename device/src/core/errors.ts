@@ -31,6 +31,24 @@ export class OutboxFullError extends OutboxError {
   }
 }
 
+/**
+ * Another live agent has the outbox open. Two agents on one outbox would each compact away
+ * or delete the other's events: the second one does not start.
+ */
+export class OutboxInUseError extends OutboxError {
+  override name = 'OutboxInUseError';
+  constructor(
+    location: string,
+    readonly pid: number,
+  ) {
+    super(
+      `the outbox is in use by another agent (pid ${pid}); stop that one (systemctl stop smartdoor-agent) ` +
+        `or give this one its own dataDir`,
+      location,
+    );
+  }
+}
+
 /** The outbox's files hold something the agent did not write (not a torn tail). */
 export class OutboxCorruptError extends OutboxError {
   override name = 'OutboxCorruptError';

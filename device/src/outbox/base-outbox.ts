@@ -1,5 +1,8 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DeviceEvent } from '@smartdoor/shared';
-import { OutboxError, OutboxFullError } from '../core/errors.js';
+import { claimPidFile, PidFileHeldError } from '@smartdoor/shared/pid-file';
+import { OutboxError, OutboxFullError, OutboxInUseError } from '../core/errors.js';
 import type {
   AppendResult,
   Outbox,
@@ -28,6 +31,7 @@ export abstract class BaseOutbox implements Outbox {
   #evicted = 0;
   #refused = 0;
   #open = false;
+  #release: (() => void) | undefined;
 
   constructor(
     protected readonly location: string,
@@ -36,6 +40,8 @@ export abstract class BaseOutbox implements Outbox {
     this.maxEvents = options.maxEvents ?? DEFAULT_OUTBOX_MAX_EVENTS;
   }
 
+  /** The file this outbox keeps its events in, claimed for this process while open; none in memory. */
+  protected abstract readonly file: string | undefined;
   protected abstract _open(): Promise<RecoveredOutbox>;
   protected abstract _close(): Promise<void>;
   /** Durable (fsync'd) and atomic: all of it or none of it survives a crash. */
@@ -46,7 +52,15 @@ export abstract class BaseOutbox implements Outbox {
 
   async start(): Promise<void> {
     if (this.#open) return;
-    const recovered = await this._open();
+    const release = this.file === undefined ? undefined : claim(this.file);
+    let recovered: RecoveredOutbox;
+    try {
+      recovered = await this._open();
+    } catch (error) {
+      release?.();
+      throw error;
+    }
+    this.#release = release;
     this.#live.clear();
     this.#heartbeats = [];
     for (const e of recovered.entries) {
@@ -61,7 +75,12 @@ export abstract class BaseOutbox implements Outbox {
   async stop(): Promise<void> {
     if (!this.#open) return;
     this.#open = false;
-    await this._close();
+    try {
+      await this._close();
+    } finally {
+      this.#release?.();
+      this.#release = undefined;
+    }
   }
 
   get depth(): number {
@@ -136,5 +155,19 @@ export abstract class BaseOutbox implements Outbox {
 
   #assertOpen(): void {
     if (!this.#open) throw new OutboxError('outbox is not started', this.location);
+  }
+}
+
+/**
+ * Claim an outbox file for this process (`{file}.pid`): a second agent on the same outbox
+ * would compact away or delete the first one's events. A crashed agent's claim is taken over.
+ */
+function claim(file: string): () => void {
+  mkdirSync(dirname(file), { recursive: true });
+  try {
+    return claimPidFile(`${file}.pid`);
+  } catch (error) {
+    if (error instanceof PidFileHeldError) throw new OutboxInUseError(file, error.pid);
+    throw new OutboxError('cannot claim the outbox', file, { cause: error });
   }
 }

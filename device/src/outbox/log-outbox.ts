@@ -57,6 +57,10 @@ export class LogOutbox extends BaseOutbox {
     super(path, options);
   }
 
+  protected get file(): string {
+    return this.path;
+  }
+
   protected async _open(): Promise<RecoveredOutbox> {
     mkdirSync(dirname(this.path), { recursive: true });
     const log = readLog(this.path);

@@ -32,6 +32,10 @@ export class SqliteOutbox extends BaseOutbox {
     super(path, options);
   }
 
+  protected get file(): string | undefined {
+    return this.path === ':memory:' ? undefined : this.path;
+  }
+
   protected async _open(): Promise<RecoveredOutbox> {
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
