@@ -163,8 +163,8 @@ export abstract class BaseOutbox implements Outbox {
  * would compact away or delete the first one's events. A crashed agent's claim is taken over.
  */
 function claim(file: string): () => void {
-  mkdirSync(dirname(file), { recursive: true });
   try {
+    mkdirSync(dirname(file), { recursive: true });
     return claimPidFile(`${file}.pid`);
   } catch (error) {
     if (error instanceof PidFileHeldError) throw new OutboxInUseError(file, error.pid);
