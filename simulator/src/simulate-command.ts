@@ -25,6 +25,7 @@ export interface SimulateOptions {
   ca?: string;
   cert?: string;
   key?: string;
+  bundles?: string;
   outbox: 'memory' | 'sqlite';
   dataDir?: string;
   drain: string;
@@ -59,6 +60,10 @@ export function simulateCommand(): Command {
     .option('--ca <file>', 'CA certificate for --endpoint mqtts://')
     .option('--cert <file>', 'client certificate for --endpoint mqtts://')
     .option('--key <file>', 'client key for --endpoint mqtts://')
+    .option(
+      '--bundles <dir>',
+      'a certificate per door for --endpoint mqtts://: the folder smartdoor provision bulk --out wrote (door-001/, ...)',
+    )
     .option(
       '--outbox <kind>',
       'memory (load runs) or sqlite (one file per door, as on a real door)',
@@ -115,6 +120,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
         caFile: options.ca,
         certFile: options.cert,
         keyFile: options.key,
+        bundlesDir: options.bundles,
       })
     : // Its own thread: the doors' TLS and outboxes and the cloud's pipeline each get a core.
       // Errors only: the local notifier logs each notification as a warning, and hundreds

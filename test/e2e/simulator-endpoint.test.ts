@@ -3,9 +3,10 @@
 // follow its events only to the PUBACK: the summary must say so and leave the bus figures
 // unknown, not count every acknowledged event as lost.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttJsTransport } from '../../device/src/transport/mqttjs-transport.js';
 import { TestBroker } from '../support/aedes-broker.js';
@@ -139,6 +140,53 @@ describe('Binary: smartdoor simulate --endpoint', () => {
     }
   }, 60_000);
 
+  it('drives a fleet `smartdoor provision bulk` made, each door with its own certificate', async () => {
+    // Prepare: the local cloud on its own, and three doors provisioned on it
+    const cloud = await startCloudProcess(join(dir, 'fleet-cloud'));
+    try {
+      const csv = join(dir, 'fleet.csv');
+      writeFileSync(csv, 'thingName,location\nfleet-001,lobby\nfleet-002,lobby\nfleet-003,lobby\n');
+      const bundles = join(dir, 'fleet-bundles');
+      await promisify(execFile)(process.execPath, [
+        BIN,
+        'provision',
+        'bulk',
+        csv,
+        '--out',
+        bundles,
+        '--endpoint',
+        cloud.ready.aws,
+        '--mqtt-endpoint',
+        cloud.ready.mqtts,
+        '--ca-file',
+        join(cloud.ready.dataDir, 'ca', 'ca.crt'),
+      ]);
+      // Act
+      const fleet = await simulate(
+        '--endpoint',
+        cloud.ready.mqtts,
+        '--bundles',
+        bundles,
+        '--prefix',
+        'fleet-',
+        '--json',
+      );
+      const oneTooMany = await simulate(
+        ...['--endpoint', cloud.ready.mqtts, '--bundles', bundles, '--prefix', 'fleet-', '--doors', '4'],
+      );
+      // Assess: the cloud's per-thing policy let each door in on its own certificate
+      expect(fleet.code).toBe(0);
+      const s = JSON.parse(fleet.stdout);
+      expect(s).toMatchObject({ observed: 'broker', connects: 3, lost: 0 });
+      expect(s.acknowledged).toBe(s.created);
+      expect(oneTooMany.code).toBe(1);
+      expect(oneTooMany.stderr).toContain(`--bundles: no bundle for fleet-004 in ${bundles}`);
+    } finally {
+      cloud.child.kill('SIGINT');
+      await cloud.exited;
+    }
+  }, 90_000);
+
   it('fails with the reason when no door can connect, instead of running without a broker', async () => {
     // Prepare: a port nothing listens on, and a certificate mosquitto's CA did not sign.
     const closed = new TestBroker();
@@ -170,10 +218,21 @@ describe('Binary: smartdoor simulate --endpoint', () => {
     );
   }, 60_000);
 
-  it('refuses an endpoint that is not an MQTT URL, or a prefix no thing name can have, naming what it received', async () => {
+  it('refuses a bad endpoint, prefix or certificate choice, naming what it received', async () => {
     // Act
     const endpoint = await simulate('--endpoint', 'broker.example:8883');
     const prefix = await simulate('--endpoint', aedes.url, '--prefix', 'front door/');
+    const plainBundles = await simulate('--endpoint', aedes.url, '--bundles', dir);
+    const both = await simulate(
+      '--endpoint',
+      mosquitto.url,
+      '--bundles',
+      dir,
+      '--cert',
+      'x.pem',
+      '--key',
+      'x.key',
+    );
     // Assess
     expect(endpoint.code).toBe(1);
     expect(endpoint.stderr).toContain('--endpoint: expected a URL like mqtts://127.0.0.1:8883');
@@ -181,5 +240,8 @@ describe('Binary: smartdoor simulate --endpoint', () => {
     expect(prefix.code).toBe(1);
     expect(prefix.stderr).toContain('--prefix: expected letters, digits');
     expect(prefix.stderr).toContain('received "front door/"');
+    expect(plainBundles.stderr).toContain('--bundles: needs an mqtts:// --endpoint');
+    expect(both.stderr).toContain('--bundles: give the doors either --bundles or --cert and --key, not both');
+    expect([plainBundles.code, both.code]).toEqual([1, 1]);
   });
 });
