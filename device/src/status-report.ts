@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AgentConfig } from '@smartdoor/shared';
+import { isProcessAlive } from '@smartdoor/shared/pid-file';
 import { DEFAULT_OUTBOX_KIND, type OutboxKind, outboxPath } from './agent-factory.js';
 import { inspectOutbox, type OutboxSnapshot } from './outbox/inspect-outbox.js';
 import { readStatusFile, statusFilePath } from './status-file.js';
@@ -20,21 +21,12 @@ export interface StatusReport {
   counters: AgentStatus['counters'] | undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function buildStatusReport(config: AgentConfig, now = Date.now()): StatusReport {
   const status = readStatusFile(statusFilePath(config.dataDir));
   const kinds: OutboxKind[] = [DEFAULT_OUTBOX_KIND, DEFAULT_OUTBOX_KIND === 'sqlite' ? 'log' : 'sqlite'];
   const kind = kinds.find((k) => existsSync(outboxPath(config.dataDir, k)));
   const outbox = kind ? inspectOutbox(outboxPath(config.dataDir, kind), kind) : undefined;
-  const running = status?.running === true && alive(status.pid);
+  const running = status?.running === true && isProcessAlive(status.pid);
   return {
     thingName: config.thingName,
     running,

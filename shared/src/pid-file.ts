@@ -37,7 +37,8 @@ export function claimPidFile(file: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = readPid(file);
       // A second EEXIST means another process took the stale file first.
-      if ((pid !== undefined && isAlive(pid)) || attempt > 1) throw new PidFileHeldError(file, pid ?? 0);
+      if ((pid !== undefined && isProcessAlive(pid)) || attempt > 1)
+        throw new PidFileHeldError(file, pid ?? 0);
       rmSync(file, { force: true });
     }
   }
@@ -52,8 +53,8 @@ function readPid(file: string): number | undefined {
   }
 }
 
-/** Signal 0 checks that a process exists; EPERM means it does, under another user. */
-function isAlive(pid: number): boolean {
+/** Whether a process runs: signal 0 checks that it exists; EPERM means it does, under another user. */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
