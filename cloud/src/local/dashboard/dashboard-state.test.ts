@@ -1,26 +1,11 @@
-import type { BusEvent } from '@smartdoor/shared';
 import { describe, expect, it } from 'vitest';
 import { DashboardState } from './dashboard-state.js';
 import { FiguresTracker, pct } from './figures.js';
+import { dashboardBusEvent } from './testing/bus-event.js';
 
-function ev(
-  detailType: string,
-  body: Record<string, unknown>,
-  source = 'smartdoor.device',
-  key = 'k',
-): BusEvent {
-  return {
-    version: '0',
-    id: '1',
-    'detail-type': detailType,
-    source,
-    account: '000000000000',
-    time: '2026-11-22T12:00:00.000Z',
-    region: 'us-east-1',
-    resources: [],
-    detail: { metadata: { 'idempotency-key': key, thingName: 'door-001' }, ...body },
-  };
-}
+/** A bus event for the dashboard, from `source` (the door's by default). */
+const ev = (detailType: string, body: Record<string, unknown>, source?: string) =>
+  dashboardBusEvent(detailType, body, source ? { source } : {});
 
 describe('Class: DashboardState', () => {
   describe('Method: apply', () => {

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BusEvent } from '@smartdoor/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Dashboard, type DashboardClock } from './dashboard.js';
+import { dashboardBusEvent } from './testing/bus-event.js';
 
 // Roles: `bus` feeds the dashboard; `browser` is a raw SSE client over real HTTP; the
 // dashboard's timers run only when the test calls `flush()`.
@@ -17,28 +17,6 @@ class HandClock implements DashboardClock {
     return this.intervals.length - 1;
   }
   clearInterval(): void {}
-}
-
-let seq = 0;
-function busEvent(detailType: string, body: Record<string, unknown>, source = 'smartdoor.device'): BusEvent {
-  seq++;
-  return {
-    version: '0',
-    id: `id-${seq}`,
-    'detail-type': detailType,
-    source,
-    account: '000000000000',
-    time: new Date(Date.UTC(2026, 10, 22, 12)).toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      metadata: {
-        'idempotency-key': `0193a1b2-0000-7000-8000-${String(seq).padStart(12, '0')}`,
-        thingName: 'door-001',
-      },
-      ...body,
-    },
-  };
 }
 
 /** Reads SSE messages off a response, one at a time. */
@@ -107,7 +85,7 @@ describe('Class: Dashboard', () => {
   describe('Route: GET /events', () => {
     it('sends a joining browser what was waiting for the flush once, in its snapshot', async () => {
       // Prepare: an alert on the bus, not flushed yet
-      bus.emit('event', busEvent('Door Held Open', { openedAt: '', limitSeconds: 30 }));
+      bus.emit('event', dashboardBusEvent('Door Held Open', { openedAt: '', limitSeconds: 30 }));
       // Act: a browser joins, then a new event is flushed
       const res = await new Promise<IncomingMessage>((r) => get(`${url}/events`, r));
       const browser = new SseReader(res);
@@ -115,7 +93,7 @@ describe('Class: Dashboard', () => {
         event: string;
         data: { alerts: unknown[]; events: unknown[] };
       };
-      bus.emit('event', busEvent('Door State Changed', { state: 'closed' }));
+      bus.emit('event', dashboardBusEvent('Door State Changed', { state: 'closed' }));
       flush();
       const doors = await browser.next();
       const live = (await browser.next()) as { event: string; data: { items: Array<{ summary: string }> } };
