@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
+import { type LogFormat, logDestination } from '@smartdoor/cloud/local/terminal-log';
 import { type BusEvent, EventSource, parseCloudConfig } from '@smartdoor/shared';
 import pino, { type Logger } from 'pino';
 import { knownBadges, type SimBadge, writeBadgeSeed } from './badges.js';
@@ -25,8 +26,10 @@ export interface InProcessCloudOptions {
   config?: Record<string, unknown>;
   /** Badges to seed the directory with. @default knownBadges() */
   badges?: readonly SimBadge[];
-  /** @default pino at LOG_LEVEL or 'warn', to stderr */
+  /** @default pino at LOG_LEVEL or 'warn', to stderr, in `logFormat` */
   logger?: Logger;
+  /** The log's form on stderr, the subscriber thread's included. @default 'json' */
+  logFormat?: LogFormat;
   /**
    * One key pair for every simulated door certificate (signing only): for thousands of doors.
    * @default true
@@ -71,7 +74,9 @@ export async function startInProcessCloud(options: InProcessCloudOptions = {}): 
     ...options.config,
   });
   const cloud = new mod.LocalCloud(config, {
-    logger: options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)),
+    logger:
+      options.logger ??
+      pino({ level: process.env.LOG_LEVEL ?? 'warn' }, logDestination(options.logFormat ?? 'json')),
   });
   let endpoints: Awaited<ReturnType<LocalCloud['start']>>;
   try {
@@ -82,7 +87,11 @@ export async function startInProcessCloud(options: InProcessCloudOptions = {}): 
   }
   let subscribers: InstalledSubscribers;
   try {
-    subscribers = await installSubscribers(cloud, options.subscriberThread ?? true);
+    subscribers = await installSubscribers(
+      cloud,
+      options.subscriberThread ?? true,
+      options.logFormat ?? 'json',
+    );
   } catch (error) {
     await cloud.stop();
     if (temp) rmSync(dataDir, { recursive: true, force: true });
@@ -146,12 +155,16 @@ interface InstalledSubscribers {
 }
 
 /** Register the identification and notification subscribers on the cloud. */
-async function installSubscribers(cloud: LocalCloud, threaded: boolean): Promise<InstalledSubscribers> {
+async function installSubscribers(
+  cloud: LocalCloud,
+  threaded: boolean,
+  logFormat: LogFormat,
+): Promise<InstalledSubscribers> {
   if (threaded) {
     const mod = (await import(
       SUBSCRIBER_THREAD_MODULE
     )) as typeof import('@smartdoor/cloud/local/subscriber-thread/subscriber-thread');
-    return mod.installThreadedSubscribers(cloud);
+    return mod.installThreadedSubscribers(cloud, { logFormat });
   }
   const mod = (await import(SUBSCRIBERS_MODULE)) as typeof import('@smartdoor/cloud/local/subscribers');
   return mod.installLocalSubscribers(cloud);

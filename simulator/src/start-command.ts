@@ -51,6 +51,8 @@ export async function runStart(options: StartOptions): Promise<void> {
     cloud = await startInProcessCloud({
       dataDir: join(options.dataDir, 'cloud'),
       badges: knownBadges(),
+      // A person reads this terminal: one short line per log entry, not pino's JSON.
+      logFormat: 'terminal',
       config: {
         httpPort: options.httpPort,
         mqttsPort: options.mqttsPort,

@@ -8,9 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'smartdoor-start-'));
 
-function start(): {
+function start(logLevel = 'error'): {
   child: ChildProcess;
   output: () => string;
+  errors: () => string;
   line: (re: RegExp) => Promise<RegExpMatchArray>;
 } {
   const child = spawn(
@@ -25,27 +26,33 @@ function start(): {
       ...['--http-port', '0'],
       ...['--mqtts-port', '0', '--mqtt-port', '0', '--aws-port', '0'],
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'error' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: logLevel } },
   );
   let out = '';
   child.stdout!.on('data', (d) => {
     out += d;
   });
-  child.stderr!.resume();
+  let err = '';
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  // A line on stdout, or on stderr where the log goes.
   const line = (re: RegExp) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const check = () => {
-        const m = re.exec(out);
+        const m = re.exec(out) ?? re.exec(err);
         if (m) {
           child.stdout!.off('data', check);
+          child.stderr!.off('data', check);
           resolve(m);
         }
       };
       child.stdout!.on('data', check);
-      child.once('exit', () => reject(new Error(`exited before ${re}: ${out}`)));
+      child.stderr!.on('data', check);
+      child.once('exit', () => reject(new Error(`exited before ${re}: ${out}${err}`)));
       check();
     });
-  return { child, output: () => out, line };
+  return { child, output: () => out, errors: () => err, line };
 }
 
 function exit(child: ChildProcess): Promise<number | null> {
@@ -89,5 +96,18 @@ describe('Command: smartdoor start', () => {
     expect(await exited).toBe(0);
     expect(readFileSync(join(dataDir, 'cloud', 'ca', 'ca.crt'), 'utf8')).toBe(caBefore);
     expect(statSync(outbox).ino).toBe(outboxBefore);
+  }, 60_000);
+
+  it('writes its log as short lines a person reads, notifications included, not JSON', async () => {
+    // Prepare
+    const run = start('warn');
+    // Act: the demo plays an unknown badge at door-001 within its first seconds
+    const [notification] = await run.line(/smartdoor: warning: notification: door-\d+: [^\n]+/);
+    const exited = exit(run.child);
+    run.child.kill('SIGINT');
+    // Assess
+    expect(await exited).toBe(0);
+    expect(notification).toMatch(/entry not identified|held open|sensor/);
+    expect(run.errors()).not.toMatch(/^\{/m);
   }, 60_000);
 });

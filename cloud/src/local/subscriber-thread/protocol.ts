@@ -3,6 +3,7 @@ import type { CloudConfig } from '@smartdoor/shared';
 import type { SqsEvent } from '../../idempotency/sqs-types.js';
 import type { PublishInput } from '../iot-data/in-process-client.js';
 import type { SubscriberName } from '../subscribers.js';
+import type { LogFormat } from '../terminal-log.js';
 
 /** What the subscriber thread starts with (structured-cloneable). */
 export interface SubscriberThreadData {
@@ -10,6 +11,7 @@ export interface SubscriberThreadData {
   /** The subscribers' own SQLite file (their DynamoDB tables on AWS). */
   dbFile: string;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 export type SubscriberThreadRequest =

@@ -10,6 +10,7 @@ import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import { putEventsClient } from '../events/in-process-client.js';
 import { iotDataPublishClient } from '../iot-data/in-process-client.js';
 import { createLocalSubscribers } from '../subscribers.js';
+import { logDestination } from '../terminal-log.js';
 import { answerCalls, callParent, failed, ready, send, workerInput } from '../worker-thread/worker-calls.js';
 import { GroupCommit } from './group-commit.js';
 import type {
@@ -42,7 +43,7 @@ const subscribers = createLocalSubscribers({
   eventBridge: coalescePutEvents(eventBridge),
   iotData,
   enqueue: (subscriber, body, delaySeconds) => send<EnqueueMessage>({ subscriber, body, delaySeconds }),
-  logger: pino({ level: data.logLevel }, pino.destination(2)).child({ part: 'subscribers' }),
+  logger: pino({ level: data.logLevel }, logDestination(data.logFormat)).child({ part: 'subscribers' }),
 });
 
 try {

@@ -8,6 +8,7 @@ import { SubscriberQueues } from '../iot/subscriber-queues.js';
 import { publishOnBroker } from '../iot-data/api.js';
 import type { LocalCloud } from '../local-cloud.js';
 import { type SubscriberName, SubscribersNotReadyError } from '../subscribers.js';
+import type { LogFormat } from '../terminal-log.js';
 import { SupervisedWorker } from '../worker-thread/supervised-worker.js';
 import { startWorker, WorkerStartError } from '../worker-thread/worker-calls.js';
 import type {
@@ -44,6 +45,8 @@ export async function installThreadedSubscribers(
   cloud: LocalCloud,
   options: {
     logLevel?: string;
+    /** How the thread writes its log. @default 'json' */
+    logFormat?: LogFormat;
     /** The thread's module. For tests only: a module that runs the real one and adds a fault. */
     threadModule?: URL;
   } = {},
@@ -54,6 +57,7 @@ export async function installThreadedSubscribers(
     config: cloud.config,
     dbFile: join(cloud.dataDir, SUBSCRIBERS_DB_FILE),
     logLevel: options.logLevel ?? cloud.logger.level,
+    logFormat: options.logFormat ?? 'json',
   };
   const log = cloud.logger.child({ part: 'subscribers' });
   let worker: SupervisedWorker<SubscriberThreadRequest>;
