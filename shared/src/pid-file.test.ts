@@ -53,8 +53,49 @@ describe('Function: claimPidFile', () => {
     // Act
     const release = claimPidFile(file);
     // Assess
-    expect(readFileSync(file, 'utf8')).toBe(`${process.pid}\n`);
+    expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^${process.pid} `));
     release();
+  });
+
+  // Linux only: elsewhere a pid file holds no boot or start time to compare.
+  describe.runIf(existsSync('/proc/sys/kernel/random/boot_id'))('after a reboot or with a reused pid', () => {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const startOf = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    };
+
+    it('writes the pid, the boot and its start time', () => {
+      // Act
+      const release = claimPidFile(file);
+      // Assess
+      expect(readFileSync(file, 'utf8')).toBe(`${process.pid} ${boot} ${startOf(process.pid)}\n`);
+      release();
+    });
+
+    it('takes over a claim from another boot, even when its pid runs again (after a power cut)', () => {
+      // Prepare: pid 1 runs now, but the claim was made before the last boot
+      writeFileSync(file, `1 00000000-0000-0000-0000-000000000000 ${startOf(1)}\n`);
+      // Act
+      const release = claimPidFile(file);
+      // Assess
+      expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^${process.pid} ${boot} `));
+      release();
+    });
+
+    it('takes over a claim whose pid now runs a process started at another time', () => {
+      // Prepare
+      writeFileSync(file, `1 ${boot} 1${startOf(1)}\n`);
+      // Act / Assess
+      claimPidFile(file)();
+    });
+
+    it('refuses a claim of this boot whose process still runs', () => {
+      // Prepare
+      writeFileSync(file, `1 ${boot} ${startOf(1)}\n`);
+      // Act / Assess
+      expect(() => claimPidFile(file)).toThrow(PidFileHeldError);
+    });
   });
 
   it('refuses while the holder lives, whoever runs it (pid 1: init)', () => {

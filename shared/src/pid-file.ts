@@ -7,6 +7,12 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
  * A pid file rather than a lock library: the local cloud may run in a worker thread, where
  * exit-hook libraries (signal-exit) do not apply, and a file a crash left behind is told
  * apart by its pid.
+ *
+ * A pid alone is not enough after a power cut: early in the next boot the old pid may
+ * belong to another daemon, and the door's agent would refuse to start for ever. So the
+ * file also names the boot and the process's start time, where Linux tells them
+ * (`/proc/sys/kernel/random/boot_id`, `/proc/<pid>/stat`); a claim from another boot, or
+ * whose pid now runs a process started at another time, is stale.
  */
 
 /** Another live process (or this one) holds the pid file. */
@@ -20,36 +26,34 @@ export class PidFileHeldError extends Error {
   }
 }
 
+/** Who wrote a pid file: its pid, and where known, its boot and its start time. */
+interface Holder {
+  pid: number;
+  boot?: string;
+  started?: string;
+}
+
 /**
- * Claim `file` for this process: created only if absent (O_EXCL, mode 0600); one naming a
- * process that is gone (a crash, kill -9) or no pid at all is taken over. Throws
+ * Claim `file` for this process: created only if absent (O_EXCL, mode 0600); one whose
+ * holder is gone (a crash, kill -9, a reboot) or that names no pid is taken over. Throws
  * PidFileHeldError when a live process holds it. Returns the release, which removes the
  * file if it still names this process.
  */
 export function claimPidFile(file: string): () => void {
+  const me = holderOf(process.pid);
   for (let attempt = 1; ; attempt++) {
     try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      writeFileSync(file, `${me.pid} ${me.boot ?? '-'} ${me.started ?? '-'}\n`, { flag: 'wx', mode: 0o600 });
       return () => {
-        if (readPid(file) === process.pid) rmSync(file, { force: true });
+        if (readHolder(file)?.pid === process.pid) rmSync(file, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = readPid(file);
+      const holder = readHolder(file);
       // A second EEXIST means another process took the stale file first.
-      if ((pid !== undefined && isProcessAlive(pid)) || attempt > 1)
-        throw new PidFileHeldError(file, pid ?? 0);
+      if ((holder && isHolding(holder)) || attempt > 1) throw new PidFileHeldError(file, holder?.pid ?? 0);
       rmSync(file, { force: true });
     }
-  }
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -60,5 +64,41 @@ export function isProcessAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The holder still runs: same boot, its pid alive, and (where known) started when it was. */
+function isHolding(holder: Holder): boolean {
+  const now = holderOf(holder.pid);
+  if (holder.boot && now.boot && holder.boot !== now.boot) return false;
+  if (!isProcessAlive(holder.pid)) return false;
+  return !(holder.started && now.started && holder.started !== now.started);
+}
+
+function holderOf(pid: number): Holder {
+  const boot = readProc('/proc/sys/kernel/random/boot_id')?.trim();
+  const stat = readProc(`/proc/${pid}/stat`);
+  // Field 22, starttime: counted after the command name, which may hold spaces.
+  const started = stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return { pid, ...(boot ? { boot } : {}), ...(started ? { started } : {}) };
+}
+
+function readHolder(file: string): Holder | undefined {
+  const [pidText, boot, started] = (readProc(file) ?? '').trim().split(/\s+/);
+  const pid = Number.parseInt(pidText ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return {
+    pid,
+    ...(boot && boot !== '-' ? { boot } : {}),
+    ...(started && started !== '-' ? { started } : {}),
+  };
+}
+
+/** A file's text, or undefined where there is none (no /proc off Linux, a process gone). */
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
