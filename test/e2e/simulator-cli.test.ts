@@ -1,26 +1,12 @@
 // The `smartdoor` binary as users run it (node simulator/bin/smartdoor.js), and the lazy
 // subcommand guard that keeps it working while a part is missing.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { buildProgram } from '@smartdoor/simulator/cli';
 import { MissingPartError } from '@smartdoor/simulator/errors';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const BIN = 'simulator/bin/smartdoor.js';
-
-async function smartdoor(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { smartdoor } from '../support/smartdoor-cli.js';
 
 describe('Function: buildProgram', () => {
   it('mounts every subcommand', () => {

@@ -2,32 +2,21 @@
 // broker this process does not run (aedes here, mosquitto with mutual TLS). The run can
 // follow its events only to the PUBACK: the summary must say so and leave the bus figures
 // unknown, not count every acknowledged event as lost.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttJsTransport } from '../../device/src/transport/mqttjs-transport.js';
 import { TestBroker } from '../support/aedes-broker.js';
 import { startCloudProcess } from '../support/cloud-process.js';
 import { type Mosquitto, startMosquitto } from '../support/mosquitto.js';
 import { makeTestPki, type TestPki } from '../support/pki.js';
+import { smartdoor } from '../support/smartdoor-cli.js';
 import { waitUntil } from '../support/wait.js';
 
-const BIN = 'simulator/bin/smartdoor.js';
-
-function simulate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      [BIN, 'simulate', '--doors', '3', '--duration', '3s', '--rate', '2', '--drain', '5s', ...args],
-      { timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** `smartdoor simulate`: three doors, a short run and drain, then `args`. */
+const simulate = (...args: string[]) =>
+  smartdoor('simulate', '--doors', '3', '--duration', '3s', '--rate', '2', '--drain', '5s', ...args);
 
 describe('Binary: smartdoor simulate --endpoint', () => {
   let dir: string;
@@ -147,8 +136,7 @@ describe('Binary: smartdoor simulate --endpoint', () => {
       const csv = join(dir, 'fleet.csv');
       writeFileSync(csv, 'thingName,location\nfleet-001,lobby\nfleet-002,lobby\nfleet-003,lobby\n');
       const bundles = join(dir, 'fleet-bundles');
-      await promisify(execFile)(process.execPath, [
-        BIN,
+      const provisioned = await smartdoor(
         'provision',
         'bulk',
         csv,
@@ -160,7 +148,8 @@ describe('Binary: smartdoor simulate --endpoint', () => {
         cloud.ready.mqtts,
         '--ca-file',
         join(cloud.ready.dataDir, 'ca', 'ca.crt'),
-      ]);
+      );
+      expect(provisioned.code).toBe(0);
       // Act
       const fleet = await simulate(
         '--endpoint',
