@@ -23,7 +23,7 @@ import { listenMqtt, listenMqtts, type MqttListener } from './iot/server.js';
 import { type LocalSqsHandler, SubscriberQueues } from './iot/subscriber-queues.js';
 import { type LocalProvisioning, startLocalProvisioning } from './iot-control/local-provisioning.js';
 import { iotDataApi, ShadowService, SqliteShadowStore } from './iot-data/index.js';
-import { LocalQueues, queueArn } from './queues/index.js';
+import { LocalQueues, queueArn, sqsApi } from './queues/index.js';
 
 /** Where the running local cloud listens: the ready line's fields. */
 export interface LocalCloudEndpoints {
@@ -211,6 +211,7 @@ export class LocalCloud {
       });
       this.#endpoint = endpoint;
       endpoint.register(eventsApi(bus));
+      endpoint.register(sqsApi(queues));
       for (const s of this.#pendingServices.splice(0)) endpoint.register(s);
       const aws = await listenAwsEndpoint(endpoint, { host: c.host, port: c.awsPort });
       this.#closers.push(() => aws.close());

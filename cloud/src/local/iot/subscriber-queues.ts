@@ -29,7 +29,7 @@ export interface LocalSqsEvent {
     receiptHandle: string;
     body: string;
     attributes: { ApproximateReceiveCount: string; SentTimestamp: string; [name: string]: string };
-    messageAttributes: Record<string, { stringValue?: string; dataType: string }>;
+    messageAttributes: Record<string, { stringValue?: string; binaryValue?: string; dataType: string }>;
     md5OfBody: string;
     eventSource: 'aws:sqs';
     eventSourceARN: string;
@@ -176,7 +176,7 @@ export class SubscriberQueues {
       }
       for (const m of this.#o.queues.peek(queue, 1000)) {
         if (!ids.includes(m.messageId)) continue;
-        this.#o.queues.send(source, m.body, m.attributes);
+        this.#o.queues.send(source, m.body, m.attributes, { attributeTypes: m.attributeTypes });
         this.#o.queues.deleteById(queue, m.messageId);
         moved++;
       }
@@ -220,7 +220,13 @@ function toRecord(message: ReceivedMessage, arn: string, region: string): LocalS
       SentTimestamp: String(message.sentAt),
     },
     messageAttributes: Object.fromEntries(
-      Object.entries(message.attributes).map(([k, v]) => [k, { stringValue: v, dataType: 'String' }]),
+      Object.entries(message.attributes).map(([k, v]) => {
+        const dataType = message.attributeTypes?.[k] ?? 'String';
+        return [
+          k,
+          dataType.startsWith('Binary') ? { binaryValue: v, dataType } : { stringValue: v, dataType },
+        ];
+      }),
     ),
     md5OfBody: createHash('md5').update(message.body).digest('hex'),
     eventSource: 'aws:sqs',

@@ -128,12 +128,13 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
 
   /**
    * Sends a message; `delaySeconds` (0-900, SQS DelaySeconds) keeps it invisible that long.
+   * `attributeTypes` names the data types of attributes that are not plain `String`.
    */
   send(
     queue: string,
     body: string,
     attributes: Record<string, string> = {},
-    opts: { delaySeconds?: number } = {},
+    opts: { delaySeconds?: number; attributeTypes?: Record<string, string> | undefined } = {},
   ): string {
     this.#attrs(queue);
     const delay = opts.delaySeconds ?? 0;
@@ -142,11 +143,9 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     }
     const messageId = this.#newId();
     const now = this.#clock.now();
-    this.#store.insert(
-      queue,
-      { messageId, body, attributes, sentAt: now, receiveCount: 0 },
-      now + delay * 1000,
-    );
+    const message: QueueMessage = { messageId, body, attributes, sentAt: now, receiveCount: 0 };
+    if (opts.attributeTypes) message.attributeTypes = opts.attributeTypes;
+    this.#store.insert(queue, message, now + delay * 1000);
     this.#emitLater('message-sent', { queue, messageId });
     // Delayed messages are found by the regular polls once visible.
     if (delay === 0) for (const sub of this.#subs) if (sub.queue === queue) this.#schedule(sub, 0);
@@ -202,6 +201,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
         receiveCount,
         receiptHandle,
       };
+      if (msg.attributeTypes) received.attributeTypes = msg.attributeTypes;
       if (msg.lastError !== undefined) received.lastError = msg.lastError;
       out.push(received);
     }

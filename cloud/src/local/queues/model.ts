@@ -14,8 +14,10 @@ export interface QueueAttributes {
 export interface QueueMessage {
   messageId: string;
   body: string;
-  /** Message attributes, as strings (SQS String attributes). */
+  /** Message attributes' values, as text (Binary ones base64). */
   attributes: Record<string, string>;
+  /** Data types of the attributes that are not plain `String` (`Number`, `Binary`, ...). */
+  attributeTypes?: Record<string, string>;
   sentAt: number;
   receiveCount: number;
   /**

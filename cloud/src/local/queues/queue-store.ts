@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { SqliteStatements } from '../sqlite-statements.js';
+import { decodeAttributes, encodeAttributes } from './message-attributes.js';
 import type { QueueAttributes, QueueMessage } from './model.js';
 
 /**
@@ -51,16 +52,18 @@ interface Row {
 const NO_ATTRIBUTES = '{}';
 
 const toMessage = (r: Row): StoredMessage => {
+  // Most messages have none: skip the parse.
+  const attrs = r.attrs === NO_ATTRIBUTES ? { values: {} } : decodeAttributes(JSON.parse(r.attrs));
   const m: StoredMessage = {
     key: r.seq,
     messageId: r.id,
     body: r.body,
-    // Most messages have none: skip the parse.
-    attributes: r.attrs === NO_ATTRIBUTES ? {} : (JSON.parse(r.attrs) as Record<string, string>),
+    attributes: attrs.values,
     sentAt: r.sent_at,
     receiveCount: r.receive_count,
     receipt: r.receipt,
   };
+  if (attrs.types) m.attributeTypes = attrs.types;
   if (r.last_error !== null && r.last_error !== undefined) m.lastError = r.last_error;
   return m;
 };
@@ -152,7 +155,7 @@ export class SqliteQueueStore implements QueueStore {
         msg.messageId,
         queue,
         msg.body,
-        JSON.stringify(msg.attributes),
+        JSON.stringify(encodeAttributes(msg.attributes, msg.attributeTypes)),
         msg.sentAt,
         visibleAt,
         msg.receiveCount,

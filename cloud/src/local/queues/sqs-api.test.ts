@@ -1,6 +1,7 @@
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -113,6 +114,196 @@ describe('Function: sqsApi', () => {
       // Assess
       expect(missing).toBeInstanceOf(QueueDoesNotExist);
       expect((stale as Error).name).toBe('ReceiptHandleIsInvalid');
+    });
+  });
+
+  describe('Message attributes', () => {
+    it('keeps each data type, digests them as SQS does, and returns only those asked for', async () => {
+      // Prepare
+      const { sqs } = await start();
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'typed' }));
+      // Act
+      const sent = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: 'x',
+          MessageAttributes: {
+            timestamp: { DataType: 'Number', StringValue: '1493147359900' },
+            raw: { DataType: 'Binary', BinaryValue: Uint8Array.from([1, 2, 3]) },
+          },
+        }),
+      );
+      const bare = await sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 0 }));
+      const asked = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl,
+          MessageAttributeNames: ['timestamp'],
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
+      // Assess
+      expect(sent.MD5OfMessageAttributes).toMatch(/^[0-9a-f]{32}$/);
+      expect(bare.Messages?.[0]).not.toHaveProperty('MessageAttributes');
+      expect(bare.Messages?.[0]).not.toHaveProperty('Attributes');
+      const msg = asked.Messages?.[0];
+      expect(msg?.MessageAttributes).toEqual({
+        timestamp: { DataType: 'Number', StringValue: '1493147359900' },
+      });
+      expect(msg?.MD5OfMessageAttributes).toBe('235c5c510d26fb653d073faed50ae77c'); // as SQS answers (moto's tests)
+      expect(msg?.Attributes).toEqual({ ApproximateReceiveCount: '2' });
+    });
+  });
+
+  describe('Refusals', () => {
+    const fails = (p: Promise<unknown>) =>
+      p.then(
+        () => ({ name: 'no error', message: '' }),
+        (e: Error) => ({ name: e.name, message: e.message }),
+      );
+
+    it('refuses a whole batch SQS refuses, sending nothing', async () => {
+      // Prepare
+      const { sqs, queues } = await start();
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'b' }));
+      const entry = (Id: string, MessageBody = 'x') => ({ Id, MessageBody });
+      // Act
+      const duplicate = await fails(
+        sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [entry('a'), entry('a')] })),
+      );
+      const eleven = Array.from({ length: 11 }, (_, i) => entry(`e${i}`));
+      const tooMany = await fails(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: eleven })));
+      const badId = await fails(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [entry('a b')] })));
+      const big = [entry('a', 'x'.repeat(200_000)), entry('b', 'y'.repeat(100_000))];
+      const tooLong = await fails(sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: big })));
+      const deletes = await fails(
+        sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl,
+            Entries: [
+              { Id: 'a', ReceiptHandle: 'r' },
+              { Id: 'a', ReceiptHandle: 'r' },
+            ],
+          }),
+        ),
+      );
+      // Assess
+      expect(duplicate.name).toBe('BatchEntryIdsNotDistinct');
+      expect(tooMany).toMatchObject({
+        name: 'TooManyEntriesInBatchRequest',
+        message: expect.stringContaining('11'),
+      });
+      expect(badId.name).toBe('InvalidBatchEntryId');
+      expect(tooLong).toMatchObject({
+        name: 'BatchRequestTooLong',
+        message: expect.stringContaining('300000'),
+      });
+      expect(deletes.name).toBe('BatchEntryIdsNotDistinct');
+      expect(queues.depth('b')).toEqual({ visible: 0, inFlight: 0 });
+    });
+
+    it('fails only the entry of a batch that is wrong', async () => {
+      // Prepare
+      const { sqs, queues } = await start();
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'b' }));
+      // Act
+      const out = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: [
+            { Id: 'good', MessageBody: 'x' },
+            {
+              Id: 'bad',
+              MessageBody: 'x',
+              MessageAttributes: { n: { DataType: 'Number', StringValue: 'ten' } },
+            },
+          ],
+        }),
+      );
+      // Assess
+      expect(out.Successful?.map((e) => e.Id)).toEqual(['good']);
+      expect(out.Failed).toEqual([
+        expect.objectContaining({ Id: 'bad', Code: 'InvalidParameterValue', SenderFault: true }),
+      ]);
+      expect(queues.depth('b').visible).toBe(1);
+    });
+
+    it('refuses numbers out of range and messages over 256 KiB, naming the parameter', async () => {
+      // Prepare
+      const { sqs } = await start();
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'r' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x' }));
+      const [m] = (await sqs.send(new ReceiveMessageCommand({ QueueUrl }))).Messages ?? [];
+      // Act
+      const wait = await fails(sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 21 })));
+      const hide = await fails(sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 50_000 })));
+      const change = await fails(
+        sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl,
+            ReceiptHandle: m?.ReceiptHandle,
+            VisibilityTimeout: 1e300,
+          }),
+        ),
+      );
+      const missing = await fails(
+        sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: m?.ReceiptHandle } as never)),
+      );
+      const delay = await fails(
+        sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', DelaySeconds: 901 })),
+      );
+      const fits = await fails(
+        sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x'.repeat(262_144) })),
+      );
+      const over = await fails(
+        sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x'.repeat(262_145) })),
+      );
+      const control = await fails(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'a\u0000b' })));
+      // Assess
+      expect(wait.message).toMatch(/WaitTimeSeconds.*0 to 20/);
+      expect(hide.message).toMatch(/VisibilityTimeout.*0 to 43200/);
+      expect(change.message).toMatch(/VisibilityTimeout/);
+      expect(missing.name).toBe('MissingParameter');
+      expect(delay.message).toMatch(/DelaySeconds/);
+      expect(fits.name).toBe('no error');
+      expect(over.message).toMatch(/shorter than 262144 bytes/);
+      expect(control.name).toBe('InvalidMessageContents');
+    });
+
+    it('creates a queue again only with the same attributes, and checks them', async () => {
+      // Prepare
+      const { sqs } = await start();
+      await sqs.send(new CreateQueueCommand({ QueueName: 'c', Attributes: { VisibilityTimeout: '5' } }));
+      // Act
+      const same = await fails(
+        sqs.send(new CreateQueueCommand({ QueueName: 'c', Attributes: { VisibilityTimeout: '5' } })),
+      );
+      const other = await fails(
+        sqs.send(new CreateQueueCommand({ QueueName: 'c', Attributes: { VisibilityTimeout: '6' } })),
+      );
+      const text = await fails(
+        sqs.send(new CreateQueueCommand({ QueueName: 'd', Attributes: { VisibilityTimeout: 'abc' } })),
+      );
+      const fifo = await fails(
+        sqs.send(new CreateQueueCommand({ QueueName: 'e', Attributes: { FifoQueue: 'true' } })),
+      );
+      const unknown = await fails(
+        sqs.send(new CreateQueueCommand({ QueueName: 'f', Attributes: { Colour: 'red' } as never })),
+      );
+      // Assess
+      expect(same.name).toBe('no error');
+      expect(other).toMatchObject({
+        name: 'QueueNameExists',
+        message: expect.stringContaining('VisibilityTimeout'),
+      });
+      expect(text.message).toMatch(/"abc" for parameter VisibilityTimeout/);
+      expect(fifo).toMatchObject({
+        name: 'InvalidAttributeName',
+        message: expect.stringContaining('FifoQueue'),
+      });
+      expect(unknown).toMatchObject({
+        name: 'InvalidAttributeName',
+        message: expect.stringContaining('Colour'),
+      });
     });
   });
 });

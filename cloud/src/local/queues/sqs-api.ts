@@ -4,11 +4,30 @@ import type { AwsRequest, AwsResponse, AwsServiceDefinition } from '../aws-endpo
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import { QueueDoesNotExistError, QueueValidationError } from './errors.js';
 import type { LocalQueues } from './local-queues.js';
-import { queueArn, queueNameFromArn } from './model.js';
+import {
+  attributesSize,
+  type MessageAttributes,
+  md5OfAttributes,
+  parseMessageAttributes,
+  selectWireAttributes,
+} from './message-attributes.js';
+import { type QueueAttributes, queueArn, queueNameFromArn, type ReceivedMessage } from './model.js';
 
 type Body = Record<string, unknown>;
 type Ctx = { queues: LocalQueues; req: AwsRequest; region: string; accountId: string };
 type Operation = (ctx: Ctx, body: Body) => unknown | Promise<unknown>;
+
+/**
+ * Largest message (body and attributes), and so batch, the local queues take: SQS's
+ * 256 KiB, which the contract keeps although SQS raised its own to 1 MiB in January 2026,
+ * so what passes locally passes on any queue.
+ */
+const MAX_MESSAGE_BYTES = 262_144;
+/** SQS: a visibility timeout is 0 s to 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+const BATCH_ID_RE = /^[A-Za-z0-9_-]{1,80}$/;
+/** Characters SQS refuses in a body (outside XML's: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF). */
+const INVALID_BODY_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 export interface SqsApiOptions {
   /** Timers for long polling. @default the system clock */
@@ -34,14 +53,20 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
   const ops: Record<string, Operation> = {
     CreateQueue: ({ queues: q, req }, b) => {
       const name = str(b, 'QueueName');
-      const attrs = (b.Attributes ?? {}) as Record<string, string>;
-      const redrive = attrs.RedrivePolicy ? parseRedrive(attrs.RedrivePolicy) : undefined;
-      q.createQueue(name, {
-        ...(attrs.VisibilityTimeout !== undefined && {
-          visibilityTimeoutSeconds: Number(attrs.VisibilityTimeout),
-        }),
-        ...redrive,
-      });
+      const attrs = queueAttributes(b.Attributes);
+      const existing = q.listQueues().find((x) => x.name === name)?.attrs;
+      if (existing) {
+        // CreateQueue is idempotent only for the same attribute values.
+        const differs = (Object.keys(attrs) as Array<keyof QueueAttributes>).find(
+          (k) => attrs[k] !== existing[k],
+        );
+        if (differs !== undefined) {
+          throw new AwsServiceError(
+            'QueueNameExists',
+            `A queue already exists with the same name and a different value for attribute ${ATTRIBUTE_NAMES[differs]}.`,
+          );
+        }
+      } else q.createQueue(name, attrs);
       return { QueueUrl: queueUrl(req, name) };
     },
     GetQueueUrl: ({ queues: q, req }, b) => {
@@ -67,6 +92,7 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
         VisibilityTimeout: String(attrs.visibilityTimeoutSeconds),
         ApproximateNumberOfMessages: String(depth.visible),
         ApproximateNumberOfMessagesNotVisible: String(depth.inFlight),
+        MaximumMessageSize: String(MAX_MESSAGE_BYTES),
       };
       if (attrs.deadLetterQueue !== undefined) {
         all.RedrivePolicy = JSON.stringify({
@@ -80,26 +106,48 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
         : Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k)));
       return { Attributes };
     },
-    SendMessage: ({ queues: q }, b) => send(q, nameOf(q, b), b),
+    SendMessage: ({ queues: q }, b) => {
+      const name = nameOf(q, b);
+      const message = checkMessage(b);
+      return send(q, name, message);
+    },
     SendMessageBatch: ({ queues: q }, b) => {
       const name = nameOf(q, b);
-      const Successful: unknown[] = [];
-      const Failed: unknown[] = [];
-      for (const entry of list(b, 'Entries') as Body[]) {
+      const entries = batchEntries(b);
+      // Each entry is checked before any is sent: a request SQS refuses as a whole sends nothing.
+      const checked = entries.map((entry) => {
         try {
-          Successful.push({ Id: entry.Id, ...send(q, name, entry) });
+          return { entry, message: checkMessage(entry) };
         } catch (err) {
           if (!(err instanceof AwsServiceError)) throw err;
-          Failed.push({ Id: entry.Id, SenderFault: true, Code: err.code, Message: err.message });
+          return { entry, error: err };
         }
+      });
+      const total = checked.reduce((n, c) => n + (c.message?.size ?? 0), 0);
+      if (total > MAX_MESSAGE_BYTES) {
+        throw new AwsServiceError(
+          'BatchRequestTooLong',
+          `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes; this one is ${total} bytes.`,
+        );
+      }
+      const Successful: unknown[] = [];
+      const Failed: unknown[] = [];
+      for (const { entry, message, error } of checked) {
+        if (message) Successful.push({ Id: entry.Id, ...send(q, name, message) });
+        else Failed.push({ Id: entry.Id, SenderFault: true, Code: error.code, Message: error.message });
       }
       return { Successful, Failed };
     },
     ReceiveMessage: async ({ queues: q }, b) => {
       const name = nameOf(q, b);
-      const max = typeof b.MaxNumberOfMessages === 'number' ? b.MaxNumberOfMessages : 1;
-      const visibility = typeof b.VisibilityTimeout === 'number' ? b.VisibilityTimeout : undefined;
-      const waitMs = (typeof b.WaitTimeSeconds === 'number' ? b.WaitTimeSeconds : 0) * 1000;
+      const max = intParam(b, 'MaxNumberOfMessages', 1, 10) ?? 1;
+      const visibility = intParam(b, 'VisibilityTimeout', 0, MAX_VISIBILITY_SECONDS);
+      const waitMs = (intParam(b, 'WaitTimeSeconds', 0, 20) ?? 0) * 1000;
+      const attributeNames = stringList(b, 'MessageAttributeNames');
+      const systemNames = [
+        ...stringList(b, 'AttributeNames'),
+        ...stringList(b, 'MessageSystemAttributeNames'),
+      ];
       const receive = () =>
         q.receive(name, { max, ...(visibility !== undefined && { visibilityTimeoutSeconds: visibility }) });
       let got = receive();
@@ -108,25 +156,14 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
         await new Promise<void>((r) => clock.setTimeout(r, pollMs));
         got = receive();
       }
-      return {
-        Messages: got.map((m) => ({
-          MessageId: m.messageId,
-          ReceiptHandle: m.receiptHandle,
-          MD5OfBody: md5(m.body),
-          Body: m.body,
-          Attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt) },
-          MessageAttributes: Object.fromEntries(
-            Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-          ),
-        })),
-      };
+      return { Messages: got.map((m) => receivedMessage(m, attributeNames, systemNames)) };
     },
     DeleteMessage: ({ queues: q }, b) => void q.deleteMessage(nameOf(q, b), str(b, 'ReceiptHandle')),
     DeleteMessageBatch: ({ queues: q }, b) => {
       const name = nameOf(q, b);
       const Successful: unknown[] = [];
       const Failed: unknown[] = [];
-      for (const entry of list(b, 'Entries') as Body[]) {
+      for (const entry of batchEntries(b)) {
         try {
           q.deleteMessage(name, str(entry, 'ReceiptHandle'));
           Successful.push({ Id: entry.Id });
@@ -137,8 +174,16 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
       }
       return { Successful, Failed };
     },
-    ChangeMessageVisibility: ({ queues: q }, b) =>
-      void q.changeVisibility(nameOf(q, b), str(b, 'ReceiptHandle'), Number(b.VisibilityTimeout ?? 0)),
+    ChangeMessageVisibility: ({ queues: q }, b) => {
+      const seconds = intParam(b, 'VisibilityTimeout', 0, MAX_VISIBILITY_SECONDS);
+      if (seconds === undefined) {
+        throw new AwsServiceError(
+          'MissingParameter',
+          'The request must contain the parameter VisibilityTimeout.',
+        );
+      }
+      q.changeVisibility(nameOf(q, b), str(b, 'ReceiptHandle'), seconds);
+    },
     PurgeQueue: ({ queues: q }, b) => void q.purge(nameOf(q, b)),
   };
   return {
@@ -158,20 +203,70 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
   };
 }
 
-function send(q: LocalQueues, name: string, b: Body): { MessageId: string; MD5OfMessageBody: string } {
+/** A message a send request carries, checked: its size counts the body and the attributes. */
+interface CheckedMessage {
+  body: string;
+  attributes: MessageAttributes;
+  delaySeconds: number;
+  size: number;
+}
+
+function checkMessage(b: Body): CheckedMessage {
   const body = str(b, 'MessageBody');
-  const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries((b.MessageAttributes ?? {}) as Record<string, Body>)) {
-    if (typeof v.StringValue !== 'string') {
-      throw new QueueValidationError(
-        `Message attribute ${k}: only String and Number values are supported locally.`,
-      );
-    }
-    attrs[k] = v.StringValue;
+  if (INVALID_BODY_CHARACTER.test(body)) {
+    throw new AwsServiceError(
+      'InvalidMessageContents',
+      'Invalid characters found. Valid values: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.',
+    );
   }
-  const delay = typeof b.DelaySeconds === 'number' ? b.DelaySeconds : 0;
-  const MessageId = q.send(name, body, attrs, { delaySeconds: delay });
-  return { MessageId, MD5OfMessageBody: md5(body) };
+  const attributes = parseMessageAttributes(b.MessageAttributes);
+  const size = Buffer.byteLength(body) + attributesSize(attributes);
+  if (size > MAX_MESSAGE_BYTES) {
+    throw new QueueValidationError(
+      `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`,
+    );
+  }
+  return { body, attributes, delaySeconds: intParam(b, 'DelaySeconds', 0, 900) ?? 0, size };
+}
+
+function send(q: LocalQueues, name: string, m: CheckedMessage): Record<string, string> {
+  const MessageId = q.send(name, m.body, m.attributes.values, {
+    delaySeconds: m.delaySeconds,
+    attributeTypes: m.attributes.types,
+  });
+  const out: Record<string, string> = { MessageId, MD5OfMessageBody: md5(m.body) };
+  if (Object.keys(m.attributes.values).length > 0) out.MD5OfMessageAttributes = md5OfAttributes(m.attributes);
+  return out;
+}
+
+/** A received message on the wire, with only the attributes the request named. */
+function receivedMessage(
+  m: ReceivedMessage,
+  attributeNames: readonly string[],
+  systemNames: readonly string[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    MessageId: m.messageId,
+    ReceiptHandle: m.receiptHandle,
+    MD5OfBody: md5(m.body),
+    Body: m.body,
+  };
+  const system: Record<string, string> = {
+    ApproximateReceiveCount: String(m.receiveCount),
+    SentTimestamp: String(m.sentAt),
+  };
+  const Attributes = Object.fromEntries(
+    Object.entries(system).filter(([k]) => systemNames.includes('All') || systemNames.includes(k)),
+  );
+  if (Object.keys(Attributes).length > 0) out.Attributes = Attributes;
+  const attrs: MessageAttributes = { values: m.attributes };
+  if (m.attributeTypes) attrs.types = m.attributeTypes;
+  const MessageAttributes = selectWireAttributes(attrs, attributeNames);
+  if (MessageAttributes) {
+    out.MessageAttributes = MessageAttributes;
+    out.MD5OfMessageAttributes = md5OfAttributes(attrs, Object.keys(MessageAttributes));
+  }
+  return out;
 }
 
 function md5(text: string): string {
@@ -191,18 +286,114 @@ function nameOf(q: LocalQueues, b: Body): string {
   return name;
 }
 
-function parseRedrive(text: string): { maxReceiveCount: number; deadLetterQueue: string } {
-  let policy: { deadLetterTargetArn?: string; maxReceiveCount?: string | number };
+/** Wire names of the queue attributes the local queues keep. */
+const ATTRIBUTE_NAMES: Record<keyof QueueAttributes, string> = {
+  visibilityTimeoutSeconds: 'VisibilityTimeout',
+  maxReceiveCount: 'RedrivePolicy',
+  deadLetterQueue: 'RedrivePolicy',
+};
+
+/** Queue attributes SQS has that the local queues do not model: refused rather than ignored. */
+const UNSUPPORTED_ATTRIBUTES = new Set([
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'MessageRetentionPeriod',
+  'ReceiveMessageWaitTimeSeconds',
+  'Policy',
+  'RedriveAllowPolicy',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+  'SqsManagedSseEnabled',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+]);
+
+/** CreateQueue's Attributes, checked as SQS checks them (string values on the wire). */
+function queueAttributes(raw: unknown): Partial<QueueAttributes> {
+  const attrs = (raw ?? {}) as Record<string, unknown>;
+  const out: Partial<QueueAttributes> = {};
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === 'VisibilityTimeout') {
+      out.visibilityTimeoutSeconds = wholeNumber('VisibilityTimeout', value, 0, MAX_VISIBILITY_SECONDS);
+    } else if (name === 'RedrivePolicy') {
+      Object.assign(out, parseRedrive(value));
+    } else if (UNSUPPORTED_ATTRIBUTES.has(name)) {
+      throw new AwsServiceError(
+        'InvalidAttributeName',
+        `The local queues do not support the attribute ${name}.`,
+      );
+    } else {
+      throw new AwsServiceError('InvalidAttributeName', `Unknown Attribute ${name}.`);
+    }
+  }
+  return out;
+}
+
+function parseRedrive(value: unknown): { maxReceiveCount: number; deadLetterQueue: string } {
+  let policy: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
   try {
-    policy = JSON.parse(text);
+    policy = JSON.parse(String(value));
   } catch {
-    throw new QueueValidationError('RedrivePolicy is not valid JSON.');
+    throw new QueueValidationError('Value for parameter RedrivePolicy is invalid. Reason: Invalid JSON.');
   }
   const dlq =
-    policy.deadLetterTargetArn === undefined ? undefined : queueNameFromArn(policy.deadLetterTargetArn);
+    typeof policy?.deadLetterTargetArn === 'string'
+      ? queueNameFromArn(policy.deadLetterTargetArn)
+      : undefined;
   if (dlq === undefined)
     throw new QueueValidationError('RedrivePolicy needs a deadLetterTargetArn that is an SQS ARN.');
-  return { maxReceiveCount: Number(policy.maxReceiveCount), deadLetterQueue: dlq };
+  const maxReceiveCount = wholeNumber('RedrivePolicy maxReceiveCount', policy.maxReceiveCount, 1, 1000);
+  return { maxReceiveCount, deadLetterQueue: dlq };
+}
+
+/** A whole number given as a number or as its decimal text (queue attributes are strings). */
+function wholeNumber(field: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new QueueValidationError(
+      `Value ${JSON.stringify(value)} for parameter ${field} is invalid. Reason: Must be an integer from ${min} to ${max}.`,
+    );
+  }
+  return n;
+}
+
+/** An optional integer request parameter, in range. */
+function intParam(b: Body, field: string, min: number, max: number): number | undefined {
+  const v = b[field];
+  return v === undefined || v === null ? undefined : wholeNumber(field, v, min, max);
+}
+
+function stringList(b: Body, field: string): string[] {
+  const v = b[field];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** A batch's entries, refused as a whole as SQS does: 1-10 of them, distinct valid Ids. */
+function batchEntries(b: Body): Body[] {
+  const v = b.Entries;
+  if (!Array.isArray(v) || v.length === 0)
+    throw new AwsServiceError('EmptyBatchRequest', 'There should be at least one entry in the request.');
+  if (v.length > 10) {
+    throw new AwsServiceError(
+      'TooManyEntriesInBatchRequest',
+      `Maximum number of entries per request are 10. You have sent ${v.length}.`,
+    );
+  }
+  const ids = new Set<string>();
+  for (const entry of v as Body[]) {
+    const id = entry?.Id;
+    if (typeof id !== 'string' || !BATCH_ID_RE.test(id)) {
+      throw new AwsServiceError(
+        'InvalidBatchEntryId',
+        'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+      );
+    }
+    if (ids.has(id)) throw new AwsServiceError('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
+    ids.add(id);
+  }
+  return v as Body[];
 }
 
 function parseBody(raw: Buffer): Body {
@@ -220,12 +411,5 @@ function str(b: Body, field: string): string {
   const v = b[field];
   if (typeof v !== 'string' || v === '')
     throw new AwsServiceError('MissingParameter', `The request must contain the parameter ${field}.`);
-  return v;
-}
-
-function list(b: Body, field: string): unknown[] {
-  const v = b[field];
-  if (!Array.isArray(v) || v.length === 0)
-    throw new AwsServiceError('EmptyBatchRequest', `${field} must not be empty.`);
   return v;
 }
