@@ -13,6 +13,7 @@ export * from './events/device-event.js';
 export * from './events/parse-device-event.js';
 export * from './events/to-bus-entry.js';
 export * from './ids.js';
+export * from './json-depth.js';
 export * from './limits.js';
 export * from './topics.js';
 export * from './validation.js';

@@ -91,6 +91,9 @@ function waitFor<T>(check: () => T | undefined, timeoutMs = 5000): Promise<T> {
   });
 }
 
+/** Detail text nested `depth` levels: `{"a":[[…[1]…]]}`, the object being the first level. */
+const nestedDetail = (depth: number) => `{"a":${'['.repeat(depth - 1)}1${']'.repeat(depth - 1)}}`;
+
 const entry = (detail: object, extra: object = {}) => ({
   Source: 'smartdoor.device',
   DetailType: 'Door State Changed',
@@ -193,32 +196,103 @@ describe('Class: EventBusService (EventBridge API through the local AWS endpoint
       expect((err as Error).name).toBe('ValidationException');
     });
 
-    it('fails an oversize or malformed entry on its own, not the request', async () => {
+    it('fails a malformed entry on its own, not the request', async () => {
       // Prepare
       const { client } = await startStack();
-      const big = entry({ blob: 'x'.repeat(256 * 1024) });
       // Act
       const out = await client.send(
         new PutEventsCommand({
           Entries: [
             entry({ state: 'open' }),
-            big,
             { ...entry({}), Detail: '{not json' },
             { Source: 's', Detail: '{}' },
           ],
         }),
       );
       // Assess
-      expect(out.FailedEntryCount).toBe(3);
+      expect(out.FailedEntryCount).toBe(2);
       expect(out.Entries?.[0]?.EventId).toBeTruthy();
-      expect(out.Entries?.[1]).toMatchObject({ ErrorCode: 'InvalidArgument' });
-      expect(out.Entries?.[1]?.ErrorMessage).toMatch(/256 KB/);
-      expect(out.Entries?.[2]).toMatchObject({
+      expect(out.Entries?.[1]).toMatchObject({
         ErrorCode: 'MalformedDetail',
         ErrorMessage: 'Detail is malformed.',
       });
-      expect(out.Entries?.[3]).toMatchObject({ ErrorCode: 'InvalidArgument' });
-      expect(out.Entries?.[3]?.ErrorMessage).toMatch(/DetailType is a required argument/);
+      expect(out.Entries?.[2]).toMatchObject({ ErrorCode: 'InvalidArgument' });
+      expect(out.Entries?.[2]?.ErrorMessage).toMatch(/DetailType is a required argument/);
+    });
+
+    it('refuses a request whose entries total over 256 KB with ValidationException naming the sizes', async () => {
+      // Prepare: each entry fits alone; together they are about 1 MB (eb-putevent-size.html).
+      const { client, bus } = await startStack();
+      const entries = Array.from({ length: 5 }, () => entry({ blob: 'x'.repeat(200 * 1024) }));
+      const single = entry({ blob: 'x'.repeat(256 * 1024) });
+      // Act
+      const err = await client.send(new PutEventsCommand({ Entries: entries })).catch((e: unknown) => e);
+      const alone = await client.send(new PutEventsCommand({ Entries: [single] })).catch((e: unknown) => e);
+      // Assess
+      expect((err as Error).name).toBe('ValidationException');
+      expect((err as Error).message).toMatch(
+        /^Total size of the entries in the request is over the limit: 10\d{5} bytes, more than 262144 bytes/,
+      );
+      expect((alone as Error).name).toBe('ValidationException');
+      expect(bus.store.countEvents()).toBe(0);
+    });
+
+    it('fails a Detail nested deeper than 1100 levels on its own, and delivers one nested 1100 levels', async () => {
+      // Prepare: a rule that looks into the nested arrays, a function and a queue target.
+      const { client, bus, queues } = await startStack();
+      const seen: unknown[] = [];
+      bus.functions.register('deep', async (event) => void seen.push(event));
+      queues.createQueue('deep-q');
+      await client.send(
+        new PutRuleCommand({ Name: 'deep', EventBusName: 'smartdoor', EventPattern: '{"detail":{"a":[1]}}' }),
+      );
+      await client.send(
+        new PutTargetsCommand({
+          Rule: 'deep',
+          EventBusName: 'smartdoor',
+          Targets: [
+            { Id: 'f', Arn: fnArn('deep') },
+            { Id: 'q', Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:deep-q` },
+          ],
+        }),
+      );
+      // Act
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            { ...entry({}), Detail: nestedDetail(1100) },
+            { ...entry({}), Detail: nestedDetail(1101) },
+            { ...entry({}), Detail: nestedDetail(5000) },
+          ],
+        }),
+      );
+      await waitFor(() => (seen.length === 1 ? true : undefined));
+      // Assess
+      expect(out.FailedEntryCount).toBe(2);
+      expect(out.Entries?.[0]?.EventId).toBeTruthy();
+      for (const failed of out.Entries!.slice(1)) {
+        expect(failed).toMatchObject({ ErrorCode: 'MalformedDetail' });
+        expect(failed.ErrorMessage).toMatch(/1100 levels/);
+      }
+      expect(JSON.parse(queues.peek('deep-q')[0]!.body).id).toBe(out.Entries?.[0]?.EventId);
+    });
+
+    it('answers the requests committed with a poisoned one: only its entry fails', async () => {
+      // Prepare: requests of one event-loop turn share one commit (put-events-group.ts).
+      const { client, bus } = await startStack();
+      const valid = Array.from({ length: 20 }, (_, n) => new PutEventsCommand({ Entries: [entry({ n })] }));
+      const poisoned = new PutEventsCommand({ Entries: [{ ...entry({}), Detail: nestedDetail(5000) }] });
+      // Act
+      const settled = await Promise.allSettled([
+        ...valid.slice(0, 10).map((c) => client.send(c)),
+        client.send(poisoned),
+        ...valid.slice(10).map((c) => client.send(c)),
+      ]);
+      // Assess
+      expect(settled.map((s) => s.status)).toEqual(Array(21).fill('fulfilled'));
+      const results = settled.map((s) => (s as PromiseFulfilledResult<{ FailedEntryCount?: number }>).value);
+      expect(results.map((r) => r.FailedEntryCount)).toEqual([...Array(10).fill(0), 1, ...Array(10).fill(0)]);
+      expect(bus.store.countEvents()).toBe(20);
     });
   });
 
@@ -535,6 +609,125 @@ describe('Class: EventBusService (EventBridge API through the local AWS endpoint
         TARGET_ARN: `${base}/bad`,
         RETRY_ATTEMPTS: '0',
       });
+    });
+  });
+
+  describe('Validation: PutRule State, List* Limit and NextToken, PutTargets InputTransformer', () => {
+    it('refuses a State outside ENABLED and DISABLED, naming the field', async () => {
+      // Prepare
+      const { client } = await startStack();
+      // Act
+      const err = await client
+        .send(
+          new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["a"]}', State: 'BOGUS' as 'ENABLED' }),
+        )
+        .catch((e: unknown) => e);
+      const rules = await client.send(new ListRulesCommand({}));
+      // Assess
+      expect((err as Error).name).toBe('ValidationException');
+      expect((err as Error).message).toBe(
+        "1 validation error detected: Value 'BOGUS' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]",
+      );
+      expect(rules.Rules).toEqual([]);
+    });
+
+    it.each([
+      ['ListRules', (p: object) => new ListRulesCommand(p)],
+      ['ListTargetsByRule', (p: object) => new ListTargetsByRuleCommand({ Rule: 'r', ...p })],
+      ['ListEventBuses', (p: object) => new ListEventBusesCommand(p)],
+      ['ListArchives', (p: object) => new ListArchivesCommand(p)],
+      ['ListReplays', (p: object) => new ListReplaysCommand(p)],
+    ])('%s refuses a Limit outside 1-100 and a NextToken it did not give', async (_name, command) => {
+      // Prepare
+      const { client } = await startStack();
+      await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["a"]}' }));
+      const send = (p: object) =>
+        client.send(command(p) as ListRulesCommand).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      // Act
+      const zero = await send({ Limit: 0 });
+      const many = await send({ Limit: 1000 });
+      const garbage = await send({ NextToken: 'garbage' });
+      const offset = await send({ NextToken: '1' });
+      const ok = await send({ Limit: 100 });
+      // Assess
+      expect(zero?.name).toBe('ValidationException');
+      expect(zero?.message).toBe(
+        "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+      );
+      expect(many?.message).toBe(
+        "1 validation error detected: Value '1000' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100",
+      );
+      for (const err of [garbage, offset]) {
+        expect(err?.name).toBe('ValidationException');
+        expect(err?.message).toMatch(/NextToken/);
+      }
+      expect(ok).toBeUndefined();
+    });
+
+    it('refuses a TestEventPattern event nested deeper than a put event may be', async () => {
+      // Prepare
+      const { client } = await startStack();
+      const event = (depth: number) =>
+        `{"id":"1","account":"${ACCOUNT}","source":"a","time":"2026-11-22T12:00:00Z","region":"${REGION}",` +
+        `"resources":[],"detail-type":"x","detail":${nestedDetail(depth)}}`;
+      const test = (depth: number) =>
+        client
+          .send(new TestEventPatternCommand({ EventPattern: '{"detail":{"a":[1]}}', Event: event(depth) }))
+          .catch((e: Error) => e);
+      // Act
+      const fits = await test(1100);
+      const deep = await test(20_000);
+      // Assess
+      expect(fits).toMatchObject({ Result: true });
+      expect((deep as Error).name).toBe('ValidationException');
+      expect((deep as Error).message).toMatch(/deeper than 1101 levels/);
+    });
+
+    it('pages ListRules with the NextToken it gave, a page of Limit at a time', async () => {
+      // Prepare
+      const { client } = await startStack();
+      for (const name of ['a', 'b', 'c', 'd', 'e']) {
+        await client.send(new PutRuleCommand({ Name: name, EventPattern: '{"source":["a"]}' }));
+      }
+      // Act
+      const names: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListRulesCommand({ Limit: 2, NextToken: token }));
+        names.push(...(page.Rules ?? []).map((r) => r.Name!));
+        token = page.NextToken;
+      } while (token);
+      // Assess
+      expect(names).toEqual(['a', 'b', 'c', 'd', 'e']);
+    });
+
+    it('refuses an InputTransformer whose InputPathsMap is not a map of strings', async () => {
+      // Prepare
+      const { client, bus } = await startStack();
+      bus.functions.register('f', async () => {});
+      await client.send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source":["a"]}' }));
+      const put = (inputTransformer: unknown) =>
+        client
+          .send(
+            new PutTargetsCommand({
+              Rule: 'r',
+              Targets: [{ Id: 't', Arn: fnArn('f'), InputTransformer: inputTransformer as never }],
+            }),
+          )
+          .catch((e: Error) => e);
+      // Act
+      const five = await put({ InputPathsMap: 5, InputTemplate: '"x"' });
+      const numbers = await put({ InputPathsMap: { a: 5 }, InputTemplate: '<a>' });
+      const targets = await client.send(new ListTargetsByRuleCommand({ Rule: 'r' }));
+      // Assess
+      for (const err of [five, numbers]) {
+        expect((err as Error).name).toBe('ValidationException');
+        expect((err as Error).message).toMatch(/InputTransformer\.InputPathsMap/);
+      }
+      expect(targets.Targets).toEqual([]);
     });
   });
 

@@ -40,7 +40,8 @@ const OPERATIONS: Record<string, Operation> = {
       name: str(b, 'Name'),
       busName: opt(b, 'EventBusName') ?? 'default',
       eventPattern: opt(b, 'EventPattern'),
-      state: (opt(b, 'State') as Rule['state'] | undefined) ?? 'ENABLED',
+      // Checked by the rule book, as any other caller's.
+      state: opt(b, 'State') as Rule['state'] | undefined,
       description: opt(b, 'Description'),
     });
     return { RuleArn: rule.arn };
@@ -200,14 +201,48 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-/** NextToken is the offset into the full list, as text. */
+/** Limit of every List* operation here: 1-100 (API reference), 100 when absent. */
+const PAGE_LIMIT = { min: 1, max: 100 };
+
+/**
+ * One page of a List* answer. The NextToken is opaque to the caller: the operation's list and
+ * the offset, base64url, so that a token made up or taken from another list is refused, not
+ * read as the first page.
+ */
 function page<T>(items: T[], b: Body, key: string): Record<string, unknown> {
-  const start = typeof b.NextToken === 'string' ? Number.parseInt(b.NextToken, 10) || 0 : 0;
-  const limit = typeof b.Limit === 'number' && b.Limit > 0 ? b.Limit : 100;
+  const limit = pageLimit(b.Limit);
+  const start = b.NextToken === undefined || b.NextToken === null ? 0 : pageStart(b.NextToken, key);
   const slice = items.slice(start, start + limit);
   const out: Record<string, unknown> = { [key]: slice };
-  if (start + limit < items.length) out.NextToken = String(start + limit);
+  if (start + limit < items.length) out.NextToken = pageToken(key, start + limit);
   return out;
+}
+
+function pageLimit(value: unknown): number {
+  if (value === undefined || value === null) return PAGE_LIMIT.max;
+  const bound =
+    !Number.isInteger(value) || (value as number) < PAGE_LIMIT.min
+      ? `greater than or equal to ${PAGE_LIMIT.min}`
+      : (value as number) > PAGE_LIMIT.max
+        ? `less than or equal to ${PAGE_LIMIT.max}`
+        : undefined;
+  if (bound === undefined) return value as number;
+  throw new EventsValidationError(
+    `1 validation error detected: Value '${String(value)}' at 'limit' failed to satisfy constraint: Member must have value ${bound}`,
+  );
+}
+
+function pageToken(key: string, offset: number): string {
+  return Buffer.from(`${key}:${offset}`, 'utf8').toString('base64url');
+}
+
+function pageStart(token: unknown, key: string): number {
+  if (typeof token === 'string') {
+    const m = /^([A-Za-z]+):(\d{1,9})$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+    // Re-encoding must give the token back: base64url decoding skips characters it does not know.
+    if (m && m[1] === key && pageToken(key, Number(m[2])) === token) return Number(m[2]);
+  }
+  throw new EventsValidationError('Parameter NextToken is not valid: it was not given by this operation.');
 }
 
 function ruleOut(r: Rule): Record<string, unknown> {
@@ -221,27 +256,61 @@ function ruleOut(r: Rule): Record<string, unknown> {
   };
 }
 
+/** A PutTargets target, its fields' types checked: a wrong one is refused, never dropped. */
 function targetIn(raw: unknown): Partial<Target> & { id: string; arn: string } {
-  const t = (raw ?? {}) as Body;
+  const t = struct(raw, 'Targets.member');
   const out: Partial<Target> & { id: string; arn: string } = { id: str(t, 'Id'), arn: str(t, 'Arn') };
-  if (typeof t.Input === 'string') out.input = t.Input;
-  if (typeof t.InputPath === 'string') out.inputPath = t.InputPath;
-  const it = t.InputTransformer as Body | undefined;
-  if (it) {
+  const input = opt(t, 'Input');
+  if (input !== undefined) out.input = input;
+  const inputPath = opt(t, 'InputPath');
+  if (inputPath !== undefined) out.inputPath = inputPath;
+  if (t.InputTransformer !== undefined && t.InputTransformer !== null) {
+    const it = struct(t.InputTransformer, 'InputTransformer');
     out.inputTransformer = { inputTemplate: str(it, 'InputTemplate') };
-    if (it.InputPathsMap) out.inputTransformer.inputPathsMap = it.InputPathsMap as Record<string, string>;
+    if (it.InputPathsMap !== undefined && it.InputPathsMap !== null) {
+      out.inputTransformer.inputPathsMap = stringMap(it.InputPathsMap, 'InputTransformer.InputPathsMap');
+    }
   }
-  const rp = t.RetryPolicy as Body | undefined;
-  if (rp) {
+  if (t.RetryPolicy !== undefined && t.RetryPolicy !== null) {
+    const rp = struct(t.RetryPolicy, 'RetryPolicy');
     out.retryPolicy = {
-      maximumRetryAttempts: typeof rp.MaximumRetryAttempts === 'number' ? rp.MaximumRetryAttempts : 185,
-      maximumEventAgeInSeconds:
-        typeof rp.MaximumEventAgeInSeconds === 'number' ? rp.MaximumEventAgeInSeconds : 86_400,
+      maximumRetryAttempts: int(rp, 'MaximumRetryAttempts', 'RetryPolicy') ?? 185,
+      maximumEventAgeInSeconds: int(rp, 'MaximumEventAgeInSeconds', 'RetryPolicy') ?? 86_400,
     };
   }
-  const dlq = t.DeadLetterConfig as Body | undefined;
-  if (dlq && typeof dlq.Arn === 'string') out.deadLetterArn = dlq.Arn;
+  if (t.DeadLetterConfig !== undefined && t.DeadLetterConfig !== null) {
+    const arn = opt(struct(t.DeadLetterConfig, 'DeadLetterConfig'), 'Arn');
+    if (arn !== undefined) out.deadLetterArn = arn;
+  }
   return out;
+}
+
+function struct(value: unknown, field: string): Body {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new EventsValidationError(`Parameter ${field} is not valid. Reason: it must be a structure.`);
+  }
+  return value as Body;
+}
+
+function stringMap(value: unknown, field: string): Record<string, string> {
+  const isMap = value !== null && typeof value === 'object' && !Array.isArray(value);
+  if (!isMap || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw new EventsValidationError(
+      `Parameter ${field} is not valid. Reason: it must be a map of strings to strings.`,
+    );
+  }
+  return value as Record<string, string>;
+}
+
+function int(b: Body, field: string, parent: string): number | undefined {
+  const v = b[field];
+  if (v === undefined || v === null) return undefined;
+  if (!Number.isInteger(v)) {
+    throw new EventsValidationError(
+      `Parameter ${parent}.${field} is not valid. Reason: it must be an integer.`,
+    );
+  }
+  return v as number;
 }
 
 function targetOut(t: Target): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { EventsValidationError } from './errors.js';
 import { checkTargetInput } from './input-transformer.js';
-import { DEFAULT_RETRY_POLICY, type Target } from './model.js';
+import { DEFAULT_RETRY_POLICY, type RuleState, type Target } from './model.js';
 
 /** Names of buses, rules, archives and replays (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html). */
 export function checkName(kind: string, name: unknown, max = 64): string {
@@ -10,6 +10,21 @@ export function checkName(kind: string, name: unknown, max = 64): string {
     );
   }
   return name;
+}
+
+/**
+ * A rule's State, ENABLED when absent; anything else is refused rather than stored as a rule
+ * that silently never matches (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html).
+ */
+export function checkRuleState(state: unknown): RuleState {
+  if (state === undefined) return 'ENABLED';
+  if (state === 'ENABLED' || state === 'DISABLED') return state;
+  if (state === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS') {
+    throw new EventsValidationError(`State ${state} is not supported locally: there is no CloudTrail.`);
+  }
+  throw new EventsValidationError(
+    `1 validation error detected: Value '${String(state)}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]`,
+  );
 }
 
 /** Fills in the retry policy and checks a target's settings as PutTargets does. */

@@ -13,7 +13,9 @@ interface Pending {
 
 /**
  * Group commit of PutEvents requests: those that arrive in the same turn of the event loop
- * run in one transaction, and each settles after its commit (one timer per group).
+ * run in one transaction, and each settles after its commit (one timer per group). A
+ * request whose processing throws fails alone: the group is rolled back and run again
+ * without it.
  */
 export class PutEventsGroup {
   readonly #pending: Pending[] = [];
@@ -39,8 +41,12 @@ export class PutEventsGroup {
   flush(): void {
     this.#queued = false;
     const group = this.#pending.splice(0);
-    if (group.length === 0) return;
+    if (group.length > 0) this.#commit(group);
+  }
+
+  #commit(group: Pending[]): void {
     const outcomes: Array<{ result: PutEventsResult } | { error: unknown }> = [];
+    let failed = -1;
     try {
       this.transaction(() => {
         for (const request of group) {
@@ -48,13 +54,26 @@ export class PutEventsGroup {
             outcomes.push({ result: this.putEvents(request.entries) });
           } catch (error) {
             // Thrown before the request wrote anything (1-10 entries): only that request fails.
-            if (!(error instanceof EventsValidationError)) throw error;
-            outcomes.push({ error });
+            if (error instanceof EventsValidationError) outcomes.push({ error });
+            else {
+              // Thrown midway (a bug, a crash on odd input): its writes are in the transaction.
+              failed = outcomes.length;
+              throw error;
+            }
           }
         }
       });
     } catch (error) {
-      // Rolled back: nothing of the group is written, every request fails (the SDK retries).
+      if (failed >= 0) {
+        // Rolled back because of one request: it fails alone and the others run again
+        // without it. Only this failure path pays for a second transaction, no savepoints
+        // on the hot path (see SqliteStatements.transaction).
+        group[failed]!.reject(error);
+        const rest = group.filter((_, i) => i !== failed);
+        if (rest.length > 0) this.#commit(rest);
+        return;
+      }
+      // The commit itself failed: nothing of the group is written, every request fails (the SDK retries).
       for (const request of group) request.reject(error);
       return;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from './backoff.js';
-import { checkEntry, formatEventTime } from './put-events.js';
+import { checkEntry, checkRequestSize, formatEventTime } from './put-events.js';
 
 const CTX = { region: 'us-east-1', account: '123456789012', now: Date.parse('2026-11-22T12:00:00.789Z') };
 const OK = { Source: 's', DetailType: 'd', Detail: '{"a":1}' };
@@ -53,6 +53,24 @@ describe('Function: checkEntry', () => {
     });
   });
 
+  it('fails a Detail nested over 1100 levels as MalformedDetail, without overflowing the stack', () => {
+    // Prepare: `{"a":[[…[1]…]]}`, the object being the first level.
+    const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}1${']'.repeat(depth - 1)}}`;
+    // Act
+    const fits = checkEntry({ ...OK, Detail: nested(1100) }, CTX);
+    const over = checkEntry({ ...OK, Detail: nested(1101) }, CTX);
+    const poison = checkEntry({ ...OK, Detail: nested(100_000) }, CTX);
+    // Assess
+    expect(fits.ok).toBe(true);
+    for (const out of [over, poison]) {
+      expect(out).toMatchObject({
+        ok: false,
+        errorCode: 'MalformedDetail',
+        errorMessage: 'Detail is malformed: it nests deeper than 1100 levels, the most PutEvents processes.',
+      });
+    }
+  });
+
   it('counts the entry size as EventBridge does: 256 KB passes, one byte more fails', () => {
     // Prepare: Source 1 + DetailType 1 + Detail bytes.
     const detail = (n: number) => `{"x":"${'a'.repeat(n - 8)}"}`;
@@ -63,6 +81,20 @@ describe('Function: checkEntry', () => {
     // Assess
     expect(fits.ok).toBe(true);
     expect(over).toMatchObject({ ok: false, errorCode: 'InvalidArgument' });
+  });
+});
+
+describe('Function: checkRequestSize', () => {
+  it('sums the entries: 256 KB in all passes, one byte more fails naming both sizes', () => {
+    // Prepare: entries of n bytes (Source 1 + DetailType 1 + Detail n - 2); four of 64 KB fill it.
+    const entry = (n: number) => ({ ...OK, Detail: `{"x":"${'a'.repeat(n - 10)}"}` });
+    const full = [entry(65_536), entry(65_536), entry(65_536), entry(65_536)];
+    // Act + Assess
+    expect(checkRequestSize(full)).toBeUndefined();
+    expect(checkRequestSize([...full.slice(0, 3), entry(65_537)])).toBe(
+      'Total size of the entries in the request is over the limit: 262145 bytes, more than 262144 bytes (256 KB).',
+    );
+    expect(checkRequestSize([{ ...OK, Time: 1, Resources: ['r'] }, { Detail: 5 }])).toBeUndefined();
   });
 });
 

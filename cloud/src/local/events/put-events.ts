@@ -1,5 +1,12 @@
 import type { BusEvent } from '@smartdoor/shared';
-import { LIMITS } from '@smartdoor/shared';
+import { jsonDepth, LIMITS } from '@smartdoor/shared';
+
+/**
+ * "PutEvents will only process nested JSON up to 1100 levels deep"
+ * (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html). Deeper
+ * details would also overflow the stack of every recursive reader (JSON.stringify, matching).
+ */
+export const PUT_EVENTS_MAX_DETAIL_DEPTH = 1100;
 
 /** A PutEvents entry as it arrives on the wire (every field may be missing or wrong). */
 export interface PutEventsEntryInput {
@@ -42,13 +49,7 @@ export function checkEntry(entry: PutEventsEntryInput, ctx: EntryContext): Entry
   if (!Array.isArray(resources) || resources.some((r) => typeof r !== 'string')) {
     return invalid('Parameter Resources is not valid. Reason: Resources must be a list of strings.');
   }
-  // Entry size as EventBridge counts it (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
-  const size =
-    (entry.Time !== undefined ? 14 : 0) +
-    Buffer.byteLength(source) +
-    Buffer.byteLength(detailType) +
-    Buffer.byteLength(detailText) +
-    (resources as string[]).reduce((n, r) => n + Buffer.byteLength(r), 0);
+  const size = entrySize(entry);
   if (size > LIMITS.PUT_EVENTS_MAX_ENTRY_BYTES) {
     return invalid(
       `Entry size ${size} bytes exceeds the ${LIMITS.PUT_EVENTS_MAX_ENTRY_BYTES}-byte (256 KB) limit.`,
@@ -65,6 +66,18 @@ export function checkEntry(entry: PutEventsEntryInput, ctx: EntryContext): Entry
       ok: false,
       errorCode: 'MalformedDetail',
       errorMessage: 'Detail is malformed: it must be a JSON object.',
+    };
+  }
+  // Each level takes two characters at least, so a short detail (every event of the hot
+  // path) cannot be too deep and is not walked.
+  if (
+    detailText.length > 2 * PUT_EVENTS_MAX_DETAIL_DEPTH &&
+    jsonDepth(detail, PUT_EVENTS_MAX_DETAIL_DEPTH) > PUT_EVENTS_MAX_DETAIL_DEPTH
+  ) {
+    return {
+      ok: false,
+      errorCode: 'MalformedDetail',
+      errorMessage: `Detail is malformed: it nests deeper than ${PUT_EVENTS_MAX_DETAIL_DEPTH} levels, the most PutEvents processes.`,
     };
   }
   const time = parseTime(entry.Time, ctx.now);
@@ -85,6 +98,30 @@ export function checkEntry(entry: PutEventsEntryInput, ctx: EntryContext): Entry
       detail: detail as Record<string, unknown>,
     },
   };
+}
+
+/**
+ * An entry's size as EventBridge counts it: Source, DetailType, Detail and Resources in UTF-8
+ * bytes, 14 for a Time (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
+ * Fields of the wrong type count nothing (checkEntry fails them).
+ */
+export function entrySize(entry: PutEventsEntryInput): number {
+  const bytes = (v: unknown) => (typeof v === 'string' ? Buffer.byteLength(v) : 0);
+  let size = (entry.Time !== undefined ? 14 : 0) + bytes(entry.Source) + bytes(entry.DetailType);
+  size += bytes(entry.Detail);
+  if (Array.isArray(entry.Resources)) for (const r of entry.Resources) size += bytes(r);
+  return size;
+}
+
+/**
+ * The request-wide check: "the total entry size must be less than 256 KB" (same page), the
+ * sum of its entries, each of which may fit alone. An error text, or undefined.
+ */
+export function checkRequestSize(entries: readonly PutEventsEntryInput[]): string | undefined {
+  let total = 0;
+  for (const entry of entries) total += entrySize(entry ?? {});
+  if (total <= LIMITS.PUT_EVENTS_MAX_ENTRY_BYTES) return undefined;
+  return `Total size of the entries in the request is over the limit: ${total} bytes, more than ${LIMITS.PUT_EVENTS_MAX_ENTRY_BYTES} bytes (256 KB).`;
 }
 
 function invalid(errorMessage: string): EntryCheck {

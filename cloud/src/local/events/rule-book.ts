@@ -6,7 +6,7 @@ import {
   EventsValidationError,
 } from './errors.js';
 import { type EventBus, type Rule, type RuleState, ruleArn, type Target } from './model.js';
-import { checkName, normalizeTarget } from './model-validation.js';
+import { checkName, checkRuleState, normalizeTarget } from './model-validation.js';
 import type { EventsStore } from './store.js';
 import type { TargetKind } from './targets/target-invoker.js';
 
@@ -62,6 +62,7 @@ export class RuleBook {
     description?: string;
   }): Rule {
     checkName('name', input.name);
+    const state = checkRuleState(input.state);
     const bus = this.getBus(input.busName ?? 'default');
     if (input.eventPattern === undefined) {
       throw new EventsValidationError(
@@ -76,7 +77,7 @@ export class RuleBook {
       busName: bus.name,
       arn: ruleArn(this.region, this.accountId, bus.name, input.name),
       eventPattern: input.eventPattern,
-      state: input.state ?? 'ENABLED',
+      state,
     };
     if (input.description !== undefined) rule.description = input.description;
     this.store.putRule(rule);

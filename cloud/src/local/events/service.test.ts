@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LocalQueues } from '../queues/local-queues.js';
-import { EventBusService } from './service.js';
+import { EventBusService, type PutEventsResult } from './service.js';
 import { TEST_ACCOUNT as ACCOUNT, memoryBus, TEST_REGION as REGION } from './testing/memory-bus.js';
 
 // Roles: `bus` is the local EventBridge on an in-memory database; `inbox` a local queue
@@ -118,6 +118,46 @@ describe('Class: EventBusService', () => {
       expect(calls).toBe(1);
       expect(bus.stats()).toMatchObject({ deliveryFailures: 1, pendingDeliveries: 0 });
       expect(String(errors[0])).toContain('browser gone');
+    });
+  });
+
+  describe('Method: putEventsGrouped', () => {
+    it('commits the requests grouped with one whose processing throws, and tells of theirs only', async () => {
+      // Prepare: the store throws while writing the poisoned request's event, after its
+      // queue message was sent in the same transaction.
+      queues.createQueue('inbox');
+      const seen: string[] = [];
+      bus.functions.register('view', async (event) => void seen.push((event as { id: string }).id), {
+        live: true,
+      });
+      bus.putTargets('r', 'default', [
+        { id: 'inbox', arn: INBOX },
+        { id: 'view', arn: VIEW },
+      ]);
+      const put: string[] = [];
+      bus.on('event-put', ({ event }) => put.push(event.id));
+      const append = bus.store.appendEvent.bind(bus.store);
+      vi.spyOn(bus.store, 'appendEvent').mockImplementation((name, event, now) => {
+        if ((event.detail as { poison?: boolean }).poison)
+          throw new RangeError('Maximum call stack size exceeded');
+        return append(name, event, now);
+      });
+      const poisoned = { ...ENTRY, Detail: '{"poison":true}' };
+      // Act
+      const settled = await Promise.allSettled(
+        [ENTRY, poisoned, ENTRY].map((entry) => bus.putEventsGrouped([entry])),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      // Assess
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const ids = [settled[0], settled[2]].map(
+        (s) => (s as PromiseFulfilledResult<PutEventsResult>).value.entries[0]!.eventId!,
+      );
+      expect(queues.depth('inbox').visible).toBe(2);
+      expect(bus.store.countEvents()).toBe(2);
+      expect(put).toEqual(ids);
+      expect(seen).toEqual(ids);
+      expect(bus.stats().eventsPut).toBe(2);
     });
   });
 

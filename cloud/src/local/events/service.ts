@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { BusEvent } from '@smartdoor/shared';
+import { type BusEvent, jsonDepth } from '@smartdoor/shared';
 import type { Database } from 'better-sqlite3';
 import { checkEventPattern, compileEventPattern, matchesEventPattern } from '../../event-pattern/index.js';
 import { type Clock, SYSTEM_CLOCK } from '../queues/clock.js';
@@ -28,7 +28,12 @@ import {
   type Target,
 } from './model.js';
 import { checkName } from './model-validation.js';
-import { checkEntry, type PutEventsEntryInput } from './put-events.js';
+import {
+  checkEntry,
+  checkRequestSize,
+  PUT_EVENTS_MAX_DETAIL_DEPTH,
+  type PutEventsEntryInput,
+} from './put-events.js';
 import { PutEventsGroup } from './put-events-group.js';
 import { Replayer } from './replayer.js';
 import { busNameOf, type FailedTarget, RuleBook } from './rule-book.js';
@@ -146,6 +151,13 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
   readonly #counts = { eventsPut: 0, delivered: 0, deliveryFailures: 0, deadLettered: 0 };
   readonly #onError: (err: unknown) => void;
   readonly #group: PutEventsGroup;
+  /**
+   * What the events written in the open PutEvents transaction do once it commits (count,
+   * tell observers, invoke live views, wake the worker); undefined outside one. A group that
+   * rolls back (to be run again without a failed request) drops them, so observers never
+   * hear of an event that was not committed, nor twice of one that was.
+   */
+  #afterCommit: Array<() => void> | undefined;
 
   constructor(opts: EventBusServiceOptions) {
     super();
@@ -157,7 +169,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     this.#onError = opts.onError ?? ((err) => console.error('local eventbridge: internal failure', err));
     this.store = new SqliteEventsStore(opts.db);
     this.#group = new PutEventsGroup(
-      (fn) => this.store.transaction(fn),
+      (fn) => this.#commit(fn),
       (entries) => this.putEvents(entries),
     );
     this.functions = new LambdaTarget(this.#clock);
@@ -302,6 +314,13 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     } catch (cause) {
       throw new EventsValidationError('Parameter Event is not valid: it is not JSON.', { cause });
     }
+    // As deep as a put event may be (its detail's levels and the envelope's), so that
+    // matching never walks deeper than it does for PutEvents.
+    if (jsonDepth(event, PUT_EVENTS_MAX_DETAIL_DEPTH + 1) > PUT_EVENTS_MAX_DETAIL_DEPTH + 1) {
+      throw new EventsValidationError(
+        `Parameter Event is not valid. Reason: it nests deeper than ${PUT_EVENTS_MAX_DETAIL_DEPTH + 1} levels.`,
+      );
+    }
     // TestEventPattern wants a whole event (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html).
     const missing = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'].filter(
       (f) => event === null || typeof event !== 'object' || !(f in event),
@@ -324,10 +343,12 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
         `1 validation error detected: Value '${Array.isArray(entries) ? entries.length : 0} entries' at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10 and greater than or equal to 1`,
       );
     }
+    const tooBig = checkRequestSize(entries);
+    if (tooBig !== undefined) throw new EventsValidationError(tooBig);
     const now = this.#clock.now();
     const result: PutEventsResult = { failedEntryCount: 0, entries: [] };
     // One transaction for the whole request: one disk sync instead of one per entry.
-    this.store.transaction(() => {
+    this.#commit(() => {
       for (const entry of entries) {
         const checked = checkEntry(entry ?? {}, { region: this.region, account: this.accountId, now });
         if (!checked.ok) {
@@ -370,11 +391,30 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
    * PutEvents with group commit: the requests that arrive in the same turn of the event loop
    * (up to PUT_EVENTS_GROUP_MAX) are written in one transaction, and each promise
    * settles only after that commit, so an answered entry is on disk (WAL) as with
-   * {@link putEvents}. A request's own validation error fails that request alone; a store
-   * failure fails the whole group, nothing of it written.
+   * {@link putEvents}. A request's own validation error, or any error while it is written,
+   * fails that request alone (the others are written without it); a failed commit fails the
+   * whole group, nothing of it written.
    */
   putEventsGrouped(entries: PutEventsEntryInput[]): Promise<PutEventsResult> {
     return this.#group.put(entries);
+  }
+
+  /**
+   * Runs `fn` in a transaction and, once it committed, the after-commit work of the events it
+   * wrote (dropped when it rolls back). Inside an open one it joins it, its work with it.
+   */
+  #commit<T>(fn: () => T): T {
+    if (this.#afterCommit !== undefined) return fn();
+    const work: Array<() => void> = [];
+    this.#afterCommit = work;
+    let out: T;
+    try {
+      out = this.store.transaction(fn);
+    } finally {
+      this.#afterCommit = undefined;
+    }
+    for (const done of work) done();
+    return out;
   }
 
   /** Archives, then writes one delivery row per (matching enabled rule, target), in one transaction. */
@@ -411,12 +451,18 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
         }
       }
     });
-    this.#counts.eventsPut++;
-    this.#counts.delivered += delivered.length;
-    this.#emitLater('event-put', { busName, event, matchedRules: matched });
-    for (const delivery of delivered) this.#emitLater('delivered', { delivery });
-    for (const delivery of live) queueMicrotask(() => void this.#deliverLive(delivery));
-    if (pending > 0) this.#worker.kick();
+    const committed = () => {
+      this.#counts.eventsPut++;
+      this.#counts.delivered += delivered.length;
+      this.#emitLater('event-put', { busName, event, matchedRules: matched });
+      for (const delivery of delivered) this.#emitLater('delivered', { delivery });
+      for (const delivery of live) queueMicrotask(() => void this.#deliverLive(delivery));
+      if (pending > 0) this.#worker.kick();
+    };
+    // Inside PutEvents' transaction this waits for its commit; elsewhere (replays, bus
+    // targets) it runs now, its notices deferred to after the caller's transaction as before.
+    if (this.#afterCommit !== undefined) this.#afterCommit.push(committed);
+    else committed();
   }
 
   /** A live view's one attempt, after the commit: a failure is reported, not retried. */

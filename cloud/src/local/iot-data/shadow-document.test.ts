@@ -284,6 +284,18 @@ describe('Function: parseUpdateRequest', () => {
       'JSON contains too many levels of nesting; maximum is 6',
     ],
     [
+      'an array nested 20000 levels (without overflowing the stack)',
+      `{"state":{"reported":{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}}}`,
+      400,
+      'JSON contains too many levels of nesting; maximum is 6',
+    ],
+    [
+      "a request over IoT Core's 128 KB message limit, before reading it",
+      `{"state":{"reported":{"a":[${Array(300_000).fill('1').join(',')}]}}}`,
+      413,
+      'The payload exceeds the maximum size allowed',
+    ],
+    [
       'a null in an array (DOCUMENT: Array values)',
       '{"state":{"desired":{"colors":[null,"RED"]}}}',
       400,

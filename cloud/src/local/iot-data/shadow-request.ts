@@ -1,3 +1,4 @@
+import { jsonDepth, LIMITS } from '@smartdoor/shared';
 import { ShadowRejectedError } from './errors.js';
 import { isObject, type Json, type JsonObject } from './json.js';
 import type { ShadowSection } from './shadow-document.js';
@@ -23,6 +24,8 @@ export const SHADOW_LIMITS = {
   maxDepth: 6,
   /** "A client token that is longer than 64 bytes will cause this response." */
   maxClientTokenBytes: 64,
+  /** A request is an IoT Core message: 128 KB at most, over HTTP as over MQTT. */
+  maxRequestBytes: LIMITS.IOT_MAX_PAYLOAD_BYTES,
 } as const;
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -64,6 +67,12 @@ export function parseOptionalClientToken(payload: Buffer | string): string | und
 
 /** Checks a request state document; throws ShadowRejectedError with AWS's message. */
 export function parseUpdateRequest(payload: Buffer | string): UpdateRequest {
+  // Before reading it: the state it holds could not fit in 8 KB, and parsing and walking a
+  // request of any size would let one client hold the service.
+  const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  if (bytes > SHADOW_LIMITS.maxRequestBytes) {
+    throw new ShadowRejectedError(413, 'The payload exceeds the maximum size allowed');
+  }
   const doc = parseJson(payload);
   if (!isObject(doc)) throw new ShadowRejectedError(400, 'Invalid JSON');
   const clientToken = clientTokenOf(doc);
@@ -86,7 +95,8 @@ export function parseUpdateRequest(payload: Buffer | string): UpdateRequest {
       throw reject(`${key === 'desired' ? 'Desired' : 'Reported'} node must be an object`);
     }
     if (value !== null) {
-      if (depthOf(value) > SHADOW_LIMITS.maxDepth) {
+      // Checked first, without recursion, stopping past the limit: the walks below recurse.
+      if (jsonDepth(value, SHADOW_LIMITS.maxDepth) > SHADOW_LIMITS.maxDepth) {
         throw reject(`JSON contains too many levels of nesting; maximum is ${SHADOW_LIMITS.maxDepth}`);
       }
       // "Arrays can't have null values" (Array values in shadow documents).
@@ -96,13 +106,6 @@ export function parseUpdateRequest(payload: Buffer | string): UpdateRequest {
   }
   request.state = sections;
   return request;
-}
-
-/** Levels of objects and arrays below a section: `{ "a": 1 }` is 1. */
-function depthOf(value: Json): number {
-  if (Array.isArray(value)) return 1 + Math.max(0, ...value.map(depthOf));
-  if (isObject(value)) return 1 + Math.max(0, ...Object.values(value).map(depthOf));
-  return 0;
 }
 
 function hasNullInArray(value: Json): boolean {
