@@ -4,7 +4,7 @@ import type { AgentConfig } from '@smartdoor/shared';
 import pino, { type Logger } from 'pino';
 import { DoorAgent, LOG_REDACT_PATHS } from './agent.js';
 import type { Clock } from './core/clock.js';
-import { AgentError } from './core/errors.js';
+import { AgentError, OutboxStrandedError } from './core/errors.js';
 import {
   createBadgeReader,
   createBuzzer,
@@ -14,6 +14,7 @@ import {
 import { SimulatedBuzzer } from './inputs/simulated-badge-reader.js';
 import { SimulatedDoorSensor } from './inputs/simulated-door-sensor.js';
 import type { BadgeReader, Buzzer, DoorSensor } from './inputs/types.js';
+import { inspectOutbox } from './outbox/inspect-outbox.js';
 import { LogOutbox } from './outbox/log-outbox.js';
 import { SqliteOutbox } from './outbox/sqlite-outbox.js';
 import type { Outbox } from './outbox/types.js';
@@ -37,10 +38,35 @@ export function outboxPath(dataDir: string, kind: OutboxKind): string {
   return join(dataDir, kind === 'sqlite' ? 'outbox.db' : 'outbox.log');
 }
 
-export function createOutbox(config: AgentConfig, kind: OutboxKind = DEFAULT_OUTBOX_KIND): Outbox {
-  const options = { maxEvents: config.outbox.maxEvents };
+/**
+ * The outbox of `kind` in the data folder. Throws OutboxStrandedError when the other
+ * kind's outbox there still holds unsent events (see assertNothingStranded).
+ */
+export function createOutbox(
+  config: AgentConfig,
+  kind: OutboxKind = DEFAULT_OUTBOX_KIND,
+  logger?: Logger,
+): Outbox {
+  const options = { maxEvents: config.outbox.maxEvents, logger };
   const path = outboxPath(config.dataDir, kind);
+  assertNothingStranded(config.dataDir, kind);
   return kind === 'sqlite' ? new SqliteOutbox(path, options) : new LogOutbox(path, options);
+}
+
+/**
+ * Refuse to start on one kind of outbox while the other still holds events: they would
+ * never be sent, and the new store would hand out their seqs again.
+ */
+function assertNothingStranded(dataDir: string, kind: OutboxKind): void {
+  const other: OutboxKind = kind === 'sqlite' ? 'log' : 'sqlite';
+  const otherFile = outboxPath(dataDir, other);
+  let waiting: number | undefined;
+  try {
+    waiting = inspectOutbox(otherFile, other)?.depth;
+  } catch (cause) {
+    throw new OutboxStrandedError(outboxPath(dataDir, kind), other, otherFile, undefined, { cause });
+  }
+  if (waiting) throw new OutboxStrandedError(outboxPath(dataDir, kind), other, otherFile, waiting);
 }
 
 export function createLogger(config: AgentConfig): Logger {
@@ -105,7 +131,7 @@ export async function buildAgent(config: AgentConfig, options: BuildAgentOptions
     buzzer,
     badgeSecret,
     transport,
-    outbox: options.outbox ?? createOutbox(config, options.outboxKind),
+    outbox: options.outbox ?? createOutbox(config, options.outboxKind, logger),
     clock: options.clock,
     logger,
     statusFile: statusFilePath(config.dataDir),

@@ -248,6 +248,7 @@ export class DoorAgent {
       updatedAt: new Date(this.#clock.now()).toISOString(),
       lastPubackAt: iso(this.#sender?.lastPubackAt),
       outbox: this.#o.outbox.stats(),
+      outboxFile: this.#o.outbox.file,
       counters: { ...this.counters, publishErrors: this.#sender?.publishErrors ?? 0 },
       settings: { ...this.#settings },
       doorState: this.#monitor?.state.door ?? 'unknown',

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentStatus } from './status-types.js';
 
@@ -9,21 +9,45 @@ export function statusFilePath(dataDir: string): string {
   return join(dataDir, STATUS_FILE_NAME);
 }
 
-/** Write the status atomically (temp file, then rename), so a reader never sees half. */
+/**
+ * Write the status atomically (temp file, fsync, then rename), so a reader never sees
+ * half. Without the fsync a power cut can leave the renamed file empty.
+ */
 export function writeStatusFile(path: string, status: AgentStatus): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(status, null, 2)}\n`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, `${JSON.stringify(status, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
-/** Read the status file, or undefined when there is none (agent never ran). */
-export function readStatusFile(path: string): AgentStatus | undefined {
+/**
+ * Read the status file, or undefined when there is none (agent never ran) or it cannot
+ * be read (empty or garbled, e.g. after a power cut): `warn` then says which file and why.
+ */
+export function readStatusFile(path: string, warn?: (message: string) => void): AgentStatus | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      warn?.(`status file ${path} cannot be read (${(err as Error).message}); shown as missing`);
+    }
     return undefined;
   }
-  return JSON.parse(text) as AgentStatus;
+  try {
+    const status: unknown = JSON.parse(text);
+    if (typeof status !== 'object' || status === null || Array.isArray(status))
+      throw new Error('not an object');
+    return status as AgentStatus;
+  } catch (err) {
+    const why = text.trim() === '' ? 'empty' : `not valid: ${(err as Error).message}`;
+    warn?.(`status file ${path} is ${why}; shown as missing`);
+    return undefined;
+  }
 }

@@ -25,6 +25,8 @@ export interface AgentStatus {
   updatedAt: string;
   lastPubackAt: string | undefined;
   outbox: OutboxStats;
+  /** The file the outbox keeps its events in (none in memory): `status` looks into this one. */
+  outboxFile?: string;
   counters: AgentCounters;
   settings: ShadowSettings;
   doorState: 'open' | 'closed' | 'unknown';

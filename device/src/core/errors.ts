@@ -49,6 +49,32 @@ export class OutboxInUseError extends OutboxError {
   }
 }
 
+/**
+ * The other kind of outbox in the data folder still holds unsent events (the store was
+ * switched with `run --outbox`): starting on this one would leave them unsent for good
+ * and restart seq where they already used it.
+ */
+export class OutboxStrandedError extends OutboxError {
+  override name = 'OutboxStrandedError';
+  constructor(
+    location: string,
+    readonly otherKind: string,
+    readonly otherFile: string,
+    readonly waiting: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${otherFile} (the ${otherKind} outbox) ${
+        waiting === undefined
+          ? 'cannot be read to check for unsent events'
+          : `still holds ${waiting} unsent event(s)`
+      }; run with --outbox ${otherKind} until they are sent, or move ${otherFile} away, before using this one`,
+      location,
+      options,
+    );
+  }
+}
+
 /** The outbox's files hold something the agent did not write (not a torn tail). */
 export class OutboxCorruptError extends OutboxError {
   override name = 'OutboxCorruptError';

@@ -9,7 +9,7 @@ import { installServiceWithBundle } from './install-service.js';
  */
 export function installServiceCommand(): Command {
   return new Command('install-service')
-    .description('Write the systemd unit for the agent (a dedicated user, restart on failure, hardened)')
+    .description('Write the systemd unit for the agent (a dedicated user, restarted always, hardened)')
     .option(
       '-c, --config <file>',
       'agent config file (default: $SMARTDOOR_AGENT_CONFIG or /etc/smartdoor/agent.json)',

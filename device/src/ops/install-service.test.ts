@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -173,6 +173,57 @@ describe('Function: installService', () => {
     expect(result.notes).toEqual([]);
   });
 
+  it('gives the service user every file the agent reads and the private folders provision made', () => {
+    // Prepare: what provision writes (0600 files in a 0700 folder), a badge secret, and a
+    // CA readable by all (a shared bundle), in a private folder above the config's.
+    const top = join(dir, 'private');
+    const certs = join(top, 'etc', 'certs');
+    mkdirSync(certs, { recursive: true });
+    chmodSync(top, 0o700);
+    chmodSync(certs, 0o700);
+    const file = (name: string, mode: number) => {
+      const p = join(certs, name);
+      writeFileSync(p, 'x');
+      chmodSync(p, mode);
+      return p;
+    };
+    const [cert, key, ca, secret] = [
+      file('device.crt', 0o600),
+      file('device.key', 0o600),
+      file('ca.crt', 0o600),
+      file('badge-secret', 0o600),
+    ];
+    const configPath = join(top, 'etc', 'agent.json');
+    const mqtt = { endpoint: 'mqtts://x:8883', certFile: cert, keyFile: key, caFile: ca };
+    writeFileSync(configPath, JSON.stringify({ thingName: 'door-007', mqtt, badgeSecretFile: secret }));
+    const sharedCa = join(dir, 'shared-ca.pem');
+    writeFileSync(sharedCa, 'x');
+    chmodSync(sharedCa, 0o644);
+    // Act
+    const { nextSteps } = installService({ configPath, user: 'door', dryRun: true, env: {} });
+    writeFileSync(configPath, JSON.stringify({ thingName: 'door-007', mqtt: { ...mqtt, caFile: sharedCa } }));
+    const withSharedCa = installService({ configPath, user: 'door', dryRun: true, env: {} }).nextSteps;
+    // Assess
+    for (const f of [cert, key, ca, secret]) {
+      expect(nextSteps).toContain(`sudo chown door:door ${f} && sudo chmod 0600 ${f}`);
+    }
+    expect(nextSteps).toContain(`sudo chown door:door ${certs}`);
+    expect(nextSteps).toContain(`sudo chgrp door ${top} && sudo chmod g+x ${top}`);
+    expect(nextSteps.findIndex((l) => l.includes(' doctor '))).toBeGreaterThan(
+      nextSteps.indexOf(`sudo chown door:door ${certs}`),
+    );
+    expect(withSharedCa.join('\n')).not.toContain(sharedCa);
+  });
+
+  it('hands the data folder and anything already in it to the service user', () => {
+    // Prepare + Act
+    const result = installService({ configPath: join(dir, 'missing.json'), dryRun: true, env: {} });
+    // Assess: an outbox left by a run as root would be unwritable for the service
+    expect(result.nextSteps).toContain(
+      'sudo install -d -o smartdoor -g smartdoor -m 0750 /var/lib/smartdoor && sudo chown -R smartdoor:smartdoor /var/lib/smartdoor',
+    );
+  });
+
   it('falls back to defaults with a note when the config cannot be read, and writes nothing on a dry run', () => {
     // Prepare
     const unitDir = join(dir, 'units');
@@ -261,6 +312,15 @@ describe('Function: installServiceCommand', () => {
     expect(text).toContain('ReadWritePaths=/var/lib/doorx\n');
     expect(text).toContain('sudo systemctl enable --now smartdoor-agent.service');
     expect(process.exitCode).toBeUndefined();
+  });
+
+  it('describes the restart policy the unit has (Restart=always)', () => {
+    // Prepare + Act
+    const description = installServiceCommand().description();
+    // Assess
+    expect(directive(renderUnit(BASE), 'Restart')).toEqual(['always']);
+    expect(description).toContain('restarted always');
+    expect(description).not.toMatch(/on failure/);
   });
 
   it('reports a bad option on stderr with exit code 1', async () => {

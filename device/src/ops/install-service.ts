@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_AGENT_CONFIG_PATH, loadAgentConfig } from '../config/load-agent-config.js';
 import { type AgentBundle, buildAgentBundle, defaultBundlePath, devicePackageDir } from './bundle.js';
 import { UnitWriteError } from './errors.js';
@@ -84,12 +84,12 @@ export function installService(opts: InstallServiceOptions = {}): InstallService
     serialPath: config?.badgeReader.enabled ? config.badgeReader.path : undefined,
     thingName: config?.thingName,
   });
-  const keyFiles = [config?.mqtt.keyFile, config?.badgeSecretFile].filter((f): f is string => Boolean(f));
   const nextSteps = [
     `sudo useradd --system --user-group --home-dir ${dataDir} --shell /usr/sbin/nologin --groups gpio,dialout ${user}`,
-    `sudo install -d -o ${user} -g ${user} -m 0750 ${dataDir}`,
+    // -R: an outbox or status file left by a run as root would otherwise be unwritable.
+    `sudo install -d -o ${user} -g ${user} -m 0750 ${dataDir} && sudo chown -R ${user}:${user} ${dataDir}`,
     `sudo chown root:${user} ${configPath} && sudo chmod 0640 ${configPath}`,
-    ...keyFiles.map((f) => `sudo chown ${user}:${user} ${f} && sudo chmod 0600 ${f}`),
+    ...(config ? credentialSteps(config, configPath, user) : []),
     `sudo -u ${user} ${[opts.nodePath ?? process.execPath, ...nodeArgs, agentBin].join(' ')} doctor --config ${configPath}`,
     'sudo systemctl daemon-reload',
     `sudo systemctl enable --now ${UNIT_NAME}`,
@@ -105,6 +105,51 @@ export function installService(opts: InstallServiceOptions = {}): InstallService
     throw new UnitWriteError(unitPath, { cause });
   }
   return { unit, unitPath, nextSteps, notes };
+}
+
+/**
+ * Commands that let the service user read what the agent reads. provision writes the
+ * certificate, key and CA root-owned 0600 in a root-owned 0700 folder: those files and
+ * that folder go to the user. A certificate or CA file already readable by all (e.g. the
+ * system CA bundle) is shared and left alone. A private folder further up only gets the
+ * search (x) permission for the user's group.
+ */
+function credentialSteps(
+  config: ReturnType<typeof loadAgentConfig>,
+  configPath: string,
+  user: string,
+): string[] {
+  const secrets = [config.mqtt.keyFile, config.badgeSecretFile];
+  const publics = [config.mqtt.certFile, config.mqtt.caFile].filter((f) => !(f && worldReadable(f)));
+  const files = [...new Set([...secrets, ...publics].filter((f): f is string => Boolean(f)))];
+  const steps = files.map((f) => `sudo chown ${user}:${user} ${f} && sudo chmod 0600 ${f}`);
+  const own = new Set(files.map((f) => dirname(f)).filter(isPrivateDir));
+  const search = new Set<string>();
+  for (const start of [...files, configPath].map((f) => dirname(f))) {
+    for (let d = start; d !== dirname(d); d = dirname(d)) {
+      if (!own.has(d) && isPrivateDir(d)) search.add(d);
+    }
+  }
+  for (const d of own) steps.push(`sudo chown ${user}:${user} ${d}`);
+  for (const d of search) steps.push(`sudo chgrp ${user} ${d} && sudo chmod g+x ${d}`);
+  return steps;
+}
+
+function worldReadable(file: string): boolean {
+  try {
+    return (statSync(file).mode & 0o004) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A folder others cannot enter (0700, as provision creates it); false when missing. */
+function isPrivateDir(dir: string): boolean {
+  try {
+    return (statSync(dir).mode & 0o001) === 0;
+  } catch {
+    return false;
+  }
 }
 
 export interface InstallServiceWithBundleResult extends InstallServiceResult {

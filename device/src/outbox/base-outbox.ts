@@ -41,7 +41,7 @@ export abstract class BaseOutbox implements Outbox {
   }
 
   /** The file this outbox keeps its events in, claimed for this process while open; none in memory. */
-  protected abstract readonly file: string | undefined;
+  abstract readonly file: string | undefined;
   protected abstract _open(): Promise<RecoveredOutbox>;
   protected abstract _close(): Promise<void>;
   /** Durable (fsync'd) and atomic: all of it or none of it survives a crash. */

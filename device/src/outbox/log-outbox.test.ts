@@ -1,10 +1,18 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OutboxCorruptError } from '../core/errors.js';
 import { EventFactory } from '../core/event-factory.js';
-import { LogOutbox } from './log-outbox.js';
+import { LogOutbox, logOutboxFs } from './log-outbox.js';
 import { describeOutboxContract } from './outbox.contract.js';
 
 describeOutboxContract('append-only log', () => {
@@ -26,7 +34,25 @@ describe('Class: LogOutbox', () => {
     dir = mkdtempSync(join(tmpdir(), 'smartdoor-log-'));
     path = join(dir, 'outbox.log');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => {
+    logOutboxFs.writeSync = writeSync;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * A disk with `free` bytes left: writes beyond them are cut short (what write(2) does
+   * on a full disk), and a write with no room at all fails with ENOSPC.
+   */
+  const fullDiskAfter = (free: number, only: (length: number) => boolean = () => true) => {
+    logOutboxFs.writeSync = (fd, buf, offset = 0, length = buf.length - offset) => {
+      if (!only(length)) return writeSync(fd, buf, offset, length);
+      if (free <= 0)
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const n = writeSync(fd, buf, offset, Math.min(length, free));
+      free -= n;
+      return n;
+    };
+  };
 
   describe('Method: start', () => {
     it('drops a torn last record, as after a power cut mid-write', async () => {
@@ -61,7 +87,78 @@ describe('Class: LogOutbox', () => {
     });
   });
 
+  describe('Method: append (full disk)', () => {
+    it('refuses an event only partly written, and the log stays readable once space returns', async () => {
+      // Prepare
+      const outbox = new LogOutbox(path);
+      await outbox.start();
+      add(outbox);
+      add(outbox);
+      fullDiskAfter(100);
+      // Act
+      expect(() => add(outbox)).toThrow(/ENOSPC/);
+      logOutboxFs.writeSync = writeSync;
+      const after = add(outbox).entry;
+      // Assess
+      expect(after.seq).toBe(3);
+      expect(outbox.read(0, 10).map((e) => e.seq)).toEqual([1, 2, 3]);
+      await outbox.stop();
+      const reopened = new LogOutbox(path);
+      await reopened.start();
+      expect(reopened.read(0, 10).map((e) => e.seq)).toEqual([1, 2, 3]);
+      await reopened.stop();
+    });
+
+    it('writes the rest of a record after a short write', async () => {
+      // Prepare
+      const outbox = new LogOutbox(path);
+      await outbox.start();
+      let calls = 0;
+      logOutboxFs.writeSync = (fd, buf, offset = 0, length = buf.length - offset) => {
+        calls++;
+        return writeSync(fd, buf, offset, calls === 1 ? Math.min(length, 10) : length);
+      };
+      // Act
+      const entry = add(outbox).entry;
+      await outbox.stop();
+      // Assess
+      expect(calls).toBe(2);
+      const reopened = new LogOutbox(path);
+      await reopened.start();
+      expect(reopened.read(0, 10)).toEqual([entry]);
+      await reopened.stop();
+    });
+  });
+
   describe('Method: ack', () => {
+    it('keeps the old log when compaction cannot write the whole new file', async () => {
+      // Prepare
+      const warn = vi.fn();
+      const outbox = new LogOutbox(path, { logger: { warn } });
+      await outbox.start();
+      for (let i = 0; i < 1_100; i++) add(outbox);
+      for (let seq = 1; seq <= 1_000; seq++) outbox.ack(seq);
+      // Only the compacted file (one large write) meets the full disk; removal records fit.
+      fullDiskAfter(10_000, (length) => length > 4_096);
+      // Act: removed records now outnumber live ones, so the log compacts
+      outbox.ack(1_001);
+      const live = outbox.read(0, 5_000).map((e) => e.seq);
+      add(outbox);
+      await outbox.stop();
+      // Assess
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({ path }),
+        expect.stringMatching(/compaction failed/),
+      );
+      expect(existsSync(`${path}.compact`)).toBe(false);
+      expect(live).toEqual(Array.from({ length: 99 }, (_, i) => 1_002 + i));
+      logOutboxFs.writeSync = writeSync;
+      const reopened = new LogOutbox(path);
+      await reopened.start();
+      expect(reopened.stats()).toMatchObject({ depth: 100, oldestSeq: 1_002, nextSeq: 1_102 });
+      await reopened.stop();
+    });
+
     it('compacts the log once removed records outnumber live ones', async () => {
       // Prepare
       const outbox = new LogOutbox(path);

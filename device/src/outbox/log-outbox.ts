@@ -9,6 +9,7 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
@@ -43,21 +44,50 @@ export interface LogIndexEntry {
 
 const COMPACT_MIN_DEAD = 1_000;
 
+/**
+ * @internal The file writes, replaceable so that tests can simulate a full disk (a short
+ * write, ENOSPC) without mounting a small file system.
+ */
+export const logOutboxFs: {
+  writeSync: (fd: number, buf: Buffer, offset?: number, length?: number) => number;
+} = {
+  writeSync,
+};
+
+/**
+ * Write all of `bytes` (a full disk writes part of a buffer and reports how much), or throw.
+ * One call in the normal case: the loop only runs after a short write.
+ */
+function writeAll(fd: number, bytes: Buffer): void {
+  let done = logOutboxFs.writeSync(fd, bytes);
+  while (done < bytes.length) {
+    const n = logOutboxFs.writeSync(fd, bytes, done, bytes.length - done);
+    if (n <= 0) throw new Error(`write made no progress (${done} of ${bytes.length} bytes)`);
+    done += n;
+  }
+}
+
 export class LogOutbox extends BaseOutbox {
   #fd: number | undefined;
   #index = new Map<number, LogIndexEntry>();
   #nextSeq = 1;
   #dead = 0;
   #size = 0;
+  /** No compaction before this many dead records (raised after a failed one, not to retry on every ack). */
+  #compactAt = COMPACT_MIN_DEAD;
+  /** Set when a failed write could not be undone: the file's tail is unknown, so nothing more is written. */
+  #broken: Error | undefined;
+  readonly #logger: OutboxOptions['logger'];
 
   constructor(
     readonly path: string,
     options: OutboxOptions = {},
   ) {
     super(path, options);
+    this.#logger = options.logger;
   }
 
-  protected get file(): string {
+  get file(): string {
     return this.path;
   }
 
@@ -68,6 +98,8 @@ export class LogOutbox extends BaseOutbox {
     this.#nextSeq = log.nextSeq;
     this.#dead = log.dead;
     this.#size = log.validBytes;
+    this.#broken = undefined;
+    this.#compactAt = COMPACT_MIN_DEAD;
     try {
       // a+: appends go to the end, positional reads fetch payloads back.
       this.#fd = openSync(this.path, 'a+');
@@ -103,17 +135,22 @@ export class LogOutbox extends BaseOutbox {
     };
     if (write.evict.length > 0) record.e = write.evict;
     const offset = this.#size;
-    const length = this.#append(encodeLine(record));
-    fdatasyncSync(this.#fd!);
+    // A record not synced is refused: drop it from the file too, so a refused event never comes back.
+    const length = this.#append(encodeLine(record), true);
     for (const seq of write.evict) if (this.#index.delete(seq)) this.#dead++;
     this.#index.set(e.seq, { seq: e.seq, type: e.type, createdAt: e.createdAt, offset, length });
     this.#nextSeq = write.nextSeq;
   }
 
   protected _remove(seq: number): void {
-    this.#append(encodeLine({ d: seq }));
-    if (this.#index.delete(seq)) this.#dead++;
-    if (this.#dead > COMPACT_MIN_DEAD && this.#dead > this.#index.size) this.#compact();
+    try {
+      this.#append(encodeLine({ d: seq }));
+    } finally {
+      // Forgotten even if its record was not written: like a removal lost in a crash, the
+      // event is at worst sent again after a restart, under the same key.
+      if (this.#index.delete(seq)) this.#dead++;
+    }
+    if (this.#dead > this.#compactAt && this.#dead > this.#index.size) this.#compact();
   }
 
   protected _read(afterSeq: number, limit: number): OutboxEntry[] {
@@ -141,14 +178,40 @@ export class LogOutbox extends BaseOutbox {
     return { seq, idempotencyKey, type, createdAt, payload };
   }
 
-  #append(line: string): number {
+  /**
+   * Append one record (and fdatasync it when `sync`). On any failure the file is cut back to its
+   * last whole record before the error is rethrown: a partial record left in place would
+   * make every later record unreadable (OutboxCorruptError at the next start).
+   */
+  #append(line: string, sync = false): number {
+    if (this.#broken) {
+      throw new OutboxError('a failed write could not be undone; restart the agent', this.path, {
+        cause: this.#broken,
+      });
+    }
     const bytes = Buffer.from(line, 'utf8');
-    writeSync(this.#fd!, bytes);
+    try {
+      writeAll(this.#fd!, bytes);
+      if (sync) fdatasyncSync(this.#fd!);
+    } catch (error) {
+      try {
+        ftruncateSync(this.#fd!, this.#size);
+      } catch (cause) {
+        // Restart recovers: what follows the last whole record is a torn tail, dropped.
+        this.#broken = cause as Error;
+      }
+      throw error;
+    }
     this.#size += bytes.length;
     return bytes.length;
   }
 
-  /** Rewrite the log with only live entries; the rename makes the switch atomic. */
+  /**
+   * Rewrite the log with only live entries; the rename makes the switch atomic. The new
+   * file replaces the log only once all of it is written and synced: on a full disk a
+   * short file renamed over the log would lose accepted events. Any failure before the
+   * rename keeps the old log (still correct, only longer) and removes the new file.
+   */
   #compact(): void {
     const live = [...this.#index.values()].map((at) => this.#load(at));
     const tmp = `${this.path}.compact`;
@@ -163,20 +226,56 @@ export class LogOutbox extends BaseOutbox {
       offset += line.length;
       chunks.push(line);
     }
-    const fd = openSync(tmp, 'w');
-    writeSync(fd, Buffer.concat(chunks));
-    fsyncSync(fd);
-    closeSync(fd);
-    fsyncSync(this.#fd!);
+    let fd: number | undefined;
+    try {
+      fd = openSync(tmp, 'w');
+      writeAll(fd, Buffer.concat(chunks));
+      fsyncSync(fd);
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, this.path);
+    } catch (err) {
+      if (fd !== undefined) {
+        try {
+          closeSync(fd);
+        } catch {}
+      }
+      rmSync(tmp, { force: true });
+      // Not before as many removals again: each attempt rewrites every live event.
+      this.#compactAt = this.#dead + COMPACT_MIN_DEAD;
+      this.#logger?.warn(
+        { err, path: this.path, live: index.size, dead: this.#dead },
+        'outbox compaction failed; keeping the uncompacted log',
+      );
+      return;
+    }
+    // The old fd now points at the replaced file: switch to the new one.
+    let next: number;
+    try {
+      next = openSync(this.path, 'a+');
+    } catch (err) {
+      // Appends through the old fd would land in the replaced file; a restart reads the new one.
+      this.#broken = err as Error;
+      throw err;
+    }
     closeSync(this.#fd!);
-    renameSync(tmp, this.path);
-    const dirFd = openSync(dirname(this.path), 'r');
-    fsyncSync(dirFd);
-    closeSync(dirFd);
-    this.#fd = openSync(this.path, 'a+');
+    this.#fd = next;
     this.#index = index;
     this.#size = offset;
     this.#dead = 0;
+    this.#compactAt = COMPACT_MIN_DEAD;
+    try {
+      const dirFd = openSync(dirname(this.path), 'r');
+      try {
+        fsyncSync(dirFd);
+      } finally {
+        closeSync(dirFd);
+      }
+    } catch (err) {
+      // Not fatal: until the folder is synced a power cut may bring back the old log, which
+      // holds the same live events.
+      this.#logger?.warn({ err, path: this.path }, 'cannot sync the outbox folder after compaction');
+    }
   }
 }
 

@@ -12,7 +12,7 @@ export class MemoryOutboxStore {
 
 export class MemoryOutbox extends BaseOutbox {
   readonly #store: MemoryOutboxStore;
-  protected readonly file = undefined;
+  readonly file = undefined;
 
   constructor(options: OutboxOptions & { store?: MemoryOutboxStore } = {}) {
     super('memory', options);

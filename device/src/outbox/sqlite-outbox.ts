@@ -32,7 +32,7 @@ export class SqliteOutbox extends BaseOutbox {
     super(path, options);
   }
 
-  protected get file(): string | undefined {
+  get file(): string | undefined {
     return this.path === ':memory:' ? undefined : this.path;
   }
 

@@ -53,6 +53,8 @@ export interface Outbox {
   ack(seq: number): void;
   readonly depth: number;
   stats(): OutboxStats;
+  /** The file it keeps its events in; none in memory. */
+  readonly file?: string | undefined;
 }
 
 /** What a durable adapter recovers on start. */
@@ -76,4 +78,6 @@ export interface OutboxOptions {
    * @default 100000
    */
   maxEvents?: number;
+  /** Where an outbox reports trouble it recovers from (e.g. a compaction given up). */
+  logger?: { warn(obj: object, msg: string): void };
 }

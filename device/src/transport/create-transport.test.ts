@@ -22,6 +22,24 @@ describe('Function: parseEndpoint', () => {
     });
     expect(parseEndpoint('mqtt://127.0.0.1')).toMatchObject({ port: 1883, tls: false });
     expect(parseEndpoint('mqtts://broker:9999')).toMatchObject({ port: 9999, tls: true });
+    expect(parseEndpoint('broker:9999')).toMatchObject({ url: 'mqtts://broker:9999', port: 9999, tls: true });
+  });
+
+  it('gives an IPv6 host without brackets, and keeps them in the URL', () => {
+    // Act / Assess
+    expect(parseEndpoint('mqtts://[::1]:8884')).toEqual({
+      url: 'mqtts://[::1]:8884',
+      host: '::1',
+      port: 8884,
+      tls: true,
+    });
+  });
+
+  it('refuses schemes the transports do not speak, and endpoints without a host', () => {
+    // Act / Assess
+    expect(() => parseEndpoint('wss://broker.example.com/mqtt')).toThrow(TransportError);
+    expect(() => parseEndpoint('https://broker.example.com')).toThrow(/https:\/\/ is not supported/);
+    expect(() => parseEndpoint('mqtts://')).toThrow(TransportError);
   });
 });
 

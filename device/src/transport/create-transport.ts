@@ -23,14 +23,30 @@ export interface BrokerEndpoint {
 
 /**
  * Read the config's endpoint: a URL (mqtt://, mqtts://) or a bare host[:port], which
- * means TLS on 8883 (IoT Core's data endpoint is given as a bare host).
+ * means TLS on 8883 (IoT Core's data endpoint is given as a bare host). The one parser
+ * for the agent, provision and doctor, so that they all reach the same broker. Other
+ * schemes (ws://, wss://) are refused: the transports speak MQTT over TCP only.
  */
 export function parseEndpoint(endpoint: string): BrokerEndpoint {
-  const withScheme = /^[a-z]+:\/\//i.test(endpoint) ? endpoint : `mqtts://${endpoint}`;
-  const u = new URL(withScheme);
-  const tls = u.protocol === 'mqtts:' || u.protocol === 'ssl:' || u.protocol === 'tls:';
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `mqtts://${endpoint}`;
+  let u: URL;
+  try {
+    u = new URL(withScheme);
+  } catch {
+    throw new TransportError(`${endpoint} is not a broker endpoint (mqtts://host:port, or host[:port])`);
+  }
+  const scheme = u.protocol.slice(0, -1).toLowerCase();
+  const tls = ['mqtts', 'ssl', 'tls'].includes(scheme);
+  if (!tls && !['mqtt', 'tcp'].includes(scheme)) {
+    throw new TransportError(
+      `${endpoint}: ${scheme}:// is not supported; use mqtts://host:port, or host[:port]`,
+    );
+  }
+  if (!u.hostname) throw new TransportError(`${endpoint} names no host`);
   const port = u.port ? Number(u.port) : tls ? 8883 : 1883;
-  return { url: `${tls ? 'mqtts' : 'mqtt'}://${u.hostname}:${port}`, host: u.hostname, port, tls };
+  // An IPv6 address keeps its brackets in the URL only: sockets and TLS take it bare.
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return { url: `${tls ? 'mqtts' : 'mqtt'}://${u.hostname}:${port}`, host, port, tls };
 }
 
 /** Which transport the config asks for: aws-iot by default for *.amazonaws.com. */

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { type PeerCertificate, connect as tlsConnect } from 'node:tls';
 import type { AgentConfig } from '@smartdoor/shared';
+import { parseEndpoint } from '../../transport/create-transport.js';
 import { type CheckResult, fail, messageOf, ok } from './check-result.js';
-import { usesTls } from './credentials-check.js';
 
 export interface BrokerProbe {
   result: CheckResult;
@@ -14,13 +14,10 @@ export interface BrokerProbe {
 /** @default 5000 */
 export const DEFAULT_BROKER_TIMEOUT_MS = 5_000;
 
-/** Host and port from the endpoint URL, with the MQTT defaults (8883 over TLS, 1883 plain). */
+/** Host and port the agent connects to, read as the agent reads them (parseEndpoint). */
 export function brokerAddress(endpoint: string): { host: string; port: number; tls: boolean } {
-  const url = new URL(endpoint);
-  const tls = usesTls(endpoint);
-  const ws = /^wss?:/i.test(endpoint);
-  const port = url.port ? Number(url.port) : ws ? (tls ? 443 : 80) : tls ? 8883 : 1883;
-  return { host: url.hostname.replace(/^\[|\]$/g, ''), port, tls };
+  const { host, port, tls } = parseEndpoint(endpoint);
+  return { host, port, tls };
 }
 
 /**
@@ -38,8 +35,8 @@ export async function checkBroker(
   let addr: ReturnType<typeof brokerAddress>;
   try {
     addr = brokerAddress(mqtt.endpoint);
-  } catch {
-    return { result: fail('broker', `${mqtt.endpoint} is not a URL`) };
+  } catch (cause) {
+    return { result: fail('broker', messageOf(cause)) };
   }
   const where = `${addr.host}:${addr.port}`;
   if (!addr.tls) {
@@ -82,8 +79,7 @@ export async function checkBroker(
       // TLS 1.2: the server checks the client certificate inside the handshake, so a refused
       // certificate fails here (with 1.3 it fails only after the handshake completes).
       maxVersion: 'TLSv1.2',
-      ALPNProtocols:
-        addr.port === 443 && /^(mqtts|ssl|tls):/i.test(mqtt.endpoint) ? ['x-amzn-mqtt-ca'] : undefined,
+      ALPNProtocols: addr.port === 443 ? ['x-amzn-mqtt-ca'] : undefined,
     });
     let peer: PeerCertificate | undefined;
     const validity = () =>

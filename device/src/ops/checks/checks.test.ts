@@ -115,6 +115,13 @@ describe('Function: checkCredentials', () => {
     });
   });
 
+  it('checks the credentials of a bare host, which the agent reaches over TLS', () => {
+    // Prepare + Act
+    const results = checkCredentials(mqtt({ endpoint: 'a1b2-ats.iot.eu-west-1.amazonaws.com:8883' }), NOW);
+    // Assess
+    expect(results[0]).toMatchObject({ name: 'certificate', status: 'fail' });
+  });
+
   it('says credentials are not used for plain MQTT', () => {
     // Prepare + Act
     const results = checkCredentials(mqtt({ endpoint: 'mqtt://127.0.0.1:1883' }), NOW);
@@ -196,6 +203,28 @@ describe('Function: checkBroker', () => {
     });
   });
 
+  it.each([
+    ['a bare host', (port: number) => `localhost:${port}`],
+    ['a URL', (port: number) => `mqtts://localhost:${port}`],
+  ])('reaches the broker the agent would for %s (TLS, the given port)', async (_, endpoint) => {
+    // Prepare
+    const port = await listen(tlsBroker());
+    // Act
+    const probe = await checkBroker(
+      mqtt({
+        endpoint: endpoint(port),
+        certFile: pki.clientCert,
+        keyFile: pki.clientKey,
+        caFile: pki.caCert,
+      }),
+    );
+    // Assess
+    expect(probe.result).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining(`TLS handshake with localhost:${port}`),
+    });
+  });
+
   it('connects over plain TCP for mqtt://, and fails on a closed port or a silent server', async () => {
     // Prepare
     const open = await listen(createNetServer((s) => s.end()));
@@ -214,15 +243,28 @@ describe('Function: checkBroker', () => {
     expect(c.result).toMatchObject({ status: 'fail', detail: expect.stringContaining('within 200 ms') });
   });
 
-  it('reads the default ports from the URL scheme', () => {
+  it('reads the endpoint as the agent does: default ports from the scheme, a bare host as TLS on 8883', () => {
     // Prepare + Act + Assess
+    for (const endpoint of [
+      'a1b2-ats.iot.eu-west-1.amazonaws.com',
+      'a1b2-ats.iot.eu-west-1.amazonaws.com:8883',
+      'mqtts://a1b2-ats.iot.eu-west-1.amazonaws.com:8883',
+    ]) {
+      expect(brokerAddress(endpoint)).toEqual({
+        host: 'a1b2-ats.iot.eu-west-1.amazonaws.com',
+        port: 8883,
+        tls: true,
+      });
+    }
+    expect(brokerAddress('127.0.0.1:9001')).toEqual({ host: '127.0.0.1', port: 9001, tls: true });
     expect(brokerAddress('mqtts://a1b2-ats.iot.eu-west-1.amazonaws.com')).toEqual({
       host: 'a1b2-ats.iot.eu-west-1.amazonaws.com',
       port: 8883,
       tls: true,
     });
     expect(brokerAddress('mqtt://127.0.0.1')).toEqual({ host: '127.0.0.1', port: 1883, tls: false });
-    expect(brokerAddress('wss://broker.example.com/mqtt').port).toBe(443);
+    // The transports speak MQTT over TCP only: doctor must not pass what the agent cannot use.
+    expect(() => brokerAddress('wss://broker.example.com/mqtt')).toThrow(/wss:\/\/ is not supported/);
     expect(brokerAddress('mqtts://[::1]:8884')).toEqual({ host: '::1', port: 8884, tls: true });
   });
 });

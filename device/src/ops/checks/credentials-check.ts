@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { AgentConfig } from '@smartdoor/shared';
+import { parseEndpoint } from '../../transport/create-transport.js';
 import { type CheckResult, fail, messageOf, ok, warn } from './check-result.js';
 
 /** File access the credential checks need; tests pass temp files, so the real fs is fine. */
@@ -16,8 +17,13 @@ export const NODE_CREDENTIAL_FS: CredentialFs = {
 /** Days before expiry from which `doctor` warns about the device certificate. */
 export const CERT_EXPIRY_WARN_DAYS = 30;
 
+/** Whether the agent will use TLS for this endpoint (a bare host does); an unreadable one counts as TLS. */
 export function usesTls(endpoint: string): boolean {
-  return /^(mqtts|ssl|tls|wss):/i.test(endpoint);
+  try {
+    return parseEndpoint(endpoint).tls;
+  } catch {
+    return true;
+  }
 }
 
 /**
