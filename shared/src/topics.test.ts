@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ContractValidationError } from './errors.js';
-import { assertThingName, checkPublishTopic, parseTopic, topicMatchesFilter, topics } from './topics.js';
+import {
+  assertThingName,
+  checkPublishTopic,
+  isClaimClientId,
+  parseTopic,
+  topicMatchesFilter,
+  topics,
+} from './topics.js';
 
 describe('Object: topics', () => {
   it('builds every topic of the catalog', () => {
@@ -104,5 +111,17 @@ describe('Function: topicMatchesFilter', () => {
     ['$aws/things/+/shadow/#', '$aws/things/x/shadow/update', true],
   ])('%s against %s is %s', (filter, topic, expected) => {
     expect(topicMatchesFilter(filter, topic)).toBe(expected);
+  });
+});
+
+describe('Function: isClaimClientId', () => {
+  it('tells the claim connections of fleet provisioning from doors', () => {
+    // Act / Assess
+    expect(['claim-SN1', 'door-SN1', 'claim', 'xclaim-1'].map(isClaimClientId)).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });

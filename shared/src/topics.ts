@@ -10,6 +10,16 @@ export const TOPIC_ROOT = 'smartdoor';
 /** Thing names as IoT Core allows them: 1-128 of [a-zA-Z0-9:_-]. */
 export const THING_NAME_RE = /^[a-zA-Z0-9:_-]{1,128}$/;
 
+/**
+ * Client id prefix of fleet provisioning claim connections (`claim-{serial}`): the claim
+ * policy allows only these, and their lifecycle events are no door's presence.
+ */
+export const CLAIM_CLIENT_ID_PREFIX = 'claim-';
+
+export function isClaimClientId(clientId: string): boolean {
+  return clientId.startsWith(CLAIM_CLIENT_ID_PREFIX);
+}
+
 export function assertThingName(thingName: string): string {
   if (!THING_NAME_RE.test(thingName)) {
     throw new ContractValidationError('thing name', [

@@ -6,7 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { deadLetterQueue } from './queues.js';
+import { deadLetterQueue, SUBSCRIBER_BATCH } from './queues.js';
 
 export interface SmartdoorBusProps {
   stage: string;
@@ -83,11 +83,7 @@ export class SmartdoorBus extends Construct {
   /** Attach a subscriber function to its queue. */
   static consume(subscriber: BusSubscriber): void {
     subscriber.fn.addEventSource(
-      new SqsEventSource(subscriber.queue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
-        reportBatchItemFailures: true,
-      }),
+      new SqsEventSource(subscriber.queue, { ...SUBSCRIBER_BATCH, reportBatchItemFailures: true }),
     );
   }
 }

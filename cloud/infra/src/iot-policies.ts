@@ -1,5 +1,5 @@
 import { PROVISIONING_TOPICS } from '@smartdoor/cloud/local/iot/provisioning-policy';
-import { TOPIC_ROOT } from '@smartdoor/shared';
+import { CLAIM_CLIENT_ID_PREFIX, TOPIC_ROOT } from '@smartdoor/shared';
 
 /** An IoT policy document (https://docs.aws.amazon.com/iot/latest/developerguide/iot-policies.html). */
 export interface IotPolicyDocument {
@@ -88,8 +88,14 @@ export function claimPolicyDocument(arn: string, templateName: string): IotPolic
   return {
     Version: '2012-10-17',
     Statement: [
-      // The claim certificate is shared by every new device, which has no thing yet: any client id.
-      { Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${arn}:client/*`] },
+      // Every new device shares the claim certificate and has no thing yet, so no thing policy
+      // variable applies; only claim client ids, so the certificate cannot take a door's client
+      // id and knock the door off (DUPLICATE_CLIENTID).
+      {
+        Effect: 'Allow',
+        Action: ['iot:Connect'],
+        Resource: [`${arn}:client/${CLAIM_CLIENT_ID_PREFIX}*`],
+      },
       {
         Effect: 'Allow',
         Action: ['iot:Publish', 'iot:Receive'],

@@ -1,5 +1,6 @@
 import { IOT_RULES, IOT_SQL_VERSION, type IotRuleActionName } from '@smartdoor/cloud/definitions/iot-rules';
 import { LOCAL_PROVISIONING_TEMPLATE } from '@smartdoor/cloud/local/iot/provisioning-template';
+import { stageDoorPolicyName } from '@smartdoor/cloud/provisioning/door-policy';
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPolicy, CfnProvisioningTemplate, CfnThingType, CfnTopicRule } from 'aws-cdk-lib/aws-iot';
@@ -37,7 +38,8 @@ export class SmartdoorIot extends Construct {
     const stack = Stack.of(this);
     const iotArn = `arn:${stack.partition}:iot:${stack.region}:${stack.account}`;
     this.thingTypeName = `smartdoor-door-${props.stage}`;
-    this.doorPolicyName = `smartdoor-door-${props.stage}`;
+    // The name `smartdoor provision bulk --stage` attaches.
+    this.doorPolicyName = stageDoorPolicyName(props.stage);
     this.claimPolicyName = `smartdoor-claim-${props.stage}`;
     this.templateName = `${LOCAL_PROVISIONING_TEMPLATE.templateName}-${props.stage}`;
 

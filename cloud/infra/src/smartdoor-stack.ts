@@ -1,3 +1,4 @@
+import { notificationRecordBudgetMs } from '@smartdoor/cloud/handlers/notification/lambda-config';
 import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -161,8 +162,14 @@ export class SmartdoorStack extends Stack {
       }),
     );
 
-    // The webhook's worst case (3 attempts x 5 s + backoff) fits well within a minute.
+    // One record may take notificationRecordBudgetMs() (~20.6 s: the webhook's 3 attempts x 5 s
+    // + backoff, and the AWS calls), so a batch of 10 does not fit in a minute: the batch handler
+    // starts a record only with that much time left and hands the rest back as batch item
+    // failures. The timeout must hold one record at least.
     const notificationTimeout = Duration.seconds(60);
+    if (notificationRecordBudgetMs() > notificationTimeout.toMilliseconds()) {
+      throw new Error('the notification timeout cannot hold one record at its worst');
+    }
     const notificationQueue = bufferQueue(this, 'NotificationQueue', {
       functionTimeout: notificationTimeout,
     });

@@ -102,7 +102,8 @@ describe('Class: SmartdoorStack', () => {
         '$aws/provisioning-templates/smartdoor-door-test/provision/*',
       ];
       expect(statements).toEqual([
-        { Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${ARN}:client/*`] },
+        // Only the agent's claim client ids: never a door's, which would knock the door off.
+        { Effect: 'Allow', Action: ['iot:Connect'], Resource: [`${ARN}:client/claim-*`] },
         {
           Effect: 'Allow',
           Action: ['iot:Publish', 'iot:Receive'],
@@ -210,6 +211,19 @@ describe('Class: SmartdoorStack', () => {
         )!;
         expect(logicalIdOf(rule.Targets[0].Arn)).toBe(logicalIdOf(source.Properties.EventSourceArn));
         expect(rule.Targets[0].DeadLetterConfig).toBeDefined();
+      }
+    });
+
+    it("keeps each subscriber queue's messages invisible 6 x the function timeout plus the batching window", () => {
+      // Act
+      const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping')).map((m) => m.Properties);
+      // Assess: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+      expect(mappings).toHaveLength(2);
+      for (const m of mappings) {
+        const fn = resources('AWS::Lambda::Function')[logicalIdOf(m.FunctionName)!]!.Properties;
+        const queue = resources('AWS::SQS::Queue')[logicalIdOf(m.EventSourceArn)!]!.Properties;
+        expect(m.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+        expect(queue.VisibilityTimeout).toBe(6 * fn.Timeout + m.MaximumBatchingWindowInSeconds);
       }
     });
 

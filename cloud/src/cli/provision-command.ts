@@ -8,6 +8,7 @@ import { claimDir } from '../local/iot-control/local-provisioning.js';
 import { type BulkSummary, planFleet, provisionFleet } from '../provisioning/bulk-provisioner.js';
 import { resolveMqttEndpoint } from '../provisioning/data-endpoint.js';
 import { parseDoorList } from '../provisioning/door-list.js';
+import { stageDoorPolicyName } from '../provisioning/door-policy.js';
 import { FleetProvisioningError } from '../provisioning/errors.js';
 import { revokeThing } from '../provisioning/revoke.js';
 
@@ -46,7 +47,15 @@ export function provisionCommand(io: ProvisionCommandIo = {}): Command {
     .option('--region <region>', 'AWS region (default $AWS_REGION or us-east-1)')
     .option('--concurrency <n>', 'doors in flight at once', positiveInt, 4)
     .option('--dry-run', 'print the plan and change nothing')
-    .option('--policy <name>', 'IoT policy attached to every certificate', DOOR_POLICY_NAME)
+    .option(
+      '--stage <stage>',
+      'the CDK stage deployed to AWS: attaches its door policy smartdoor-door-<stage>',
+      stageName,
+    )
+    .option(
+      '--policy <name>',
+      `IoT policy attached to every certificate (default: the stage's, else the local cloud's ${DOOR_POLICY_NAME})`,
+    )
     .option('--create-keys', 'CreateKeysAndCertificate instead of a CSR made here')
     .option('--ca-file <file>', 'CA certificate to put in each bundle (AmazonRootCA1.pem, the local CA)')
     .option(
@@ -55,11 +64,16 @@ export function provisionCommand(io: ProvisionCommandIo = {}): Command {
     )
     .action(async (csv: string, f: BulkFlags) => {
       try {
+        if (f.stage !== undefined && f.policy !== undefined) {
+          throw new InvalidArgumentError('give --stage or --policy, not both');
+        }
+        const policyName =
+          f.policy ?? (f.stage === undefined ? DOOR_POLICY_NAME : stageDoorPolicyName(f.stage));
         const doors = parseDoorList(readText(csv, 'door list'), csv);
         const outDir = resolve(f.out);
         if (f.dryRun) {
           for (const line of planFleet(doors, outDir, {
-            policyName: f.policy,
+            policyName,
             ...(f.createKeys ? { createKeys: true } : {}),
           })) {
             out(`${line}\n`);
@@ -91,7 +105,7 @@ export function provisionCommand(io: ProvisionCommandIo = {}): Command {
             doors,
             outDir,
             iot,
-            policyName: f.policy,
+            policyName,
             mqttEndpoint,
             concurrency: f.concurrency,
             ...(f.caFile ? { caPem: readText(f.caFile, 'CA file') } : {}),
@@ -180,7 +194,8 @@ interface BulkFlags extends AwsFlags {
   out: string;
   concurrency: number;
   dryRun?: boolean;
-  policy: string;
+  stage?: string;
+  policy?: string;
   createKeys?: boolean;
   caFile?: string;
   mqttEndpoint?: string;
@@ -203,6 +218,14 @@ function readText(path: string, what: string): string {
   } catch (e) {
     throw new FleetProvisioningError(`cannot read the ${what} ${path}: ${(e as Error).message}`);
   }
+}
+
+/** As the CDK app's `stage` context: 1-16 lowercase letters and digits, starting with a letter. */
+function stageName(v: string): string {
+  if (!/^[a-z][a-z0-9]{0,15}$/.test(v)) {
+    throw new InvalidArgumentError('1-16 lowercase letters and digits, starting with a letter');
+  }
+  return v;
 }
 
 function positiveInt(v: string): number {

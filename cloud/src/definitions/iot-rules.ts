@@ -1,3 +1,5 @@
+import { CLAIM_CLIENT_ID_PREFIX } from '@smartdoor/shared';
+
 /**
  * The project's IoT topic rules: written once, run by the local cloud's rules engine and
  * deployed to AWS IoT Core by the CDK app (cloud/infra). Rule names follow IoT Core's
@@ -34,11 +36,17 @@ export const EVENTS_RULE: IotRuleDefinition = {
   errorAction: 'rule-errors',
 };
 
-/** Connect/disconnect lifecycle events, so that subscribers can see a door go offline. */
+/**
+ * Connect/disconnect lifecycle events, so that subscribers can see a door go offline. The
+ * claim connections of fleet provisioning (`claim-{serial}`) are no door: a door being
+ * provisioned disconnects its claim client for good, which would read as a door gone offline.
+ * The WHERE reads topic(), which is never Undefined (topic(5) is, on a Basic Ingest topic,
+ * and an Undefined WHERE drops the message).
+ */
 export const PRESENCE_RULE: IotRuleDefinition = {
   name: 'smartdoor_presence',
   description: 'Lifecycle events to the ingest function (Device Connected / Device Disconnected)',
-  sql: "SELECT *, topic(4) AS presence FROM '$aws/events/presence/+/+'",
+  sql: `SELECT *, topic(4) AS presence FROM '$aws/events/presence/+/+' WHERE NOT regexp_matches(topic(), '^[$]aws/events/presence/[a-z]+/${CLAIM_CLIENT_ID_PREFIX}')`,
   actions: ['ingest'],
   errorAction: 'rule-errors',
 };

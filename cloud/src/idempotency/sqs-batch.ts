@@ -23,6 +23,15 @@ export interface SqsBatchHandlerOptions<R> {
    * @default 86400 (one day: longer than any SQS retention of a retry)
    */
   expiresAfterSeconds?: number;
+  /**
+   * The longest one record may take. A record after the first is started only with this
+   * much of the invocation left (`context.getRemainingTimeInMillis()`); the untried records
+   * are reported as failures. A timed-out invocation reports nothing, so every record of its
+   * batch, done ones included, would come back after the visibility timeout and count a
+   * receive towards the DLQ for a failure that was only the batch's size.
+   * @default no limit
+   */
+  recordBudgetMs?: number;
   log: SubscriberLog;
 }
 
@@ -49,7 +58,24 @@ export function createSqsBatchHandler<R>(options: SqsBatchHandlerOptions<R>) {
 
   return async (event: SqsEvent, context: LambdaContext): Promise<SqsBatchResponse> => {
     const batchItemFailures: SqsBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
+    for (const [index, record] of event.Records.entries()) {
+      // The first record always runs: a batch that starts nothing would only come back.
+      const left = index > 0 ? remainingMs(context) : undefined;
+      if (options.recordBudgetMs !== undefined && left !== undefined && left < options.recordBudgetMs) {
+        const reason = `not started: ${left} ms left, a record may take ${options.recordBudgetMs} ms`;
+        const untried = event.Records.slice(index);
+        options.log.info('handing the rest of the batch back untried', {
+          records: untried.length,
+          remainingMs: left,
+          recordBudgetMs: options.recordBudgetMs,
+        });
+        for (const r of untried) {
+          batchItemFailures.push(
+            Object.assign({ itemIdentifier: r.messageId }, { [FAILURE_REASON]: reason }),
+          );
+        }
+        break;
+      }
       try {
         const busEvent = parseKeyedBusEvent(record.body);
         await processOnce(busEvent.detail.metadata['idempotency-key'], context, busEvent);
@@ -66,6 +92,13 @@ export function createSqsBatchHandler<R>(options: SqsBatchHandlerOptions<R>) {
     }
     return { batchItemFailures };
   };
+}
+
+/** The invocation's remaining time, or undefined where the runtime gives none (a bare local context). */
+function remainingMs(context: LambdaContext | undefined): number | undefined {
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
+  const ms = context.getRemainingTimeInMillis();
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** Parse a message body into a bus event with smartdoor metadata, or throw a readable error. */

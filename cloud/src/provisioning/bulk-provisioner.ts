@@ -14,6 +14,7 @@ import {
 import { type BackoffOptions, withBackoff } from './backoff.js';
 import { BUNDLE_FILES, ensurePrivateDir, writeBundle, writeSecret } from './bundle.js';
 import type { DoorRow } from './door-list.js';
+import { assertPolicyExists } from './door-policy.js';
 import { DoorStepError, ForeignCertificateError } from './errors.js';
 import { ProvisionJournal } from './journal.js';
 import { certificateMatchesKey, csrForKey, keyAndCsr } from './keys.js';
@@ -62,12 +63,14 @@ export interface BulkSummary {
 /**
  * Provision doors in bulk: CreateThing, a certificate (CSR made here, or
  * CreateKeysAndCertificate), AttachPolicy, AttachThingPrincipal, UpdateCertificate ACTIVE,
- * then a bundle per door. Each step is journalled (fsync) as it completes, and before a
+ * then a bundle per door. The policy is checked first, so a wrong name creates nothing.
+ * Each step is journalled (fsync) as it completes, and before a
  * certificate is made the thing's principals are checked, so a rerun after a crash
  * finishes what was half done and never gives a thing a second certificate. Certificates
  * are made INACTIVE and activated last: one a crash orphans is never usable.
  */
 export async function provisionFleet(o: BulkProvisionOptions): Promise<BulkSummary> {
+  await assertPolicyExists(o.iot, o.policyName, o.backoff);
   ensurePrivateDir(o.outDir);
   const journal = new ProvisionJournal(o.outDir);
   journal.open();

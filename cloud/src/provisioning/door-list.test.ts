@@ -84,6 +84,14 @@ describe('Function: parseDoorList', () => {
     expect(error!.message).toContain('row 6: location "has space" has characters');
   });
 
+  it('refuses a thing name in the claim client id space, whose presence is never a door', () => {
+    // Act
+    const act = () => parseDoorList('thingName,location\nclaim-SN1,lobby\n');
+
+    // Assess
+    expect(act).toThrow(/row 2: "claim-SN1" starts with "claim-"/);
+  });
+
   it('refuses a header without a thing name column', () => {
     // Act
     const act = () => parseDoorList('serial,location\n1,a\n');

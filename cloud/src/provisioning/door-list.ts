@@ -1,4 +1,4 @@
-import { THING_NAME_RE } from '@smartdoor/shared';
+import { CLAIM_CLIENT_ID_PREFIX, isClaimClientId, THING_NAME_RE } from '@smartdoor/shared';
 import { DoorListError, type RowProblem } from './errors.js';
 
 /** One door of the list: its thing name and the attributes the thing gets. */
@@ -104,6 +104,14 @@ export function parseDoorList(text: string, source = 'door list'): DoorRow[] {
       problems.push({
         row: line,
         message: `"${thingName}" is not a valid thing name (1-128 of a-z, A-Z, 0-9, ':', '_', '-')`,
+      });
+      continue;
+    }
+    if (isClaimClientId(thingName)) {
+      // A door connects as its thing name, and claim client ids get no presence (offline) events.
+      problems.push({
+        row: line,
+        message: `"${thingName}" starts with "${CLAIM_CLIENT_ID_PREFIX}", kept for fleet provisioning claim connections`,
       });
       continue;
     }

@@ -9,6 +9,7 @@ export {
 } from './bulk-provisioner.js';
 export { resolveMqttEndpoint } from './data-endpoint.js';
 export { type DoorRow, parseCsv, parseDoorList } from './door-list.js';
+export { assertPolicyExists, stageDoorPolicyName } from './door-policy.js';
 export * from './errors.js';
 export {
   type DoorProgress,

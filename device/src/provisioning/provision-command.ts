@@ -52,7 +52,10 @@ export function provisionCommand(io: { stdout?: (t: string) => void } = {}): Com
       'let IoT Core make the key (CreateKeysAndCertificate) instead of a CSR made here',
     )
     .option('--param <name=value>', 'another template parameter (repeatable)', param, {})
-    .option('--client-id <id>', 'client id of the claim connection (default claim-<serial>)')
+    .option(
+      '--client-id <id>',
+      'client id of the claim connection, starting with claim- (default claim-<serial>)',
+    )
     .addOption(
       new Option('--client <kind>', 'identity client: aws-iot-device-sdk-v2 or MQTT.js')
         .choices(['auto', 'aws-iot', 'mqtt'])

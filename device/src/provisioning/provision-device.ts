@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseAgentConfig } from '@smartdoor/shared';
+import { CLAIM_CLIENT_ID_PREFIX, parseAgentConfig } from '@smartdoor/shared';
 import { TransportUnavailableError } from '../core/errors.js';
 import { parseEndpoint } from '../transport/create-transport.js';
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from './atomic-file.js';
@@ -36,7 +36,7 @@ export interface ProvisionDeviceOptions {
   createKeys?: boolean;
   /** More template parameters besides SerialNumber. @default {} */
   parameters?: Record<string, string>;
-  /** Client id of the claim connection. @default `claim-{serial}` */
+  /** Client id of the claim connection; the claim policy allows only `claim-*`. @default `claim-{serial}` */
   clientId?: string;
   /** auto: the SDK identity client for *.amazonaws.com when aws-crt loads, else MQTT.js. @default 'auto' */
   client?: 'auto' | 'aws-iot' | 'mqtt';
@@ -68,6 +68,12 @@ export interface ProvisionDeviceResult {
  * is left as it is.
  */
 export async function provisionDevice(o: ProvisionDeviceOptions): Promise<ProvisionDeviceResult> {
+  if (o.clientId !== undefined && !o.clientId.startsWith(CLAIM_CLIENT_ID_PREFIX)) {
+    // The claim policy refuses any other client id, so the claim certificate cannot take a door's.
+    throw new ProvisioningError(
+      `the claim client id must start with "${CLAIM_CLIENT_ID_PREFIX}" (the claim policy allows no other), not "${o.clientId}"`,
+    );
+  }
   const now = o.now ?? Date.now;
   const log = o.log ?? (() => {});
   const outDir = resolve(o.outDir);
@@ -107,7 +113,7 @@ export async function provisionDevice(o: ProvisionDeviceOptions): Promise<Provis
     cert: readFileOr(o.claimCertFile, 'claim certificate'),
     key: readFileOr(o.claimKeyFile, 'claim key'),
     ...(ca ? { ca } : {}),
-    clientId: o.clientId ?? `claim-${o.serial}`,
+    clientId: o.clientId ?? `${CLAIM_CLIENT_ID_PREFIX}${o.serial}`,
     timeoutMs: o.timeoutMs ?? 30_000,
   };
   const base = { version: 1 as const, serial: o.serial, templateName: o.templateName };

@@ -248,5 +248,54 @@ describe('Class: IngestHandler', () => {
         JSON.parse(second!.Detail!).metadata['idempotency-key'],
       );
     });
+
+    it('puts a lifecycle event that carries thingName (exclusive thing association) as presence', async () => {
+      // Prepare: IoT Core adds thingName when the certificate is exclusively attached to the thing.
+      const { handler, calls, errors } = setup();
+      const lifecycle = {
+        clientId: 'door-SN1',
+        thingName: 'door-SN1',
+        timestamp: Date.parse('2026-11-22T12:00:00.000Z'),
+        eventType: 'connected',
+        sessionIdentifier: 'a4666d2a7d844ae4ac5d7b38c9cb7967',
+        principalIdentifier: 'abc',
+        versionNumber: 0,
+        presence: 'connected',
+      };
+
+      // Act
+      const result = await handler.handle(lifecycle);
+
+      // Assess
+      expect(errors).toEqual([]);
+      expect(result).toEqual({ received: 1, put: 1, invalid: 0 });
+      expect(calls[0]![0]).toMatchObject({ Source: 'smartdoor.presence', DetailType: 'Device Connected' });
+    });
+
+    it.each([
+      'connected',
+      'disconnected',
+    ])('drops the %s event of a fleet provisioning claim client: it is no door', async (eventType) => {
+      // Prepare: the claim connection of a door being provisioned (client id claim-<serial>).
+      const { handler, calls, errors } = setup();
+      const lifecycle = {
+        clientId: 'claim-SN1',
+        timestamp: Date.parse('2026-11-22T12:00:00.000Z'),
+        eventType,
+        sessionIdentifier: 'a4666d2a7d844ae4ac5d7b38c9cb7967',
+        principalIdentifier: 'abc',
+        versionNumber: 0,
+        presence: eventType,
+      };
+
+      // Act
+      const result = await handler.handle(lifecycle);
+
+      // Assess: no bus event (no false device-offline alert), and nothing for the error queue.
+      expect(calls).toEqual([]);
+      expect(errors).toEqual([]);
+      expect(result).toEqual({ received: 1, put: 0, invalid: 0 });
+      expect(handler.stats).toMatchObject({ received: 1, put: 0, invalid: 0, ignored: 1 });
+    });
   });
 });

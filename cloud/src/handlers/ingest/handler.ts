@@ -86,6 +86,8 @@ export interface IngestStats {
   put: number;
   invalid: number;
   retried: number;
+  /** Records that are no door's event (a claim client's presence), dropped on purpose. */
+  ignored: number;
 }
 
 /**
@@ -96,7 +98,13 @@ export interface IngestStats {
  */
 export class IngestHandler {
   readonly #p: IngestPorts;
-  readonly #stats: IngestStats = { received: 0, put: 0, invalid: 0, retried: 0 };
+  readonly #stats: IngestStats = {
+    received: 0,
+    put: 0,
+    invalid: 0,
+    retried: 0,
+    ignored: 0,
+  };
 
   constructor(ports: IngestPorts) {
     this.#p = ports;
@@ -114,7 +122,12 @@ export class IngestHandler {
     let invalid = 0;
     for (const record of records) {
       try {
-        valid.push({ entry: toEntry(record, this.#p.target) });
+        const entry = toEntry(record, this.#p.target);
+        if (entry) valid.push({ entry });
+        else {
+          this.#stats.ignored++;
+          this.#p.logger.debug('ignored ingest record: not a door event', { record });
+        }
       } catch (err) {
         invalid++;
         await this.#refuse(record, reasonOf(err));

@@ -4,6 +4,7 @@ import {
   DetailType,
   deriveIdempotencyKey,
   EventSource,
+  isClaimClientId,
   LIMITS,
   parseDeviceEvent,
   THING_NAME_RE,
@@ -38,6 +39,8 @@ interface EventsRuleOutput {
 /** PRESENCE_RULE: the lifecycle event itself plus `topic(4) AS presence`. */
 interface PresenceRuleOutput {
   clientId: string;
+  /** Present when the certificate is exclusively attached to the thing. */
+  thingName?: string;
   timestamp: number;
   eventType: 'connected' | 'disconnected';
   sessionIdentifier: string;
@@ -51,14 +54,21 @@ interface PresenceRuleOutput {
 
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** Map one rule output to its PutEvents entry; throws InvalidIngestRecordError / ContractValidationError. */
-export function toEntry(record: unknown, target: BusTarget): BusEntry {
+/**
+ * Map one rule output to its PutEvents entry, or undefined for a record that is no door's
+ * event (a fleet provisioning claim client's presence); throws InvalidIngestRecordError /
+ * ContractValidationError.
+ */
+export function toEntry(record: unknown, target: BusTarget): BusEntry | undefined {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     throw new InvalidIngestRecordError(`expected a topic rule output object, received ${describe(record)}`);
   }
   const r = record as Record<string, unknown>;
+  // Presence first: a lifecycle event may carry thingName too (exclusive thing association,
+  // https://docs.aws.amazon.com/iot/latest/developerguide/exclusive-thing.html); the events
+  // rule's output never has eventType or the presence rule's `presence`.
+  if ('eventType' in r || 'presence' in r) return presenceEntry(r, target);
   if ('payload' in r || 'thingName' in r) return deviceEntry(r, target);
-  if ('eventType' in r) return presenceEntry(r, target);
   throw new InvalidIngestRecordError(
     'not the output of a smartdoor topic rule: expected payload+thingName (events) or eventType (presence)',
   );
@@ -84,7 +94,7 @@ function deviceEntry(r: Record<string, unknown>, target: BusTarget): BusEntry {
   });
 }
 
-function presenceEntry(r: Record<string, unknown>, target: BusTarget): BusEntry {
+function presenceEntry(r: Record<string, unknown>, target: BusTarget): BusEntry | undefined {
   const p = r as Partial<PresenceRuleOutput>;
   if (p.eventType !== 'connected' && p.eventType !== 'disconnected') {
     throw new InvalidIngestRecordError(
@@ -94,6 +104,8 @@ function presenceEntry(r: Record<string, unknown>, target: BusTarget): BusEntry 
   if (typeof p.clientId !== 'string' || !THING_NAME_RE.test(p.clientId)) {
     throw new InvalidIngestRecordError(`presence clientId is not a thing name: ${describe(p.clientId)}`);
   }
+  // The presence rule already leaves claim clients out; this holds with an older rule deployed.
+  if (isClaimClientId(p.clientId)) return undefined;
   if (typeof p.timestamp !== 'number' || !Number.isFinite(p.timestamp)) {
     throw new InvalidIngestRecordError(
       `presence timestamp must be epoch milliseconds, received ${describe(p.timestamp)}`,

@@ -18,6 +18,8 @@ export interface NotificationHandlerOptions {
    * @default 'smartdoor-notification'
    */
   keyPrefix?: string;
+  /** The longest one record may take; see SqsBatchHandlerOptions. @default no limit */
+  recordBudgetMs?: number;
   /** Called with each outcome (metrics, tests). */
   onOutcome?: (outcome: NotificationOutcome) => void;
 }
@@ -32,6 +34,7 @@ export function createNotificationHandler(options: NotificationHandlerOptions): 
     persistenceStore: options.persistenceStore,
     keyPrefix: options.keyPrefix ?? 'smartdoor-notification',
     log: options.ports.log,
+    ...(options.recordBudgetMs === undefined ? {} : { recordBudgetMs: options.recordBudgetMs }),
     process: async (event) => {
       const outcome = await service.handle(event);
       options.onOutcome?.(outcome);

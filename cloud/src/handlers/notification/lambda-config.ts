@@ -1,5 +1,9 @@
 import { parseWith } from '@smartdoor/shared';
 import { z } from 'zod';
+import { webhookWorstCaseMs } from './webhook.js';
+
+/** WEBHOOK_TIMEOUT_MS and WEBHOOK_ATTEMPTS when unset. */
+export const WEBHOOK_DEFAULTS = { timeoutMs: 5_000, attempts: 3 } as const;
 
 /** The notification Lambda's environment, validated once at cold start (every bad variable listed). */
 export const NotificationEnv = z
@@ -16,8 +20,8 @@ export const NotificationEnv = z
     SNS_TOPIC_ARN: z.string().startsWith('arn:').optional(),
     COLLAPSE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     OFFLINE_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
-    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-    WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(WEBHOOK_DEFAULTS.timeoutMs),
+    WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(WEBHOOK_DEFAULTS.attempts),
   })
   .refine((e) => !e.WEBHOOK_URL || e.WEBHOOK_SECRET, {
     path: ['WEBHOOK_SECRET'],
@@ -27,4 +31,18 @@ export type NotificationEnv = z.infer<typeof NotificationEnv>;
 
 export function readNotificationEnv(env: Record<string, string | undefined>): NotificationEnv {
   return parseWith(NotificationEnv, env, 'notification environment');
+}
+
+/** Time one record's AWS calls (DynamoDB, SNS, PutEvents, SQS) may take besides the webhook. */
+export const AWS_CALLS_ALLOWANCE_MS = 5_000;
+
+/**
+ * The longest one notification record may take: the webhook's worst case (every attempt
+ * timing out, the longest backoffs) plus the AWS calls. The batch handler starts a record
+ * only with this much of the invocation left, so the function timeout must hold one.
+ */
+export function notificationRecordBudgetMs(
+  webhook: { timeoutMs: number; attempts: number } = WEBHOOK_DEFAULTS,
+): number {
+  return webhookWorstCaseMs(webhook) + AWS_CALLS_ALLOWANCE_MS;
 }

@@ -9,7 +9,7 @@ import {
 import { type RecordingAws, startRecordingAws } from '../../idempotency/testing/recording-aws.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../idempotency/testing/webhook-receiver.js';
 import { buildNotificationHandler, handler as lambdaHandler } from './lambda.js';
-import { readNotificationEnv } from './lambda-config.js';
+import { notificationRecordBudgetMs, readNotificationEnv } from './lambda-config.js';
 
 // The Lambda entry as AWS runs it: DynamoDB (in-process), EventBridge, SNS and SQS through
 // the real SDK clients, and a real HTTP server as the webhook.
@@ -68,6 +68,45 @@ describe('Function: buildNotificationHandler', () => {
     });
     expect(aws.entries.map((e) => e.Detail.channel)).toEqual(['webhook', 'sns', 'log']);
     expect(aws.sqsMessages.map((m) => m.DelaySeconds)).toEqual([60]);
+  });
+
+  it("starts no record the invocation's remaining time cannot hold, and hands it back", async () => {
+    // Prepare: 10 s left, less than a record's budget (a webhook timing out 3 x 5 s).
+    const names = {
+      IDEMPOTENCY_TABLE: uniqueTableName('idem'),
+      NOTIFICATION_TABLE: uniqueTableName('notif'),
+    };
+    await ddb.createTable(names.IDEMPOTENCY_TABLE, 'id');
+    await ddb.createTable(names.NOTIFICATION_TABLE, 'pk');
+    const handler = buildNotificationHandler(
+      {
+        ...names,
+        EVENT_BUS_NAME: 'smartdoor',
+        QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/smartdoor-notification',
+        WEBHOOK_URL: hook.url,
+        WEBHOOK_SECRET: 's3cret',
+      },
+      { dynamodb: ddb.client, eventBridge: aws.eventBridge, sns: aws.sns, sqs: aws.sqs },
+    );
+    const held = (thing: string) => ({
+      ...deviceEvent(DetailType.DoorHeldOpen, thing, new Date().toISOString(), { limitSeconds: 30 }),
+      source: EventSource.Device,
+    });
+    const batch = sqsOf(held('door-9'), held('door-10'));
+    const callsBefore = hook.calls.length;
+    // Act
+    const result = await handler(batch, { ...lambdaContext(), getRemainingTimeInMillis: () => 10_000 });
+    // Assess
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([batch.Records[1]!.messageId]);
+    expect(hook.calls.length - callsBefore).toBe(1);
+  });
+});
+
+describe('Function: notificationRecordBudgetMs', () => {
+  it('holds the default webhook worst case (3 x 5 s + 0.6 s backoff) and the AWS calls', () => {
+    // Act / Assess
+    expect(notificationRecordBudgetMs()).toBe(15_600 + 5_000);
+    expect(notificationRecordBudgetMs({ timeoutMs: 1_000, attempts: 1 })).toBe(1_000 + 5_000);
   });
 });
 

@@ -10,7 +10,7 @@ import {
 import { LogChannel, SnsChannel } from './channels.js';
 import { DynamoDbNotificationStore } from './dynamodb-notification-store.js';
 import { createNotificationHandler } from './handler.js';
-import { readNotificationEnv } from './lambda-config.js';
+import { notificationRecordBudgetMs, readNotificationEnv } from './lambda-config.js';
 import type { NotificationChannel } from './notification.js';
 import { type FetchPort, WebhookChannel } from './webhook.js';
 
@@ -65,6 +65,11 @@ export function buildNotificationHandler(
       offlineGraceSeconds: config.OFFLINE_GRACE_SECONDS,
     },
     persistenceStore: aws.persistenceStore,
+    // A slow webhook makes a batch of 10 outlast the timeout; hand back what cannot finish.
+    recordBudgetMs: notificationRecordBudgetMs({
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      attempts: config.WEBHOOK_ATTEMPTS,
+    }),
     onOutcome: (outcome) => runtime.metrics.addMetric(`outcome_${outcome.action}`, MetricUnit.Count, 1),
   });
 }

@@ -76,6 +76,19 @@ export interface WebhookChannelOptions {
 
 type ResolvedWebhookOptions = Required<WebhookChannelOptions>;
 
+/** The first backoff of WebhookChannel, doubled each retry. */
+export const WEBHOOK_BACKOFF_BASE_MS = 200;
+
+/** The longest one WebhookChannel.send can take: every attempt timing out, the longest backoffs. */
+export function webhookWorstCaseMs(o: {
+  timeoutMs: number;
+  attempts: number;
+  backoffBaseMs?: number;
+}): number {
+  const base = o.backoffBaseMs ?? WEBHOOK_BACKOFF_BASE_MS;
+  return o.attempts * o.timeoutMs + base * (2 ** (o.attempts - 1) - 1);
+}
+
 /**
  * JSON POST with an HMAC-SHA256 signature and timestamp header, a timeout per attempt, and
  * retries with exponential backoff and full jitter
@@ -92,7 +105,7 @@ export class WebhookChannel implements NotificationChannel {
       fetch: options.fetch ?? ((url, init) => fetch(url, init)),
       timeoutMs: 5_000,
       attempts: 4,
-      backoffBaseMs: 200,
+      backoffBaseMs: WEBHOOK_BACKOFF_BASE_MS,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       random: Math.random,
       now: Date.now,

@@ -41,9 +41,19 @@ describe('Function: evaluateClaimPolicy', () => {
     expect(decision).toEqual({ allow: false, reason: expect.stringContaining('smartdoor-claim') });
   });
 
-  it('allows connect with any client id', () => {
+  it('allows connect only with a claim client id, as the agent uses (claim-<serial>)', () => {
     // Assess
-    expect(evaluateClaimPolicy({ action: 'connect', clientId: 'whatever' }, TEMPLATES).allow).toBe(true);
+    expect(evaluateClaimPolicy({ action: 'connect', clientId: 'claim-SN-0001' }, TEMPLATES).allow).toBe(true);
+  });
+
+  it.each([
+    'door-SN-0001',
+    'whatever',
+  ])("denies connect as %s, so the shared claim certificate cannot take a door's client id", (clientId) => {
+    // Act
+    const decision = evaluateClaimPolicy({ action: 'connect', clientId }, TEMPLATES);
+    // Assess
+    expect(decision).toEqual({ allow: false, reason: expect.stringContaining('claim-') });
   });
 });
 
@@ -110,6 +120,23 @@ describe('Function: registryPolicyOverride', () => {
 
     // Assess
     expect(decision).toEqual({ allow: false, reason: expect.stringContaining('no policy') });
+  });
+
+  it('refuses the claim certificate a connection as a door', () => {
+    // Prepare
+    const override = registryPolicyOverride(
+      grantsOf({ status: 'ACTIVE', things: [], policies: ['smartdoor-claim'] }),
+      () => TEMPLATES,
+    );
+
+    // Act
+    const decision = override(
+      { action: 'connect', clientId: 'door-SN-0001' },
+      { transport: 'mqtts', certificateId: CERT },
+    );
+
+    // Assess
+    expect(decision?.allow).toBe(false);
   });
 
   it('applies the claim policy to a certificate holding it', () => {

@@ -1,3 +1,4 @@
+import { CLAIM_CLIENT_ID_PREFIX, isClaimClientId } from '@smartdoor/shared';
 import type { CertificateGrants } from '../iot-control/model.js';
 import type { ConnectionInfo, PolicyOverride } from './broker.js';
 import { evaluateThingPolicy, type IotPolicyDecision, type IotPolicyRequest } from './policy.js';
@@ -13,16 +14,24 @@ export const PROVISIONING_TOPICS = {
 const ALLOW: IotPolicyDecision = { allow: true };
 
 /**
- * The claim policy, as a pure function: connect with any client id, publish the three
- * provisioning requests, subscribe to and receive their /accepted and /rejected answers;
- * nothing else, door topics least of all. It mirrors the claim policy of the AWS fleet
- * provisioning guide (https://docs.aws.amazon.com/iot/latest/developerguide/provision-wo-cert.html).
+ * The claim policy, as a pure function: connect with a claim client id (`claim-*`), publish
+ * the three provisioning requests, subscribe to and receive their /accepted and /rejected
+ * answers; nothing else, door topics least of all. It mirrors the claim policy the CDK app
+ * deploys (cloud/infra/src/iot-policies.ts) and the AWS fleet provisioning guide
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/provision-wo-cert.html).
  */
 export function evaluateClaimPolicy(
   req: IotPolicyRequest,
   templateNames: readonly string[],
 ): IotPolicyDecision {
-  if (req.action === 'connect') return ALLOW;
+  if (req.action === 'connect') {
+    // Any client id would let the shared claim certificate take a door's and knock it off.
+    if (isClaimClientId(req.clientId)) return ALLOW;
+    return {
+      allow: false,
+      reason: `the claim certificate (policy ${CLAIM_POLICY_NAME}) may only connect with a client id starting with "${CLAIM_CLIENT_ID_PREFIX}", not "${req.clientId}"`,
+    };
+  }
   const requests = [
     PROVISIONING_TOPICS.createFromCsr,
     PROVISIONING_TOPICS.create,
