@@ -11,6 +11,10 @@ export const LIMITS = {
   IOT_MAX_TOPIC_SLASHES: 7,
   /** IoT Core: maximum topic size in UTF-8 bytes. */
   IOT_MAX_TOPIC_BYTES: 256,
+  /** IoT Core: subscriptions in one SUBSCRIBE request. */
+  IOT_MAX_SUBSCRIPTIONS_PER_REQUEST: 8,
+  /** IoT Core: subscriptions per connection. */
+  IOT_MAX_SUBSCRIPTIONS_PER_CONNECTION: 50,
   /** IoT Core: publish requests per second per connection. */
   IOT_MAX_PUBLISHES_PER_SECOND: 100,
   /** IoT Core: thing names are 1-128 characters of [a-zA-Z0-9:_-]. */

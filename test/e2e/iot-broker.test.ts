@@ -19,6 +19,7 @@ import {
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/wait.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -36,6 +37,26 @@ function connect(url: string, opts: IClientOptions): Promise<MqttClient> {
 
 function closed(client: MqttClient): Promise<void> {
   return new Promise((resolve) => (client.connected ? client.once('close', () => resolve()) : resolve()));
+}
+
+/** A raw MQTT 3.1.1 CONNECT (clean session, no keep-alive) for socket-level tests. */
+function connectPacket(clientId: string): Buffer {
+  const id = Buffer.from(clientId);
+  const variable = Buffer.from([0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 0]);
+  const payload = Buffer.concat([Buffer.from([0, id.length]), id]);
+  return Buffer.concat([Buffer.from([0x10, variable.length + payload.length]), variable, payload]);
+}
+
+/** MQTT's variable byte integer (a packet's remaining length). */
+function varByteInt(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return out;
 }
 
 function end(client: MqttClient): Promise<void> {
@@ -177,6 +198,62 @@ describe('Class: IotBroker', () => {
       const [event] = await lifecycleFor('door-res', 'disconnected');
       expect(event!.disconnectReason).toBe('AUTH_ERROR');
       expect(refusals.at(-1)).toMatchObject({ action: 'publish', clientId: 'door-res' });
+    });
+    it.each([
+      ['after CONNECT', true],
+      ['without CONNECT', false],
+    ])('closes a connection announcing a packet over the cap %s, before buffering it', async (_name, withConnect) => {
+      // Prepare: a raw socket announcing a 10 MB PUBLISH; only its first bytes are sent.
+      const socket = tcpConnect(Number(new URL(tcp.url).port), '127.0.0.1');
+      socket.on('error', () => {});
+      const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      if (withConnect) socket.write(connectPacket('door-huge'));
+      const topic = Buffer.from('smartdoor/door-huge/events');
+      const length = 2 + topic.length + 10 * 1024 * 1024;
+      const header = Buffer.from([0x30, ...varByteInt(length), 0, topic.length]);
+
+      // Act
+      socket.write(Buffer.concat([header, topic, Buffer.alloc(1024, 0x61)]));
+
+      // Assess: closed with nothing more sent.
+      await gone;
+      expect(refusals.at(-1)).toMatchObject({ action: 'limit' });
+      expect(refusals.at(-1)!.reason).toContain(`packet of ${length} bytes`);
+    });
+
+    it('answers SUBACK 128 past 8 filters in one SUBSCRIBE, 50 on a connection, or a filter over the topic limits', async () => {
+      // Prepare
+      const c = await door('door-subs');
+      const subscribe = (filters: string[]) =>
+        new Promise<number[]>((resolve, reject) =>
+          c.subscribe(filters, { qos: 1 }, (err, g) =>
+            err ? reject(err) : resolve((g ?? []).map((x) => x.qos)),
+          ),
+        );
+      const filters = (from: number, n: number) =>
+        Array.from({ length: n }, (_, i) => `smartdoor/door-subs/f${from + i}`);
+
+      // Act
+      const deep = await subscribe(['smartdoor/door-subs/a/b/c/d/e/f/g']);
+      const long = await subscribe([`smartdoor/door-subs/${'x'.repeat(240)}`]);
+      const ten = await subscribe(filters(0, 10));
+      for (let i = 8; i < 48; i += 8) await subscribe(filters(i, 8));
+      const past50 = await subscribe(filters(48, 3));
+      const again = await subscribe(filters(0, 1));
+
+      // Assess
+      expect(ten).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 128, 128]);
+      expect(past50).toEqual([1, 1, 128]);
+      expect(again).toEqual([1]);
+      expect([deep, long]).toEqual([[128], [128]]);
+      expect(c.connected).toBe(true);
+      expect(refusals.filter((r) => r.clientId === 'door-subs').map((r) => r.reason)).toEqual([
+        expect.stringContaining('8 slashes'),
+        expect.stringContaining('bytes'),
+        expect.stringContaining('more than 8 subscriptions in one SUBSCRIBE'),
+        expect.stringContaining('more than 8 subscriptions in one SUBSCRIBE'),
+        expect.stringContaining('more than 50 subscriptions on one connection'),
+      ]);
     });
   });
 
@@ -399,6 +476,24 @@ describe('Class: IotBroker', () => {
       // Assess
       const [event] = await lifecycleFor('door-lost', 'disconnected');
       expect(event!.disconnectReason).toBe('CONNECTION_LOST');
+    });
+
+    it('reports CONNECTION_LOST, not AUTH_ERROR, for a dropped door whose will the policy refuses', async () => {
+      // Prepare: a will on another thing's topic, which is refused when the door drops.
+      const c = await door('door-will', {
+        will: { topic: 'smartdoor/door-other/status', payload: Buffer.from('x'), qos: 1, retain: false },
+      });
+
+      // Act
+      (c as unknown as { stream: { destroy(): void } }).stream.destroy();
+
+      // Assess
+      const [event] = await lifecycleFor('door-will', 'disconnected');
+      expect(event!.disconnectReason).toBe('CONNECTION_LOST');
+      await waitUntil(
+        () => refusals.some((r) => r.clientId === 'door-will' && r.action === 'publish'),
+        'the will refused',
+      );
     });
 
     it('reports MQTT_KEEP_ALIVE_TIMEOUT after 1.5 keep-alive periods of silence', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { topicMatchesFilter } from '@smartdoor/shared';
+import { LIMITS, topicMatchesFilter } from '@smartdoor/shared';
 import aedesModule, { type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import type {
   BrokerMessage,
@@ -25,7 +25,7 @@ import {
   type SessionFacts,
 } from './lifecycle.js';
 import type { RetainedMessage } from './lifecycle-store.js';
-import { checkInboundPublish } from './limits.js';
+import { checkInboundPublish, checkSubscribeFilter, MAX_PACKET_BYTES } from './limits.js';
 import {
   evaluateThingPolicy,
   type IotPolicyAction,
@@ -49,7 +49,19 @@ interface Session extends SessionFacts {
 }
 
 /** aedes' per-client flag, set when the client sent DISCONNECT ([MQTT-3.14.4-3]). */
-type AedesClient = Client & { _disconnected?: boolean };
+type AedesClient = Client & { _disconnected?: boolean; closed?: boolean };
+
+/** The parts of aedes' per-client mqtt-packet parser the broker hooks into. */
+interface PacketParser extends EventEmitter {
+  packet: { length: number };
+  _parseLength(): boolean;
+  _emitError(error: Error): void;
+}
+
+interface SubscribePacket {
+  cmd: string;
+  subscriptions?: Array<{ topic: string; qos: number }>;
+}
 
 /**
  * IoT Core's message broker on one machine: aedes with the per-thing policy, IoT Core's
@@ -66,6 +78,8 @@ export class IotBroker extends EventEmitter {
   readonly #handlers = new Set<{ filter: string; handler: TopicHandler }>();
   /** Journal ids by payload buffer: aedes copies the packet but keeps its payload object. */
   readonly #journalIds = new WeakMap<object, number>();
+  /** Subscriptions of a SUBSCRIBE past IoT Core's limits, with the reason (see #countSubscriptions). */
+  readonly #overLimit = new WeakMap<object, string>();
   readonly #refusals: Record<Refusal['action'], number> = {
     connect: 0,
     publish: 0,
@@ -140,7 +154,7 @@ export class IotBroker extends EventEmitter {
         else this.#journal(client, packet, done);
       },
       authorizeSubscribe: (client, sub, done) =>
-        done(null, this.#authorizeSubscribe(client, sub.topic) ? sub : null),
+        done(null, this.#authorizeSubscribe(client, sub) ? sub : null),
       authorizeForward: (client, packet) => this.#authorizeForward(client, packet),
       published: (packet, client, done) => {
         this.#dispatch(packet, client);
@@ -192,17 +206,57 @@ export class IotBroker extends EventEmitter {
       return;
     }
     this.#infos.set(stream, info);
-    const client = aedes.handle(stream) as Client & { _parser?: EventEmitter };
-    // IoT Core supports QoS 0 and 1 only: a QoS 2 subscription is granted QoS 1
-    // (https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-qos). aedes has
-    // no hook for the granted QoS, so the request is lowered as it is parsed, before aedes sees it.
-    client._parser?.prependListener(
-      'packet',
-      (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => {
-        if (packet.cmd !== 'subscribe') return;
-        for (const sub of packet.subscriptions ?? []) if (sub.qos === 2) sub.qos = 1;
-      },
-    );
+    const client = aedes.handle(stream) as Client & { _parser?: PacketParser };
+    const parser = client._parser;
+    if (!parser) return;
+    this.#capPacketSize(client, parser);
+    parser.prependListener('packet', (packet: SubscribePacket) => {
+      if (packet.cmd !== 'subscribe') return;
+      // IoT Core supports QoS 0 and 1 only: a QoS 2 subscription is granted QoS 1
+      // (https://docs.aws.amazon.com/iot/latest/developerguide/mqtt.html#mqtt-qos). aedes has
+      // no hook for the granted QoS, so the request is lowered as it is parsed, before aedes sees it.
+      for (const sub of packet.subscriptions ?? []) if (sub.qos === 2) sub.qos = 1;
+      this.#countSubscriptions(client, packet.subscriptions ?? []);
+    });
+  }
+
+  /**
+   * Refuses a packet longer than MAX_PACKET_BYTES as soon as its length is read, before its
+   * bytes are buffered (aedes has no such limit). The connection closes with CLIENT_ERROR.
+   */
+  #capPacketSize(client: Client, parser: PacketParser): void {
+    const parseLength = parser._parseLength;
+    parser._parseLength = () => {
+      const read = parseLength.call(parser);
+      if (!read || parser.packet.length <= MAX_PACKET_BYTES) return read;
+      const reason = `packet of ${parser.packet.length} bytes, over the ${MAX_PACKET_BYTES} a publish of IoT Core's largest payload needs`;
+      this.#mark(client, DisconnectReason.ClientError);
+      this.#refuse({ action: 'limit', clientId: client.id ?? '', reason });
+      parser._emitError(new Error(reason));
+      return false;
+    };
+  }
+
+  /**
+   * Marks the subscriptions of a SUBSCRIBE that go past IoT Core's limits (per request, per
+   * connection); aedes asks about each one on its own, and in parallel, so they are counted here.
+   */
+  #countSubscriptions(client: Client, subs: Array<{ topic: string }>): void {
+    const held = new Set(Object.keys((client as { subscriptions?: object }).subscriptions ?? {}));
+    let count = held.size;
+    subs.forEach((sub, i) => {
+      if (i >= LIMITS.IOT_MAX_SUBSCRIPTIONS_PER_REQUEST) {
+        this.#overLimit.set(
+          sub,
+          `more than ${LIMITS.IOT_MAX_SUBSCRIPTIONS_PER_REQUEST} subscriptions in one SUBSCRIBE (IoT Core's limit)`,
+        );
+      } else if (!held.has(sub.topic) && ++count > LIMITS.IOT_MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+        this.#overLimit.set(
+          sub,
+          `more than ${LIMITS.IOT_MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions on one connection (IoT Core's limit)`,
+        );
+      }
+    });
   }
 
   /**
@@ -306,12 +360,15 @@ export class IotBroker extends EventEmitter {
    */
   #authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
     if (!client) return null;
+    // A closed client's publish is its will: refused (not delivered) when it breaks a rule,
+    // but the connection was lost, not closed for it.
+    const will = (client as AedesClient).closed === true;
     const limit =
       packet.qos === 2
         ? 'QoS 2 is not supported by IoT Core (QoS 0 and 1 only)'
         : checkInboundPublish(packet.topic, packet.payload);
     if (limit !== undefined) {
-      this.#mark(client, DisconnectReason.ClientError);
+      if (!will) this.#mark(client, DisconnectReason.ClientError);
       this.#refuse({ action: 'limit', clientId: client.id, topic: packet.topic, reason: limit });
       return new Error(limit);
     }
@@ -328,13 +385,22 @@ export class IotBroker extends EventEmitter {
       session?.info ?? { transport: 'mqtt' },
     );
     if (decision.allow) return null;
-    this.#mark(client, DisconnectReason.AuthError);
+    if (!will) this.#mark(client, DisconnectReason.AuthError);
     this.#refuse({ action: 'publish', clientId: client.id, topic: packet.topic, reason: decision.reason });
     return new Error(decision.reason);
   }
 
-  /** A denied subscription gets SUBACK 0x80 (failure) for that filter; the connection stays. */
-  #authorizeSubscribe(client: Client, filter: string): boolean {
+  /**
+   * A denied subscription, or one over IoT Core's limits, gets SUBACK 0x80 (failure) for that
+   * filter; the connection stays.
+   */
+  #authorizeSubscribe(client: Client, sub: { topic: string }): boolean {
+    const filter = sub.topic;
+    const limit = this.#overLimit.get(sub) ?? checkSubscribeFilter(filter);
+    if (limit !== undefined) {
+      this.#refuse({ action: 'limit', clientId: client.id, topic: filter, reason: limit });
+      return false;
+    }
     const decision = this.#decide(client, 'subscribe', filter);
     if (!decision.allow)
       this.#refuse({ action: 'subscribe', clientId: client.id, topic: filter, reason: decision.reason });
