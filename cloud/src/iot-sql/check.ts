@@ -22,7 +22,8 @@ function checkExpr(e: Expr): void {
 }
 
 function checkCall(e: Extract<Expr, { kind: 'call' }>): void {
-  const awsOnly = AWS_ONLY_FUNCTIONS[e.name];
+  // Own keys only: `constructor` or `__proto__` would otherwise find Object.prototype's.
+  const awsOnly = Object.hasOwn(AWS_ONLY_FUNCTIONS, e.name) ? AWS_ONLY_FUNCTIONS[e.name] : undefined;
   if (awsOnly) {
     throw new IotSqlCheckError(
       e.pos,

@@ -4,9 +4,11 @@ import { IotSqlEvaluationError } from './errors.js';
 import { FUNCTIONS } from './functions.js';
 import { BINARY_OPERATORS, negate, not } from './operators.js';
 import {
+  copyOwn,
   isObject,
   type SqlObject,
   type SqlValue,
+  setOwn,
   sqlEquals,
   toBoolean,
   toInt,
@@ -109,7 +111,7 @@ export function compileExpr(e: Expr): Compiled {
         const out: SqlObject = {};
         for (const entry of entries) {
           const v = entry.value(env, doc);
-          if (storable(v)) out[entry.key] = v;
+          if (storable(v)) setOwn(out, entry.key, v);
         }
         return out;
       };
@@ -173,6 +175,8 @@ export interface CompiledSelect {
 interface OutputItem {
   star: boolean;
   path: string[];
+  /** The key of a one-segment path that plain assignment can set (not `__proto__`), else undefined. */
+  plainKey: string | undefined;
   value: Compiled;
 }
 
@@ -188,20 +192,21 @@ function defaultKey(expr: Expr, position: number): string {
   return `_${position + 1}`;
 }
 
+/** `AS a.b.c`: nested objects, reusing one an earlier item built; only own keys are walked, so never a prototype. */
 function setPath(out: SqlObject, path: string[], v: SqlValue): void {
   let target = out;
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i]!;
-    const next = target[key];
+    const next = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isObject(next)) {
       target = next;
     } else {
       const created: SqlObject = {};
-      target[key] = created;
+      setOwn(target, key, created);
       target = created;
     }
   }
-  target[path[path.length - 1]!] = v;
+  setOwn(target, path[path.length - 1]!, v);
 }
 
 /**
@@ -214,11 +219,15 @@ export function compileSelect(q: SelectQuery, nested = false): CompiledSelect {
     const value = compileExpr(q.items[0]!.expr);
     return { ...(where ? { where } : {}), project: value };
   }
-  const items: OutputItem[] = q.items.map((item: SelectItem, i) => ({
-    star: item.expr.kind === 'star',
-    path: item.alias ?? [defaultKey(item.expr, i)],
-    value: compileExpr(item.expr),
-  }));
+  const items: OutputItem[] = q.items.map((item: SelectItem, i) => {
+    const path = item.alias ?? [defaultKey(item.expr, i)];
+    return {
+      star: item.expr.kind === 'star',
+      path,
+      plainKey: path.length === 1 && path[0] !== '__proto__' ? path[0] : undefined,
+      value: compileExpr(item.expr),
+    };
+  });
   const only = items.length === 1 ? items[0]! : undefined;
   if (only?.star) return { ...(where ? { where } : {}), project: only.value };
   return {
@@ -234,9 +243,9 @@ export function compileSelect(q: SelectQuery, nested = false): CompiledSelect {
               'SELECT *, ... needs a JSON object payload to add the other items to',
             );
           }
-          Object.assign(out, v);
+          copyOwn(out, v);
         } else if (storable(v)) {
-          if (item.path.length === 1) out[item.path[0]!] = v;
+          if (item.plainKey !== undefined) out[item.plainKey] = v;
           else setPath(out, item.path, v);
         }
       }

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { FunctionTable } from './function-def.js';
 import { type SqlValue, toInt, toSqlString } from './values.js';
 
@@ -49,9 +50,19 @@ const LEADING_WS = /^[\u0000-\u0020]+/;
 const TRAILING_WS = /[\u0000-\u0020]+$/;
 
 /**
- * Regular expressions are compiled once per pattern. IoT Core uses Java's syntax; the
- * common subset (classes, groups, quantifiers, anchors) reads the same in JavaScript.
- * An invalid pattern gives Undefined (functions reference, regexp_matches).
+ * Patterns come from rule authors and payloads, and a pattern like `^(a|a)*$` backtracks
+ * for hours on a 40-character string, stalling the whole event loop (broker included).
+ * This V8 flag makes such a regex switch to V8's linear-time engine once it backtracks too
+ * much; it applies to regexes compiled after it is set, and to the whole process (every
+ * regex in it gains the fallback, with the same results). Patterns the linear engine
+ * cannot run (backreferences, lookarounds) still backtrack.
+ */
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+
+/**
+ * Regular expressions are compiled once per pattern (bounded cache). IoT Core uses Java's
+ * syntax; the common subset (classes, groups, quantifiers, anchors) reads the same in
+ * JavaScript. An invalid pattern gives Undefined (functions reference, regexp_matches).
  */
 const regexCache = new Map<string, RegExp | null>();
 const REGEX_CACHE_LIMIT = 256;
@@ -70,6 +81,94 @@ function regex(pattern: string): RegExp | undefined {
   if (re === null) return undefined;
   re.lastIndex = 0;
   return re;
+}
+
+/** A parsed replacement string: literal text, a group number, or a group name. */
+type ReplacementPart = string | number | { name: string };
+
+/** Group count and names of a cached regex, found once: an always-matching alternative reveals them. */
+const groupInfo = new WeakMap<RegExp, { count: number; names: readonly string[] }>();
+
+function groupsOf(re: RegExp): { count: number; names: readonly string[] } {
+  let info = groupInfo.get(re);
+  if (info === undefined) {
+    const probe = new RegExp(`${re.source}|`).exec('')!;
+    info = { count: probe.length - 1, names: Object.keys(probe.groups ?? {}) };
+    groupInfo.set(re, info);
+  }
+  return info;
+}
+
+const GROUP_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/**
+ * The replacement string as Java's Matcher.replaceAll reads it (IoT Core runs on Java):
+ * `\x` is the character x, `$n` group n (`$0` the match; further digits are taken while
+ * they still name a group), `${name}` a named group. Anything else after `$`, a trailing
+ * `\` or `$`, or a group the pattern lacks is invalid (undefined here). JavaScript's `$&`,
+ * `` $` ``, `$'` and `$$` are not references in Java.
+ */
+function parseReplacement(by: string, re: RegExp): ReplacementPart[] | undefined {
+  const groups = groupsOf(re);
+  const parts: ReplacementPart[] = [];
+  let text = '';
+  let i = 0;
+  while (i < by.length) {
+    const c = by[i]!;
+    if (c !== '\\' && c !== '$') {
+      text += c;
+      i++;
+      continue;
+    }
+    if (i + 1 >= by.length) return undefined;
+    if (c === '\\') {
+      text += by[i + 1];
+      i += 2;
+      continue;
+    }
+    let ref: ReplacementPart;
+    if (by[i + 1] === '{') {
+      const close = by.indexOf('}', i + 2);
+      const name = close < 0 ? '' : by.slice(i + 2, close);
+      if (!GROUP_NAME.test(name) || !groups.names.includes(name)) return undefined;
+      ref = { name };
+      i = close + 1;
+    } else {
+      let n = by.charCodeAt(i + 1) - 48;
+      if (!(n >= 0 && n <= 9) || n > groups.count) return undefined;
+      i += 2;
+      while (i < by.length) {
+        const d = by.charCodeAt(i) - 48;
+        if (!(d >= 0 && d <= 9) || n * 10 + d > groups.count) break;
+        n = n * 10 + d;
+        i++;
+      }
+      ref = n;
+    }
+    if (text !== '') parts.push(text);
+    text = '';
+    parts.push(ref);
+  }
+  if (text !== '') parts.push(text);
+  return parts;
+}
+
+/** regexp_replace: every match replaced; an invalid replacement string gives Undefined when something matches, as in Java. */
+function regexpReplace(s: string, re: RegExp, by: string): SqlValue {
+  // No `$` or `\`: literal text, which JavaScript's own replace treats the same way.
+  if (!by.includes('$') && !by.includes('\\')) return s.replace(re, by);
+  const parts = parseReplacement(by, re);
+  if (parts === undefined) return re.test(s) ? undefined : s;
+  return s.replace(re, (...args: unknown[]) => {
+    // args: match, group 1..n, offset, input[, named groups]
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') out += part;
+      else if (typeof part === 'number') out += (args[part] as string | undefined) ?? '';
+      else out += (args[args.length - 1] as Record<string, string | undefined>)[part.name] ?? '';
+    }
+    return out;
+  });
 }
 
 /** substring(s, start[, end]): indexes clamped to the string, start >= end gives "" (functions reference). */
@@ -140,7 +239,9 @@ export const STRING_FUNCTIONS: FunctionTable = {
       const s = toSqlString(a);
       const find = toSqlString(b);
       const by = toSqlString(c);
-      return s === undefined || find === undefined || by === undefined ? undefined : s.replaceAll(find, by);
+      if (s === undefined || find === undefined || by === undefined) return undefined;
+      // Literal, as Java's String.replace: a function keeps JavaScript from expanding `$&`, `$$`, ...
+      return by.includes('$') ? s.replaceAll(find, () => by) : s.replaceAll(find, by);
     },
   },
   regexp_matches: twoStrings((s, p) => {
@@ -156,7 +257,7 @@ export const STRING_FUNCTIONS: FunctionTable = {
       const by = toSqlString(c);
       if (s === undefined || p === undefined || by === undefined) return undefined;
       const re = regex(p);
-      return re === undefined ? undefined : s.replace(re, by);
+      return re === undefined ? undefined : regexpReplace(s, re, by);
     },
   },
   // No match gives the empty string, as Java's Matcher leaves nothing to return.

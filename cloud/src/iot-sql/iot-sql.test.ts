@@ -184,6 +184,116 @@ describe('Function: evaluateIotSql', () => {
   });
 });
 
+describe('String functions: replacement strings', () => {
+  const value = (sql: string, payload: object) => {
+    const result = evaluateIotSql(
+      compileIotSql(`SELECT ${sql} AS r FROM 'a/b'`),
+      message(JSON.stringify(payload)),
+    );
+    return result.fired ? (result.json as { r?: unknown }).r : result.reason;
+  };
+
+  it.each([
+    ['a.b', '.', '$$', 'a$$b'],
+    ['abc', 'b', "$&-$`-$'", "a$&-$`-$'c"],
+    ['abc', 'b', '$1\\', 'a$1\\c'],
+    ['abcdabcd', 'b', 'x', 'axcdaxcd'],
+  ])('replace(%j, %j, %j) substitutes the replacement literally: %j', (s, find, by, expected) => {
+    // Act / Assess
+    expect(value('replace(s, find, by)', { s, find, by })).toBe(expected);
+  });
+
+  it.each([
+    // The guide's examples (Functions, regexp_replace).
+    ['abcd', 'bc', 'x', 'axd'],
+    ['abcd', 'b(.*)d', '$1', 'ac'],
+    // Java's Matcher.replaceAll: $n and ${name} are groups, \ escapes the next character.
+    ['abc', 'b', '[$0]', 'a[b]c'],
+    ['ab', '(a)', '$12', 'a2b'],
+    ['b', '(a)?b', '[$1]', '[]'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Java's named-group reference, not a template
+    ['ab', '(?<n>a)', '${n}${n}', 'aab'],
+    ['a.b', '[.]', '\\$', 'a$b'],
+    ['a.b', '[.]', '\\\\', 'a\\b'],
+    ['a.b', '[.]', '\\x', 'axb'],
+    // Anything else after $ is not a valid replacement string: Undefined, as the guide says.
+    ['abc', 'b', '$&', undefined],
+    ['abc', 'b', '$$', undefined],
+    ['abc', 'b', "$'", undefined],
+    ['abc', 'b', 'x$', undefined],
+    ['abc', 'b', 'x\\', undefined],
+    ['abc', '(b)', '$2', undefined],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Java's named-group reference, not a template
+    ['abc', 'b', '${n}', undefined],
+    // Java checks the replacement only at a match.
+    ['abc', 'x', '$', 'abc'],
+  ])('regexp_replace(%j, %j, %j) = %j', (s, p, by, expected) => {
+    // Act / Assess
+    expect(value('regexp_replace(s, p, by)', { s, p, by })).toBe(expected);
+  });
+});
+
+describe('Keys: __proto__ and constructor are ordinary JSON keys', () => {
+  const run = (sql: string, payload: string) => {
+    const result = evaluateIotSql(compileIotSql(sql), message(payload));
+    return result.fired ? result.payload.toString() : result.reason;
+  };
+
+  it('builds a dotted alias under __proto__ as a key, without touching Object.prototype', () => {
+    // Act
+    const out = run("SELECT a AS __proto__.polluted, a AS constructor.x FROM 'a/b'", '{"a":"yes"}');
+    // Assess
+    expect(out).toBe('{"__proto__":{"polluted":"yes"},"constructor":{"x":"yes"}}');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each([
+    ["SELECT a AS __proto__ FROM 'a/b'", '{"a":{"p":1}}', '{"__proto__":{"p":1}}'],
+    ["SELECT a AS constructor FROM 'a/b'", '{"a":5}', '{"constructor":5}'],
+    ["SELECT *, 1 AS x FROM 'a/b'", '{"__proto__":{"p":1},"a":2}', '{"__proto__":{"p":1},"a":2,"x":1}'],
+    ["SELECT VALUE {'__proto__': a, 'b': 1} FROM 'a/b'", '{"a":{"p":1}}', '{"__proto__":{"p":1},"b":1}'],
+    ["SELECT VALUE (SELECT v AS __proto__ FROM arr) FROM 'a/b'", '{"arr":[{"v":1}]}', '[{"__proto__":1}]'],
+    ["SELECT VALUE __proto__.p FROM 'a/b'", '{"__proto__":{"p":1}}', '1'],
+    ["SELECT VALUE get(*, '__proto__') FROM 'a/b'", '{"__proto__":{"p":1}}', '{"p":1}'],
+    ["SELECT VALUE isUndefined(constructor) FROM 'a/b'", '{}', 'true'],
+    [
+      "SELECT VALUE transform('enrichArray', o, arr) FROM 'a/b'",
+      '{"o":{"__proto__":{"p":1}},"arr":[{"a":1}]}',
+      '[{"a":1,"__proto__":{"p":1}}]',
+    ],
+  ])('%s on %s gives %s', (sql, payload, expected) => {
+    // Act / Assess
+    expect(run(sql, payload)).toBe(expected);
+  });
+
+  it.each(['constructor', '__proto__', 'hasownproperty'])('refuses %s() as an unknown function', (name) => {
+    // Act / Assess
+    expect(() => compileIotSql(`SELECT ${name}(1) AS x FROM 'a/b'`)).toThrow(`unknown function ${name}()`);
+  });
+});
+
+describe('Regular expressions: catastrophic backtracking', () => {
+  // 27 characters: seconds for a backtracking engine (each one more doubles it), so that
+  // without the fallback the test fails on its bound rather than hanging the worker.
+  const input = `${'a'.repeat(26)}b`;
+  it.each([
+    ["regexp_matches(s, '^(a|a)*$')", false],
+    ["regexp_replace(s, '^(a+)+$', 'x')", input],
+    ["regexp_substr(s, '^(a|a)+$')", ''],
+  ])('%s on a 27-character input answers within a second', (call, expected) => {
+    // Prepare
+    const rule = compileIotSql(`SELECT ${call} AS r FROM 'a/b'`);
+    const payload = JSON.stringify({ s: input });
+    // Act
+    const start = performance.now();
+    const result = evaluateIotSql(rule, message(payload));
+    const elapsed = performance.now() - start;
+    // Assess
+    expect(result.fired && result.json).toEqual({ r: expected });
+    expect(elapsed).toBeLessThan(1000);
+  });
+});
+
 describe('Function: topicMatchesIotFilter', () => {
   it.each([
     ['a/b', 'a/b', true],

@@ -62,7 +62,7 @@ function zone(p: Parsed, text: string): boolean {
     p.offset = offset;
     return true;
   }
-  const region = ZONE_NAMES[text] ?? text;
+  const region = (Object.hasOwn(ZONE_NAMES, text) ? ZONE_NAMES[text] : undefined) ?? text;
   if (!fieldsAt(0, region)) return false;
   p.zone = region;
   return true;

@@ -13,6 +13,27 @@ export interface SqlObject {
   [key: string]: SqlValue;
 }
 
+/**
+ * Set `key` as an own data property. Plain assignment would run Object.prototype's
+ * `__proto__` setter (changing the object's prototype, or polluting Object.prototype when
+ * walked into), whereas in IoT Core every key, `__proto__` included, is an ordinary JSON key.
+ */
+export function setOwn(o: SqlObject, key: string, v: SqlValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[key] = v;
+}
+
+/** Copy `from`'s own keys onto `to`, as Object.assign would but without its `__proto__` setter. */
+export function copyOwn(to: SqlObject, from: SqlObject): void {
+  // Object.assign is native and fast; only an own "__proto__" key needs the slow path.
+  if (!Object.hasOwn(from, '__proto__')) {
+    Object.assign(to, from);
+    return;
+  }
+  for (const key of Object.keys(from)) setOwn(to, key, from[key]);
+}
+
 export function isNumber(v: SqlValue): v is number {
   return typeof v === 'number';
 }
