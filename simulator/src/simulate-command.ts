@@ -10,7 +10,7 @@ import { externalCloud } from './external-cloud.js';
 import type { RunSummary } from './ledger.js';
 import { ProgressDisplay } from './progress.js';
 import { findScenario, SCENARIOS } from './scenarios/catalog.js';
-import { parseDuration } from './scenarios/plan.js';
+import { openingShortfall, parseDuration } from './scenarios/plan.js';
 import type { SimCloud } from './sim-cloud.js';
 import { Simulation } from './simulation.js';
 
@@ -106,10 +106,40 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
   }
   checkFileDescriptors(options);
   const durationMs = parseDuration(options.duration);
-  const drainMs = parseDuration(options.drain);
+  const drainMs = parseDuration(options.drain, '--drain');
   // SQLite outboxes need a folder: the one given, or a temporary one for this run only
   // (made before the cloud starts, so a bad folder stops nothing half-started).
   if (options.outbox === 'sqlite' && options.dataDir) makeFolder(options.dataDir, '--data-dir');
+  // Ctrl-C and a service manager's SIGTERM alike, from here on (the cloud takes a moment to
+  // start): stop early, still print the summary, and remove the temporary folders (the
+  // cloud's among them holds its CA key).
+  const stop: StopRequest = { requested: false };
+  const onSignal = () => {
+    stop.requested = true;
+    void stop.sim?.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await simulateRun(options, durationMs, drainMs, stop);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** A stop asked for by a signal, and the simulation it stops once there is one. */
+interface StopRequest {
+  requested: boolean;
+  sim?: Simulation;
+}
+
+async function simulateRun(
+  options: SimulateOptions,
+  durationMs: number,
+  drainMs: number,
+  stop: StopRequest,
+): Promise<RunSummary> {
   const scratch =
     options.outbox === 'sqlite' && !options.dataDir
       ? mkdtempSync(join(tmpdir(), 'smartdoor-sim-'))
@@ -146,13 +176,15 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
     logger: pino({ level: 'silent' }),
     onProgress: (p) => progress.update(p),
   });
-  const stopOnSignal = () => void sim.stop();
-  process.once('SIGINT', stopOnSignal);
+  stop.sim = sim;
+  // Stopped while the cloud started: the run plays nothing, and its summary says so.
+  if (stop.requested) await sim.stop();
   try {
     await sim.start();
+    const shortfall = sim.openings && openingShortfall(sim.openings, options.doors);
+    if (shortfall) process.stderr.write(`smartdoor: warning: ${shortfall}\n`);
     return await sim.run();
   } finally {
-    process.off('SIGINT', stopOnSignal);
     progress.stop();
     await sim.stop();
     await cloud.stop();

@@ -75,6 +75,11 @@ export class Simulation {
     return this.proxy?.port;
   }
 
+  /** Openings --rate asked for and planned, once started. */
+  get openings(): Plan['openings'] | undefined {
+    return this.plan?.openings;
+  }
+
   /** Start the proxy and the fleet; resolves once every door is connected (or the timeout). */
   async start(): Promise<void> {
     const { cloud } = this.options;

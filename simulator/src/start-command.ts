@@ -44,6 +44,8 @@ export function startCommand(): Command {
 /** Start everything, print where to look, and stop cleanly on Ctrl-C / SIGTERM. */
 export async function runStart(options: StartOptions): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  // Failures go to stderr, where a user (or a script discarding stdout) looks for them.
+  const fail = (line: string) => process.stderr.write(`${line}\n`);
   makeFolder(options.dataDir, '--data-dir');
   out('smartdoor: starting the local cloud…');
   let cloud: Awaited<ReturnType<typeof startInProcessCloud>>;
@@ -62,16 +64,16 @@ export async function runStart(options: StartOptions): Promise<void> {
     });
   } catch (error) {
     if (error instanceof MissingPartError) {
-      out(`smartdoor: ${error.message}.`);
-      out('  npm start needs the local cloud (cloud/src/local/local-cloud.ts); until it lands, try:');
-      out('  npx smartdoor --help');
+      fail(`smartdoor: ${error.message}.`);
+      fail('  npm start needs the local cloud (cloud/src/local/local-cloud.ts); until it lands, try:');
+      fail('  npx smartdoor --help');
       process.exitCode = 2;
       return;
     }
     const message = (error as Error).message;
-    out(`smartdoor: the local cloud did not start: ${message}`);
+    fail(`smartdoor: the local cloud did not start: ${message}`);
     if (/EADDRINUSE/.test(message)) {
-      out(
+      fail(
         '  a port is taken (another smartdoor?): pick others with --http-port, --mqtts-port, --mqtt-port, --aws-port (0: any free port)',
       );
     }

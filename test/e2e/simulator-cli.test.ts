@@ -1,12 +1,15 @@
 // The `smartdoor` binary as users run it (node simulator/bin/smartdoor.js), and the lazy
 // subcommand guard that keeps it working while a part is missing.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '@smartdoor/simulator/cli';
 import { MissingPartError } from '@smartdoor/simulator/errors';
 import { describe, expect, it } from 'vitest';
+import { SMARTDOOR_CLI } from '../support/cloud-process.js';
 import { smartdoor } from '../support/smartdoor-cli.js';
+import { waitUntil } from '../support/wait.js';
 
 describe('Function: buildProgram', () => {
   it('mounts every subcommand', () => {
@@ -166,6 +169,38 @@ describe('Binary: smartdoor', () => {
       ).toEqual(['door-001.outbox.db', 'door-002.outbox.db']);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops on SIGTERM as on Ctrl-C: prints the summary and removes its temporary folders', async () => {
+    // Prepare: its own temp root, to see what the run leaves there.
+    const tmp = mkdtempSync(join(tmpdir(), 'sim-term-'));
+    try {
+      const child = spawn(
+        process.execPath,
+        [SMARTDOOR_CLI, 'simulate', '--doors', '2', '--duration', '60s', '--outbox', 'sqlite', '--json'],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // Act: once the doors have an outbox (the run is under way), a service manager's stop.
+      await waitUntil(
+        () => readdirSync(tmp, { recursive: true }).some((f) => String(f).endsWith('.outbox.db')),
+        'the doors',
+      );
+      child.kill('SIGTERM');
+      // Assess
+      expect(await exited).toBe(0);
+      const summary = JSON.parse(stdout) as { scenario: string; durationMs: number };
+      expect(summary.scenario).toBe('office-day');
+      expect(summary.durationMs).toBeLessThan(60_000);
+      // (tsx keeps its compile cache there too: not the run's.)
+      expect(readdirSync(tmp).filter((f) => !f.startsWith('tsx-'))).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

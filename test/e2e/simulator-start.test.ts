@@ -2,9 +2,11 @@
 // dashboard shows the doors, Ctrl-C stops it cleanly, a second start reuses the data folder.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { smartdoor } from '../support/smartdoor-cli.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'smartdoor-start-'));
 
@@ -109,5 +111,23 @@ describe('Command: smartdoor start', () => {
     expect(await exited).toBe(0);
     expect(notification).toMatch(/entry not identified|held open|sensor/);
     expect(run.errors()).not.toMatch(/^\{/m);
+  }, 60_000);
+
+  it('says on stderr, not stdout, why the cloud did not start (a port taken)', async () => {
+    // Prepare: a port someone else holds.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', () => resolve()));
+    const taken = String((holder.address() as AddressInfo).port);
+    try {
+      // Act
+      const { code, stdout, stderr } = await smartdoor('start', '--data-dir', dataDir, '--http-port', taken);
+      // Assess
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/the local cloud did not start: .*EADDRINUSE/);
+      expect(stderr).toMatch(/a port is taken/);
+      expect(stdout).not.toMatch(/did not start/);
+    } finally {
+      holder.close();
+    }
   }, 60_000);
 });

@@ -26,7 +26,7 @@ const test = (sql: string, topic: string, payload: string, ...rest: string[]) =>
 
 describe('Function: rulesCommand', () => {
   describe('Command: test', () => {
-    it('prints the JSON the action receives and exits 0 when the rule fires', async () => {
+    it('prints the JSON the action receives, on a line of its own, and exits 0 when the rule fires', async () => {
       // Act
       const r = await test(
         "SELECT color AS c, temperature FROM 'a/+'",
@@ -34,7 +34,7 @@ describe('Function: rulesCommand', () => {
         '{"color":"red","temperature":50}',
       );
       // Assess
-      expect(r).toEqual({ stdout: Buffer.from('{"c":"red","temperature":50}'), stderr: '', code: 0 });
+      expect(r).toEqual({ stdout: Buffer.from('{"c":"red","temperature":50}\n'), stderr: '', code: 0 });
     });
 
     it('runs the project ingest rule with a fixed client id and clock', async () => {

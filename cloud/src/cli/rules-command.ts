@@ -109,6 +109,8 @@ export function rulesCommand(io: RulesCommandIo = {}): Command {
           return;
         }
         out(result.payload);
+        // A JSON result ends its line, as the AWS CLI's answers do; raw bytes stay exactly as the action gets them.
+        if (result.json !== undefined) out('\n');
       } catch (error) {
         if (!(error instanceof IotSqlEvaluationError)) throw error;
         err(`${error.message}\n`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatorOptionError } from '../errors.js';
 import { SCENARIOS } from './catalog.js';
-import { parseDuration, planRun } from './plan.js';
+import { openingShortfall, parseDuration, planRun } from './plan.js';
 import type { Step } from './types.js';
 
 const base = { doors: 10, rate: 2, durationMs: 60_000, seed: 1, knownBadges: ['0A00000001', '0A00000002'] };
@@ -49,6 +49,31 @@ describe('Function: planRun', () => {
     const opens = steps.filter((s) => s.action.kind === 'open').length;
     expect(opens).toBeGreaterThan(400);
     expect(opens).toBeLessThan(520);
+  });
+
+  it('keeps the requested rate while the doors can take it: an arrival at a busy door walks to a free one', () => {
+    // Prepare: 10 doors at 1 opening/s; each opening keeps its door busy ~4 s, so 40% busy.
+    const seeds = [1, 2, 3, 4, 5];
+    // Act
+    const planned = seeds.map(
+      (seed) => planRun({ ...base, scenario: 'office-day', doors: 10, rate: 1, seed }).openings.planned,
+    );
+    // Assess: 60 asked per run; dropping the busy doors' arrivals planned ~47.
+    const mean = planned.reduce((a, b) => a + b, 0) / seeds.length;
+    expect(mean).toBeGreaterThan(56);
+    expect(mean).toBeLessThan(66);
+  });
+
+  it('says when the doors cannot take the rate asked, and not when they can', () => {
+    // Act
+    const small = planRun({ ...base, scenario: 'office-day', doors: 2, rate: 5 });
+    const enough = planRun({ ...base, scenario: 'office-day', doors: 50, rate: 5 });
+    // Assess
+    expect(small.openings.asked).toBe(300);
+    expect(openingShortfall(small.openings, 2)).toMatch(
+      /asks for 300 openings .* 2 doors can take about \d+/,
+    );
+    expect(openingShortfall(enough.openings, 50)).toBeUndefined();
   });
 
   it('uses mostly known badges in office-day and mostly unknown ones in unknown-badges', () => {
@@ -129,6 +154,7 @@ describe('Function: parseDuration', () => {
   it('refuses text that is not a duration', () => {
     // Act / Assess
     expect(() => parseDuration('soon')).toThrow(/--duration: expected e.g. 30s/);
+    expect(() => parseDuration('-5s', '--drain')).toThrow(/--drain: expected e.g. 30s/);
   });
 });
 

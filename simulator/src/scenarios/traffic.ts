@@ -12,10 +12,16 @@ export interface OpeningMix {
 
 export const OFFICE_MIX: OpeningMix = { known: 0.85, unknown: 0.05 };
 
+/** Doors an arrival tries before it queues at the one that frees first (bounded: fleets are large). */
+const DOOR_PROBES = 16;
+
 /**
  * A Poisson stream of openings over the fleet: each picks a door at random, maybe scans a
  * badge shortly before, opens, and closes a few seconds later. The gaps are what a
- * door with people walking through looks like, not a metronome.
+ * door with people walking through looks like, not a metronome. An arrival at a busy door
+ * walks to a free one; when the doors it tries are all busy it waits at the one that frees
+ * first, so the requested rate is kept while the fleet can take it (an opening keeps its
+ * door busy a few seconds: past that, the plan has fewer openings than asked).
  */
 export function openings(
   ctx: ScenarioContext,
@@ -30,11 +36,22 @@ export function openings(
   const busyUntil = new Array<number>(ctx.doors).fill(0);
   let t = window.fromMs + random.exponential(1000 / ctx.rate);
   while (t < window.toMs) {
-    const door = doors[random.int(0, doors.length - 1)]!;
-    if (t >= busyUntil[door]!) busyUntil[door] = opening(steps, random, ctx, mix, door, t, window.toMs);
+    const door = pickDoor(random, doors, busyUntil, t);
+    const start = Math.max(t, busyUntil[door]!);
+    if (start < window.toMs) busyUntil[door] = opening(steps, random, ctx, mix, door, start, window.toMs);
     t += random.exponential(1000 / ctx.rate);
   }
   return steps;
+}
+
+/** A random door free at `t`, else the one of those tried that frees first. */
+function pickDoor(random: Random, doors: readonly number[], busyUntil: number[], t: number): number {
+  let soonest = doors[random.int(0, doors.length - 1)]!;
+  for (let probe = 1; probe < DOOR_PROBES && busyUntil[soonest]! > t; probe++) {
+    const door = doors[random.int(0, doors.length - 1)]!;
+    if (busyUntil[door]! < busyUntil[soonest]!) soonest = door;
+  }
+  return soonest;
 }
 
 function opening(
