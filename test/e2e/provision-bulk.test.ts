@@ -243,4 +243,27 @@ describe('Command: smartdoor provision', () => {
     expect(r.stderr).toContain('row 3: "door b" is not a valid thing name');
     expect(r.stderr).toContain('row 4: thing door-a is a duplicate of row 2');
   }, 30_000);
+
+  it('says how to give the bundles the local CA when --ca-file is missing', async () => {
+    // Prepare
+    const one = join(dir, 'one.csv');
+    writeFileSync(one, 'thingName\nlone-0001\n');
+    const out = join(dir, 'noca-out');
+    // Act
+    const r = await run([
+      'provision',
+      'bulk',
+      one,
+      '--out',
+      out,
+      '--endpoint',
+      endpoints.aws,
+      '--mqtt-endpoint',
+      endpoints.mqtts,
+    ]).done;
+    // Assess
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/bundles carry no CA; for the local cloud, run again with --ca-file/);
+    expect(existsSync(join(out, 'lone-0001', 'ca.pem'))).toBe(false);
+  });
 });

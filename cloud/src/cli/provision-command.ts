@@ -122,6 +122,13 @@ export function provisionCommand(io: ProvisionCommandIo = {}): Command {
           `${summary.total} doors: ${summary.provisioned} provisioned, ${summary.alreadyDone} already done, ${summary.failed} failed; ${summary.certificatesCreated} certificates created; bundles in ${outDir}\n`,
         );
         for (const f of summary.failures) out(`  failed: ${f.error}\n`);
+        if (!f.caFile && f.endpoint) {
+          // Without a CA the doors trust the system's (IoT Core's Amazon Root CA is among
+          // them); a local cloud's own CA is not, and its doors would refuse the broker.
+          out(
+            'note: the bundles carry no CA; for the local cloud, run again with --ca-file <its data folder>/ca/ca.crt\n',
+          );
+        }
         if (summary.failed > 0) setExit(1);
       } catch (e) {
         fail(e, e instanceof FleetProvisioningError ? 2 : 1);
