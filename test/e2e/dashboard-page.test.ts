@@ -37,9 +37,18 @@ describe('Class: Dashboard (in chromium)', () => {
       attempts: 3,
       detailType: 'Door Held Open',
       thingName: 'door-003',
+      redrivable: true,
+    },
+    // Malformed input the ingest function refused: no redrive can fix it.
+    {
+      id: 'e-1',
+      queue: 'smartdoor-ingest-errors',
+      reason: 'type: expected door.state.changed, …',
+      redrivable: false,
     },
   ];
   const redriven: string[][] = [];
+  const dismissed: string[][] = [];
   let dashboard: Dashboard;
   let server: Server;
   let url: string;
@@ -58,9 +67,15 @@ describe('Class: Dashboard (in chromium)', () => {
         deadLetters: () => deadLetters,
         redrive: async (ids) => {
           redriven.push(ids);
-          const n = deadLetters.length;
-          deadLetters = [];
-          return n;
+          const moved = deadLetters.filter((d) => d.redrivable && (ids.length === 0 || ids.includes(d.id)));
+          deadLetters = deadLetters.filter((d) => !moved.includes(d));
+          return moved.length;
+        },
+        dismiss: async (ids) => {
+          dismissed.push(ids);
+          const gone = deadLetters.filter((d) => !d.redrivable && ids.includes(d.id));
+          deadLetters = deadLetters.filter((d) => !gone.includes(d));
+          return gone.length;
         },
         backlog: () => ({ queues: 2, deadLetters: deadLetters.length }),
       },
@@ -152,12 +167,29 @@ describe('Class: Dashboard (in chromium)', () => {
     await page.waitForSelector('li.door.offline[data-thing="door-006"]');
     expect(await page.locator('#alerts li').count()).toBe(3);
     expect(await page.locator('#chart-throughput svg path').count()).toBe(1);
-    expect(await page.locator('#dlq tr').count()).toBe(1);
+    expect(await page.locator('#dlq tr').count()).toBe(2);
     await page.screenshot({ path: 'test/artifacts/dashboard-page.png', fullPage: true });
     await page.close();
   });
 
-  it('redrives the dead letters when the button is pressed', async () => {
+  it('offers Redrive for dead letters and Dismiss, not Redrive, for error-queue messages', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector('#dlq tr');
+    // Act
+    const dead = page.locator('#dlq tr', { hasText: 'notification-dlq' });
+    const error = page.locator('#dlq tr', { hasText: 'smartdoor-ingest-errors' });
+    // Assess
+    expect(await dead.getByRole('button').allTextContents()).toEqual(['Redrive']);
+    expect(await error.getByRole('button').allTextContents()).toEqual(['Dismiss']);
+    expect(await error.getByRole('button').getAttribute('aria-label')).toBe(
+      'Dismiss message e-1 from smartdoor-ingest-errors',
+    );
+    await page.close();
+  });
+
+  it('redrives only the dead letters that can be redriven when Redrive all is pressed', async () => {
     // Prepare
     const page = await browser.newPage();
     await page.goto(url);
@@ -167,7 +199,40 @@ describe('Class: Dashboard (in chromium)', () => {
     // Assess
     await page.waitForSelector('#redrive-result:has-text("1 redriven")');
     expect(redriven).toEqual([[]]);
+    await expect.poll(() => page.locator('#dlq tr').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Redrive all' }).isDisabled()).toBe(true);
+    await page.close();
+  });
+
+  it('dismisses an error-queue message from the keyboard', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    await page.goto(url);
+    const button = page.getByRole('button', { name: 'Dismiss message e-1 from smartdoor-ingest-errors' });
+    // Act
+    await button.focus();
+    await page.keyboard.press('Enter');
+    // Assess
+    await page.waitForSelector('#redrive-result:has-text("1 dismissed")');
+    expect(dismissed).toEqual([['e-1']]);
     await expect.poll(() => page.locator('#dlq tr').count()).toBe(0);
+    await page.close();
+  });
+
+  it('keeps the alerts total over a reload, past the 50 alerts the page lists', async () => {
+    // Prepare
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector('#live[data-state="live"]');
+    const before = Number(await page.textContent('#total-alerts'));
+    // Act
+    for (let i = 0; i < 60; i++)
+      bus.emit('event', busEvent('Door Held Open', 'door-004', { limitSeconds: 30 }));
+    await page.waitForFunction(`document.getElementById('total-alerts').textContent === '${before + 60}'`);
+    await page.reload();
+    await page.waitForSelector('#live[data-state="live"]');
+    // Assess
+    await expect.poll(() => page.textContent('#total-alerts')).toBe(String(before + 60));
     await page.close();
   });
 

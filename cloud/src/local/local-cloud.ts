@@ -9,7 +9,7 @@ import { IOT_RULES } from '../definitions/iot-rules.js';
 import { IngestHandler } from '../handlers/ingest/handler.js';
 import { AwsEndpoint, type AwsServiceDefinition, listenAwsEndpoint } from './aws-endpoint/index.js';
 import { Dashboard } from './dashboard/dashboard.js';
-import type { DashboardSignal } from './dashboard/types.js';
+import type { DashboardSignal, ErrorReason } from './dashboard/types.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { EventBusService, eventsApi, inProcessEventBridge } from './events/index.js';
 import { type HttpRouteHandler, LocalHttpServer } from './http/http-server.js';
@@ -355,7 +355,9 @@ export class LocalCloud {
       errors: {
         send: async (record) => {
           this.queues.send(LOCAL_QUEUES.ingestErrors, JSON.stringify(record));
-          this.#signal({ kind: 'error', reason: record.reason });
+          // The reason's text (device payload included) is in the log and the error queue;
+          // as a metric label it would make a series per malformed payload.
+          this.#signal({ kind: 'error', reason: 'ingest-invalid' });
         },
       },
       clock: { now: this.#now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
@@ -425,6 +427,7 @@ export class LocalCloud {
         },
         deadLetters: () => required(this.#subscribers, 'subscribers').deadLetters(),
         redrive: async (ids) => required(this.#subscribers, 'subscribers').redrive(ids),
+        dismiss: async (ids) => required(this.#subscribers, 'subscribers').dismiss(ids),
         backlog: () => required(this.#subscribers, 'subscribers').backlog(),
       },
     });
@@ -438,7 +441,7 @@ export class LocalCloud {
    * Counts an error of a part the cloud does not hold (the subscriber thread's crash): in
    * the dashboard's error rate and `smartdoor_errors_total{reason}`.
    */
-  reportError(reason: string): void {
+  reportError(reason: ErrorReason): void {
     this.#signal({ kind: 'error', reason });
   }
 

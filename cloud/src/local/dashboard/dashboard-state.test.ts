@@ -86,6 +86,19 @@ describe('Class: FiguresTracker', () => {
       });
     });
 
+    it('times a result from the newest device event behind it (what it answers), once per result', () => {
+      // Prepare: a badge read 2 s before the opening; the entry result comes 50 ms after the opening
+      const f = new FiguresTracker();
+      f.deviceEvent('badge', 1_000, 1_005);
+      f.deviceEvent('opening', 3_000, 3_004);
+      // Act
+      const found = f.resultEvent(['opening', 'badge'], 3_050);
+      const p = f.sample(4_000, { outbox: 0, queues: 0, deadLetters: 0 });
+      // Assess
+      expect(found).toBe(50);
+      expect(p.resultP99).toBe(50);
+    });
+
     it('leaves skewed device clocks out of the latency', () => {
       // Prepare
       const f = new FiguresTracker();

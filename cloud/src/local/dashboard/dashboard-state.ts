@@ -42,6 +42,8 @@ export class DashboardState {
   readonly doors = new Map<string, DoorTile>();
   readonly stream: StreamItem[] = [];
   readonly alerts: StreamItem[] = [];
+  /** Alerts since start, past the ones `alerts` keeps. */
+  alertTotal = 0;
   private readonly maxStream: number;
   private readonly maxAlerts: number;
 
@@ -68,6 +70,7 @@ export class DashboardState {
     this.stream.push(item);
     if (this.stream.length > this.maxStream) this.stream.splice(0, this.stream.length - this.maxStream);
     if (item.level === 'alert') {
+      this.alertTotal++;
       this.alerts.push(item);
       if (this.alerts.length > this.maxAlerts) this.alerts.splice(0, this.alerts.length - this.maxAlerts);
     }

@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type BusEvent, EventSource } from '@smartdoor/shared';
+import { type BusEvent, type BusEventMetadata, EventSource } from '@smartdoor/shared';
 import { DashboardState, type DoorTile, type StreamItem } from './dashboard-state.js';
 import { FiguresTracker } from './figures.js';
 import { CloudMetrics } from './metrics.js';
 import { SseHub } from './sse-hub.js';
-import type { DashboardRoute, DashboardSignal, DashboardSources, DeadLetterView } from './types.js';
+import {
+  type DashboardRoute,
+  type DashboardSignal,
+  type DashboardSources,
+  type DeadLetterView,
+  ERROR_REASONS,
+} from './types.js';
+
+const KNOWN_REASONS: ReadonlySet<string> = new Set(ERROR_REASONS);
 
 /** Timers and time, injected so tests drive them. */
 export interface DashboardClock {
@@ -44,9 +52,9 @@ const FILES: Record<string, [string, string]> = {
 };
 
 /**
- * The live dashboard: door grid, event stream, alerts, dead letters with redrive, four
- * live charts, over SSE; and /metrics for Prometheus. It serves routes; the local cloud's
- * HTTP server owns the port.
+ * The live dashboard: door grid, event stream, alerts, dead letters with redrive (or
+ * dismiss, for error-queue messages), four live charts, over SSE; and /metrics for
+ * Prometheus. It serves routes; the local cloud's HTTP server owns the port.
  */
 export class Dashboard {
   readonly metrics: CloudMetrics;
@@ -115,6 +123,7 @@ export class Dashboard {
       { method: 'GET', path: '/api/state', handler: (_req, res) => json(res, 200, this.snapshot()) },
       { method: 'GET', path: '/api/dlq', handler: (_req, res) => json(res, 200, this.deadLetterList) },
       { method: 'POST', path: '/api/dlq/redrive', handler: (req, res) => this.redrive(req, res) },
+      { method: 'POST', path: '/api/dlq/dismiss', handler: (req, res) => this.dismiss(req, res) },
       { method: 'GET', path: '/metrics', handler: (_req, res) => this.serveMetrics(res) },
     ];
   }
@@ -135,6 +144,8 @@ export class Dashboard {
       doors: [...this.state.doors.values()],
       events: this.state.stream.slice(-100),
       alerts: this.state.alerts.slice(-50),
+      // The page counts alerts from here on: it needs the total, not the list's length.
+      alertTotal: this.state.alertTotal,
       figures: this.figures.series,
       deadLetters: this.deadLetterList,
     };
@@ -155,15 +166,17 @@ export class Dashboard {
     if (door) this.changed.add(door);
     this.pending.push(item);
     this.metrics.busEvents.inc({ source: event.source, detail_type: event['detail-type'] });
-    const meta = (event.detail as { metadata?: { 'idempotency-key'?: string; causedBy?: string[] } })
-      .metadata;
+    const meta = (event.detail as { metadata?: Partial<BusEventMetadata> }).metadata;
     if (event.source === EventSource.Device) {
-      const edge = Date.parse(event.time);
-      this.figures.deviceEvent(meta?.['idempotency-key'], edge, now);
-      if (Number.isFinite(edge) && now >= edge) this.metrics.ingestLatency.observe((now - edge) / 1_000);
+      // The device's own time, to the millisecond: the envelope's `time` is cut to the
+      // second (as EventBridge does), which made latency up to a second of noise.
+      const occurredAt = meta?.occurredAt;
+      const edge = occurredAt === undefined ? Number.NaN : Date.parse(occurredAt);
+      const ms = this.figures.deviceEvent(meta?.['idempotency-key'], edge, now);
+      if (ms !== undefined) this.metrics.ingestLatency.observe(ms / 1_000);
     } else if (meta?.causedBy?.length) {
-      for (const ms of this.figures.resultEvent(meta.causedBy, now))
-        this.metrics.resultLatency.observe(ms / 1_000);
+      const ms = this.figures.resultEvent(meta.causedBy, now);
+      if (ms !== undefined) this.metrics.resultLatency.observe(ms / 1_000);
     } else {
       this.figures.otherEvent();
     }
@@ -172,7 +185,9 @@ export class Dashboard {
   private onSignal(signal: DashboardSignal): void {
     if (signal.kind === 'error') {
       this.figures.error(signal.count ?? 1);
-      this.metrics.errors.inc({ reason: signal.reason }, signal.count ?? 1);
+      // A label value per message would let any device grow the metric without bound.
+      const reason = KNOWN_REASONS.has(signal.reason) ? signal.reason : 'other';
+      this.metrics.errors.inc({ reason }, signal.count ?? 1);
     } else {
       this.changed.add(this.state.setConnected(signal.thingName, signal.connected));
     }
@@ -240,24 +255,24 @@ export class Dashboard {
     const redrive = this.options.sources.redrive;
     if (!redrive)
       return json(res, 501, { message: 'redrive is not available: the local queues have not landed' });
-    let ids: string[] = [];
-    try {
-      const text = await readBody(req, 64 * 1024);
-      const body = text ? (JSON.parse(text) as { ids?: unknown }) : {};
-      if (body.ids !== undefined) {
-        if (!Array.isArray(body.ids) || !body.ids.every((i) => typeof i === 'string')) {
-          return json(res, 400, { message: 'ids: expected an array of dead-letter ids' });
-        }
-        ids = body.ids;
-      }
-    } catch (error) {
-      return json(res, 400, {
-        message: `body: expected JSON like {"ids": [...]} (${(error as Error).message})`,
-      });
-    }
+    const ids = await readIds(req, res);
+    if (!ids) return;
     const redriven = await redrive(ids);
     await this.refreshDeadLetters();
     json(res, 200, { redriven });
+  }
+
+  private async dismiss(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const dismiss = this.options.sources.dismiss;
+    if (!dismiss)
+      return json(res, 501, { message: 'dismiss is not available: the local queues have not landed' });
+    const ids = await readIds(req, res);
+    if (!ids) return;
+    // Deleting is for messages someone looked at: no "all" here, unlike redrive.
+    if (ids.length === 0) return json(res, 400, { message: 'ids: name the error-queue messages to dismiss' });
+    const dismissed = await dismiss(ids);
+    await this.refreshDeadLetters();
+    json(res, 200, { dismissed });
   }
 
   private async serveMetrics(res: ServerResponse): Promise<void> {
@@ -274,6 +289,20 @@ export class Dashboard {
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+/** The `ids` of a `{"ids": [...]}` body (empty when absent); undefined once it answered 400. */
+async function readIds(req: IncomingMessage, res: ServerResponse): Promise<string[] | undefined> {
+  try {
+    const text = await readBody(req, 64 * 1024);
+    const body = text ? (JSON.parse(text) as { ids?: unknown }) : {};
+    if (body.ids === undefined) return [];
+    if (Array.isArray(body.ids) && body.ids.every((i) => typeof i === 'string')) return body.ids;
+    json(res, 400, { message: 'ids: expected an array of dead-letter ids' });
+  } catch (error) {
+    json(res, 400, { message: `body: expected JSON like {"ids": [...]} (${(error as Error).message})` });
+  }
+  return undefined;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {

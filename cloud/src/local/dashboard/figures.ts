@@ -30,6 +30,9 @@ export interface FiguresOptions {
   rememberCauses?: number;
 }
 
+/** Latencies from 10 minutes up come from a skewed device clock. */
+const SKEW_LIMIT_MS = 600_000;
+
 export class FiguresTracker {
   readonly series: FigurePoint[] = [];
   private events = 0;
@@ -45,27 +48,40 @@ export class FiguresTracker {
     this.rememberCauses = options.rememberCauses ?? 20_000;
   }
 
-  /** A device event reached the bus at `at`; `occurredAt` is its edge time (epoch ms). */
-  deviceEvent(key: string | undefined, occurredAt: number, at: number): void {
+  /**
+   * A device event reached the bus at `at`; `occurredAt` is its edge time (epoch ms, the
+   * detail's `metadata.occurredAt`, NaN when absent). Returns the ingest latency in ms, or
+   * undefined when it is left out.
+   */
+  deviceEvent(key: string | undefined, occurredAt: number, at: number): number | undefined {
     this.events++;
-    if (Number.isFinite(occurredAt)) {
-      const ms = at - occurredAt;
-      // A skewed device clock gives nonsense here; leave it out of the picture.
-      if (ms >= 0 && ms < 600_000) this.ingest.push(ms);
-      if (key) this.remember(key, occurredAt);
-    }
+    if (!Number.isFinite(occurredAt)) return undefined;
+    if (key) this.remember(key, occurredAt);
+    const ms = at - occurredAt;
+    // A skewed device clock gives nonsense here; leave it out of the picture.
+    if (ms < 0 || ms >= SKEW_LIMIT_MS) return undefined;
+    this.ingest.push(ms);
+    return ms;
   }
 
-  /** A subscriber's result reached the bus; `causedBy` lists the device events behind it. */
-  resultEvent(causedBy: readonly string[], at: number): number[] {
+  /**
+   * A subscriber's result reached the bus; `causedBy` lists the device events behind it.
+   * Results carry their causes' keys, not their times: the time is the remembered
+   * `occurredAt` of the newest cause, the event the result answers (an entry answers the
+   * opening, not the badge read seconds before it). Returns the latency in ms, or
+   * undefined when no cause is known.
+   */
+  resultEvent(causedBy: readonly string[], at: number): number | undefined {
     this.events++;
-    const found: number[] = [];
+    let edge = Number.NEGATIVE_INFINITY;
     for (const key of causedBy) {
-      const edge = this.causes.get(key);
-      if (edge !== undefined && at >= edge) found.push(at - edge);
+      const t = this.causes.get(key);
+      if (t !== undefined && t > edge) edge = t;
     }
-    this.results.push(...found);
-    return found;
+    const ms = at - edge;
+    if (!(ms >= 0 && ms < SKEW_LIMIT_MS)) return undefined;
+    this.results.push(ms);
+    return ms;
   }
 
   otherEvent(): void {

@@ -2,10 +2,12 @@ export { Dashboard, type DashboardClock, type DashboardOptions } from './dashboa
 export { DashboardState, type DoorTile, type StreamItem } from './dashboard-state.js';
 export { type FigurePoint, FiguresTracker } from './figures.js';
 export { CloudMetrics } from './metrics.js';
-export type {
-  DashboardRoute,
-  DashboardSignal,
-  DashboardSources,
-  DeadLetterView,
-  RouteHandler,
+export {
+  type DashboardRoute,
+  type DashboardSignal,
+  type DashboardSources,
+  type DeadLetterView,
+  ERROR_REASONS,
+  type ErrorReason,
+  type RouteHandler,
 } from './types.js';

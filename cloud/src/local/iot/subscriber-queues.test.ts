@@ -26,6 +26,7 @@ beforeEach(() => {
     maxReceiveCount: 2,
     visibilityTimeoutSeconds: 1,
     pollIntervalMs: 100,
+    errorQueues: ['smartdoor-ingest-errors'],
   });
 });
 
@@ -129,6 +130,52 @@ describe('Class: SubscriberQueues', () => {
       // Assess
       expect(subscribers.deadLetters()).toEqual([]);
       expect(subscribers.backlog()).toEqual({ queues: 0, deadLetters: 0 });
+    });
+  });
+
+  describe('Methods: redrive, dismiss', () => {
+    /** A subscriber dead letter and a malformed record in the ingest error queue. */
+    async function oneOfEach(): Promise<{ dead: string; error: string }> {
+      queues.createQueue('smartdoor-ingest-errors');
+      queues.send('smartdoor-ingest-errors', JSON.stringify({ reason: 'type: invalid', record: 'x' }));
+      await deadLetterOne('notification', async () => {
+        throw new Error('webhook answered 503');
+      });
+      const letters = subscribers.deadLetters();
+      return {
+        dead: letters.find((l) => l.queue === 'smartdoor-notification-dlq')!.id,
+        error: letters.find((l) => l.queue === 'smartdoor-ingest-errors')!.id,
+      };
+    }
+
+    it('marks only subscriber dead letters as redrivable, and redrives only those', async () => {
+      // Prepare
+      const { dead, error } = await oneOfEach();
+      const before = subscribers.deadLetters().map((l) => [l.id, l.redrivable]);
+      // Act
+      const byId = subscribers.redrive([error]);
+      const all = subscribers.redrive([]);
+      // Assess
+      expect(before).toEqual(
+        expect.arrayContaining([
+          [dead, true],
+          [error, false],
+        ]),
+      );
+      expect(byId).toBe(0);
+      expect(all).toBe(1);
+      expect(subscribers.deadLetters().map((l) => l.id)).toEqual([error]);
+    });
+
+    it('dismisses error-queue messages and leaves dead letters for a redrive', async () => {
+      // Prepare
+      const { dead, error } = await oneOfEach();
+      // Act
+      const n = subscribers.dismiss([dead, error]);
+      // Assess
+      expect(n).toBe(1);
+      expect(subscribers.deadLetters().map((l) => l.id)).toEqual([dead]);
+      expect(subscribers.dismiss([])).toBe(0);
     });
   });
 });

@@ -148,6 +148,7 @@ export class SubscriberQueues {
   /** Every dead letter and error-queue message, for the dashboard. */
   deadLetters(): DeadLetterView[] {
     const out: DeadLetterView[] = [];
+    const redrivable = new Set(this.#subscriberDlqs());
     for (const queue of this.#deadLetterQueues()) {
       for (const m of this.#o.queues.peek(queue, 100)) {
         const view: DeadLetterView = {
@@ -156,6 +157,7 @@ export class SubscriberQueues {
           attempts: m.receiveCount,
           at: m.sentAt,
           ...describeBody(m.body),
+          redrivable: redrivable.has(queue),
         };
         // The subscriber's own error beats anything read from the body.
         if (m.lastError !== undefined) view.reason = m.lastError;
@@ -165,7 +167,10 @@ export class SubscriberQueues {
     return out;
   }
 
-  /** Moves dead letters back to their subscriber queue (all when `ids` is empty). */
+  /**
+   * Moves dead letters back to their subscriber queue (all when `ids` is empty). Error-queue
+   * messages have no subscriber to go back to: they stay (see `dismiss`).
+   */
   redrive(ids: readonly string[]): number {
     let moved = 0;
     for (const queue of this.#subscriberDlqs()) {
@@ -184,6 +189,19 @@ export class SubscriberQueues {
     return moved;
   }
 
+  /**
+   * Deletes the given error-queue messages; returns how many went. Only those: they are
+   * malformed input or failed rules that no redrive can fix, where a subscriber's dead
+   * letter waits for its redrive. No ids, nothing deleted.
+   */
+  dismiss(ids: readonly string[]): number {
+    let deleted = 0;
+    for (const queue of this.#errorQueues()) {
+      for (const id of ids) if (this.#o.queues.deleteById(queue, id)) deleted++;
+    }
+    return deleted;
+  }
+
   backlog(): { queues: number; deadLetters: number } {
     let queues = 0;
     let deadLetters = 0;
@@ -197,16 +215,19 @@ export class SubscriberQueues {
   }
 
   #subscriberDlqs(): string[] {
+    const errors = this.#o.errorQueues ?? [];
     return this.#o.queues
       .listQueues()
       .map((q) => q.name)
-      .filter((n) => n.startsWith('smartdoor-') && n.endsWith('-dlq'));
+      .filter((n) => n.startsWith('smartdoor-') && n.endsWith('-dlq') && !errors.includes(n));
+  }
+
+  #errorQueues(): string[] {
+    return (this.#o.errorQueues ?? []).filter((q) => this.#o.queues.hasQueue(q));
   }
 
   #deadLetterQueues(): string[] {
-    return [...this.#subscriberDlqs(), ...(this.#o.errorQueues ?? [])].filter((q) =>
-      this.#o.queues.hasQueue(q),
-    );
+    return [...this.#subscriberDlqs(), ...this.#errorQueues()];
   }
 }
 

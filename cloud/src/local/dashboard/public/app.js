@@ -163,7 +163,8 @@ function renderDeadLetters(list) {
   $('dlq-count').textContent = list.length;
   $('dlq-empty').hidden = list.length > 0;
   $('dlq-table').hidden = list.length === 0;
-  $('redrive-all').disabled = list.length === 0;
+  // Error-queue messages cannot be redriven: "Redrive all" is for the others only.
+  $('redrive-all').disabled = !list.some((m) => m.redrivable);
   $('dlq').replaceChildren(
     ...list.slice(0, 200).map((m) => {
       const tr = document.createElement('tr');
@@ -184,9 +185,11 @@ function renderDeadLetters(list) {
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'secondary';
-      button.textContent = 'Redrive';
-      button.setAttribute('aria-label', `Redrive ${m.detailType ?? 'message'} ${m.id} from ${m.queue}`);
-      button.addEventListener('click', () => redrive([m.id]));
+      // Malformed input or a failed rule: a redrive cannot fix it, so it can only go.
+      const verb = m.redrivable ? 'Redrive' : 'Dismiss';
+      button.textContent = verb;
+      button.setAttribute('aria-label', `${verb} ${m.detailType ?? 'message'} ${m.id} from ${m.queue}`);
+      button.addEventListener('click', () => (m.redrivable ? redrive([m.id]) : dismiss([m.id])));
       td.appendChild(button);
       tr.appendChild(td);
       return tr;
@@ -194,21 +197,25 @@ function renderDeadLetters(list) {
   );
 }
 
-async function redrive(ids) {
+/** POST the ids to /api/dlq/{action} and say in the status line how it went. */
+async function dlqAction(action, ids, doing, done) {
   const out = $('redrive-result');
-  out.textContent = 'redriving…';
+  out.textContent = `${doing}…`;
   try {
-    const res = await fetch('/api/dlq/redrive', {
+    const res = await fetch(`/api/dlq/${action}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ids }),
     });
     const body = await res.json();
-    out.textContent = res.ok ? `${body.redriven} redriven` : `redrive failed: ${body.message}`;
+    out.textContent = res.ok ? `${body[done]} ${done}` : `${action} failed: ${body.message}`;
   } catch (error) {
-    out.textContent = `redrive failed: ${error.message}`;
+    out.textContent = `${action} failed: ${error.message}`;
   }
 }
+
+const redrive = (ids) => dlqAction('redrive', ids, 'redriving', 'redriven');
+const dismiss = (ids) => dlqAction('dismiss', ids, 'dismissing', 'dismissed');
 
 function snapshot(s) {
   $('doors').replaceChildren();
@@ -219,7 +226,8 @@ function snapshot(s) {
   $('alerts').replaceChildren();
   prepend('events', s.events, 80);
   prepend('alerts', s.alerts, 40);
-  alertCount = s.alerts.length;
+  // The list is the newest 50; the total counts every alert since the cloud started.
+  alertCount = s.alertTotal ?? s.alerts.length;
   figures = s.figures;
   drawFigures();
   renderDeadLetters(s.deadLetters);
