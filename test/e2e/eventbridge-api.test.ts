@@ -440,6 +440,138 @@ describe('Class: EventBusService (EventBridge API through the local AWS endpoint
       expect(second).toHaveLength(2);
       expect(described.State).toBe('COMPLETED');
     });
+
+    it('still lists and describes a replay once its archive was deleted', async () => {
+      // Prepare
+      const { client } = await startStack();
+      const archiveArn = `arn:aws:events:${REGION}:${ACCOUNT}:archive/gone`;
+      await client.send(
+        new CreateArchiveCommand({
+          ArchiveName: 'gone',
+          EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`,
+        }),
+      );
+      const start = new Date(Date.now() - 1000);
+      await client.send(new PutEventsCommand({ Entries: [entry({ n: 1 })] }));
+      await new Promise((r) => setTimeout(r, 20));
+      await client.send(
+        new StartReplayCommand({
+          ReplayName: 'from-gone',
+          EventSourceArn: archiveArn,
+          EventStartTime: start,
+          EventEndTime: new Date(),
+          Destination: { Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor` },
+        }),
+      );
+      for (let i = 0; i < 100; i++) {
+        const r = await client.send(new DescribeReplayCommand({ ReplayName: 'from-gone' }));
+        if (r.State === 'COMPLETED') break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // Act
+      await client.send(new DeleteArchiveCommand({ ArchiveName: 'gone' }));
+      const listed = await client.send(new ListReplaysCommand({}));
+      const described = await client.send(new DescribeReplayCommand({ ReplayName: 'from-gone' }));
+      // Assess
+      expect(listed.Replays?.map((r) => [r.ReplayName, r.EventSourceArn, r.State])).toEqual([
+        ['from-gone', archiveArn, 'COMPLETED'],
+      ]);
+      expect(described).toMatchObject({
+        ReplayName: 'from-gone',
+        EventSourceArn: archiveArn,
+        State: 'COMPLETED',
+        Destination: { Arn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor` },
+      });
+    });
+  });
+
+  describe('Method: ListArchives, ListReplays (filters)', () => {
+    it('filters by NamePrefix, EventSourceArn and State before paging', async () => {
+      // Prepare
+      const { client } = await startStack();
+      const smartdoor = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`;
+      const defaultBus = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`;
+      for (const [name, bus] of [
+        ['door-a', smartdoor],
+        ['door-b', smartdoor],
+        ['other', defaultBus],
+      ] as const) {
+        await client.send(new CreateArchiveCommand({ ArchiveName: name, EventSourceArn: bus }));
+      }
+      const window = {
+        EventStartTime: new Date(Date.now() - 2000),
+        EventEndTime: new Date(Date.now() - 1000),
+      };
+      await client.send(
+        new StartReplayCommand({
+          ReplayName: 'door-replay',
+          EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:archive/door-a`,
+          Destination: { Arn: smartdoor },
+          ...window,
+        }),
+      );
+      await client.send(
+        new StartReplayCommand({
+          ReplayName: 'other-replay',
+          EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:archive/other`,
+          Destination: { Arn: defaultBus },
+          ...window,
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      const archives = async (p: object) =>
+        (await client.send(new ListArchivesCommand(p))).Archives?.map((a) => a.ArchiveName);
+      const replays = async (p: object) =>
+        (await client.send(new ListReplaysCommand(p))).Replays?.map((r) => r.ReplayName);
+      const refused = (p: Promise<unknown>) =>
+        p.then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      // Act
+      const byPrefix = await archives({ NamePrefix: 'door-' });
+      const firstPage = await client.send(new ListArchivesCommand({ NamePrefix: 'door-', Limit: 1 }));
+      const secondPage = await client.send(
+        new ListArchivesCommand({ NamePrefix: 'door-', Limit: 1, NextToken: firstPage.NextToken }),
+      );
+      const bySource = await archives({ EventSourceArn: defaultBus });
+      const enabled = await archives({ State: 'ENABLED' });
+      const disabled = await archives({ State: 'DISABLED' });
+      const badArchiveState = await refused(
+        client.send(new ListArchivesCommand({ State: 'BOGUS' as 'ENABLED' })),
+      );
+      const replaysByPrefix = await replays({ NamePrefix: 'door-' });
+      const replaysBySource = await replays({
+        EventSourceArn: `arn:aws:events:${REGION}:${ACCOUNT}:archive/other`,
+      });
+      const completed = await replays({ State: 'COMPLETED' });
+      const running = await replays({ State: 'RUNNING' });
+      const noMatch = await replays({ NamePrefix: 'nomatch-' });
+      const badReplayState = await refused(
+        client.send(new ListReplaysCommand({ State: 'DONE' as 'COMPLETED' })),
+      );
+      // Assess
+      expect(byPrefix).toEqual(['door-a', 'door-b']);
+      expect(firstPage.Archives?.map((a) => a.ArchiveName)).toEqual(['door-a']);
+      expect(secondPage.Archives?.map((a) => a.ArchiveName)).toEqual(['door-b']);
+      expect(secondPage.NextToken).toBeUndefined();
+      expect(bySource).toEqual(['default-all', 'other']);
+      expect(enabled).toEqual(['default-all', 'door-a', 'door-b', 'other', 'smartdoor-all']);
+      expect(disabled).toEqual([]);
+      expect(badArchiveState?.name).toBe('ValidationException');
+      expect(badArchiveState?.message).toBe(
+        "1 validation error detected: Value 'BOGUS' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, CREATING, UPDATING, CREATE_FAILED, UPDATE_FAILED]",
+      );
+      expect(replaysByPrefix).toEqual(['door-replay']);
+      expect(replaysBySource).toEqual(['other-replay']);
+      expect(completed).toEqual(['door-replay', 'other-replay']);
+      expect(running).toEqual([]);
+      expect(noMatch).toEqual([]);
+      expect(badReplayState?.name).toBe('ValidationException');
+      expect(badReplayState?.message).toBe(
+        "1 validation error detected: Value 'DONE' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED, FAILED]",
+      );
+    });
   });
 
   describe('Method: PutTargets', () => {

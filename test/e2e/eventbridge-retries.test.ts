@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MAX_IN_FLIGHT_PER_TARGET } from '../../cloud/src/local/events/delivery-worker.js';
 import { EventBusService } from '../../cloud/src/local/events/service.js';
 import { LocalQueues } from '../../cloud/src/local/queues/local-queues.js';
 
@@ -121,6 +122,59 @@ describe('Class: EventBusService', () => {
       expect(msg?.attributes.ERROR_CODE).toBe('ResourceNotFoundException');
       expect(msg?.attributes.RETRY_ATTEMPTS).toBe('0');
       expect(msg?.attributes.EXHAUSTED_RETRY_CONDITION).toBeUndefined();
+    });
+  });
+
+  describe('Method: putEvents (a slow target)', () => {
+    it('delivers to a healthy target at once while a hanging one holds at most half the slots', async () => {
+      // Prepare
+      let slowStarted = 0;
+      const fast: number[] = [];
+      bus.functions.register(
+        'slow',
+        async () => {
+          slowStarted++;
+          await new Promise(() => {});
+        },
+        { timeoutMs: 5000 },
+      );
+      bus.functions.register('fast', async () => void fast.push(Date.now()));
+      for (const name of ['slow', 'fast']) {
+        bus.putRule({ name, eventPattern: JSON.stringify({ 'detail-type': [name] }) });
+        bus.putTargets(name, 'default', [
+          {
+            id: 't',
+            arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
+            retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 86_400 },
+          },
+        ]);
+      }
+      const slowEntries = Array.from({ length: 10 }, () => ({
+        Source: 'smartdoor.device',
+        DetailType: 'slow',
+        Detail: '{}',
+      }));
+      bus.putEvents(slowEntries);
+      bus.putEvents(slowEntries);
+      await vi.advanceTimersByTimeAsync(1);
+      const putAt = Date.now();
+      // Act
+      bus.putEvents([{ Source: 'smartdoor.device', DetailType: 'fast', Detail: '{}' }]);
+      await vi.advanceTimersByTimeAsync(10);
+      const startedBeforeTimeout = slowStarted;
+      const inFlight = bus.stats().inFlight;
+      await vi.advanceTimersByTimeAsync(5000);
+      const afterTimeout = { started: slowStarted, pending: bus.stats().pendingDeliveries };
+      const stopped = bus.stop(); // waits its grace period for the hanging attempts
+      await vi.advanceTimersByTimeAsync(5000);
+      await stopped;
+      // Assess
+      expect(fast.map((t) => t - putAt)).toEqual([0]);
+      expect(startedBeforeTimeout).toBe(MAX_IN_FLIGHT_PER_TARGET);
+      expect(inFlight).toBe(MAX_IN_FLIGHT_PER_TARGET);
+      // The first eight timed out (no retries, dropped): the next eight took their slots (their
+      // rows stay pending while in flight).
+      expect(afterTimeout).toEqual({ started: 16, pending: 12 });
     });
   });
 

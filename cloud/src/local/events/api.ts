@@ -1,7 +1,16 @@
 import { AwsServiceError } from '../aws-endpoint/errors.js';
 import type { AwsRequest, AwsResponse, AwsServiceDefinition } from '../aws-endpoint/types.js';
 import { EventsValidationError } from './errors.js';
-import type { Archive, Replay, Rule, Target } from './model.js';
+import {
+  ARCHIVE_STATES,
+  type Archive,
+  archiveArn,
+  busArn,
+  REPLAY_STATES,
+  type Replay,
+  type Rule,
+  type Target,
+} from './model.js';
 import type { PutEventsEntryInput } from './put-events.js';
 import { type EventBusService, putEventsResponse } from './service.js';
 
@@ -115,12 +124,26 @@ const OPERATIONS: Record<string, Operation> = {
       SizeBytes: a.sizeBytes,
     };
   },
-  ListArchives: (svc, b) =>
-    page(
-      svc.archives.listArchives().map((a) => archiveOut(svc, a)),
+  ListArchives: (svc, b) => {
+    const prefix = opt(b, 'NamePrefix') ?? '';
+    const source = opt(b, 'EventSourceArn');
+    // Every local archive is ENABLED: any other valid state lists none.
+    const state = oneOf(b, 'State', ARCHIVE_STATES) ?? 'ENABLED';
+    const archives = svc.archives
+      .listArchives()
+      .filter(
+        (a) =>
+          state === 'ENABLED' &&
+          a.name.startsWith(prefix) &&
+          (source === undefined || busArn(svc.region, svc.accountId, a.busName) === source),
+      );
+    // Filtered first, so a page holds `Limit` matches and its NextToken's offset counts only them.
+    return page(
+      archives.map((a) => archiveOut(svc, a)),
       b,
       'Archives',
-    ),
+    );
+  },
   DeleteArchive: (svc, b) => svc.archives.deleteArchive(str(b, 'ArchiveName')),
   StartReplay: (svc, b) => {
     const dest = (b.Destination ?? {}) as Body;
@@ -139,12 +162,24 @@ const OPERATIONS: Record<string, Operation> = {
     return { ReplayArn: r.arn, State: r.state, ReplayStartTime: r.startedAt / 1000 };
   },
   DescribeReplay: (svc, b) => replayOut(svc, svc.archives.getReplay(str(b, 'ReplayName'))),
-  ListReplays: (svc, b) =>
-    page(
-      svc.archives.listReplays().map((r) => replayOut(svc, r)),
+  ListReplays: (svc, b) => {
+    const prefix = opt(b, 'NamePrefix') ?? '';
+    const source = opt(b, 'EventSourceArn');
+    const state = oneOf(b, 'State', REPLAY_STATES);
+    const replays = svc.archives
+      .listReplays()
+      .filter(
+        (r) =>
+          r.name.startsWith(prefix) &&
+          (state === undefined || r.state === state) &&
+          (source === undefined || replaySource(svc, r) === source),
+      );
+    return page(
+      replays.map((r) => replayOut(svc, r)),
       b,
       'Replays',
-    ),
+    );
+  },
 };
 
 function parseBody(raw: Buffer): Body {
@@ -178,6 +213,15 @@ function opt(b: Body, field: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw new EventsValidationError(`Parameter ${field} must be a string.`);
   return v;
+}
+
+/** An optional enum field: a value outside `values` is refused as the API does, naming it. */
+function oneOf<T extends string>(b: Body, field: string, values: readonly T[]): T | undefined {
+  const v = opt(b, field);
+  if (v === undefined || (values as readonly string[]).includes(v)) return v as T | undefined;
+  throw new EventsValidationError(
+    `1 validation error detected: Value '${v}' at '${lowerFirst(field)}' failed to satisfy constraint: Member must satisfy enum value set: [${values.join(', ')}]`,
+  );
 }
 
 function list(b: Body, field: string): unknown[] {
@@ -345,12 +389,20 @@ function archiveOut(svc: EventBusService, a: Archive): Record<string, unknown> {
   };
 }
 
+/**
+ * The replay's archive ARN from its own record: the archive may have been deleted since, and
+ * a replay outlives it (reading the archive would fail DescribeReplay and ListReplays).
+ */
+function replaySource(svc: EventBusService, r: Replay): string {
+  return r.archiveArn ?? archiveArn(svc.region, svc.accountId, r.archiveName);
+}
+
 function replayOut(svc: EventBusService, r: Replay): Record<string, unknown> {
   return {
     ReplayName: r.name,
     ReplayArn: r.arn,
-    EventSourceArn: svc.archives.getArchive(r.archiveName).arn,
-    Destination: { Arn: svc.getEventBus(r.busName).arn, FilterArns: r.filterArns },
+    EventSourceArn: replaySource(svc, r),
+    Destination: { Arn: busArn(svc.region, svc.accountId, r.busName), FilterArns: r.filterArns },
     State: r.state,
     StateReason: r.stateReason,
     EventStartTime: r.eventStartTime / 1000,

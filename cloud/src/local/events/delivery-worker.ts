@@ -4,6 +4,14 @@ import { TargetInvocationError } from './errors.js';
 import type { Delivery } from './model.js';
 import type { EventsStore } from './store.js';
 
+/**
+ * Deliveries one target (an ARN) may have in flight at once, of the worker's `concurrency`
+ * (16 by default): a target that hangs (an HTTP endpoint that never answers holds each
+ * attempt for its 5 s timeout) keeps half the slots, never every one, from the other
+ * targets; half, not fewer, because a lone busy target gets no more per worker turn.
+ */
+export const MAX_IN_FLIGHT_PER_TARGET = 8;
+
 /** Why a delivery left the retry loop without success. */
 export type ExhaustedCondition = 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds' | undefined;
 
@@ -41,7 +49,8 @@ export interface DeliveryWorkerOptions {
  */
 export class DeliveryWorker {
   readonly #o: DeliveryWorkerOptions;
-  readonly #inFlight = new Map<string, Promise<void>>();
+  /** Attempts running, by delivery id, with their target's ARN (its share of the slots). */
+  readonly #inFlight = new Map<string, { target: string; run: Promise<void> }>();
   /** Delivered, row not yet deleted: removed together in the next pump's transaction. */
   readonly #done = new Set<string>();
   #timer: unknown;
@@ -69,7 +78,7 @@ export class DeliveryWorker {
     if (this.#inFlight.size > 0) {
       let grace: unknown;
       await Promise.race([
-        Promise.allSettled([...this.#inFlight.values()]),
+        Promise.allSettled([...this.#inFlight.values()].map((f) => f.run)),
         new Promise<void>((resolve) => {
           grace = this.#o.clock.setTimeout(resolve, this.#o.stopGraceMs ?? 5000);
         }),
@@ -126,24 +135,30 @@ export class DeliveryWorker {
     // (`batch.committed`, checked after its first await). A rollback leaves the delivered
     // rows to be delivered again (at least once).
     const batch = { committed: false };
+    let next: number | undefined;
     this.#o.store.transaction(() => {
       for (const id of delivered) this.#o.store.deleteDelivery(id);
       if (room <= 0) return;
-      const exclude = new Set(this.#inFlight.keys());
-      for (const d of this.#o.store.dueDeliveries(this.#o.clock.now(), room, exclude)) {
+      const busy = new Map([...this.#inFlight].map(([id, f]) => [id, f.target]));
+      const claimed = this.#o.store.claimDeliveries(
+        this.#o.clock.now(),
+        room,
+        busy,
+        MAX_IN_FLIGHT_PER_TARGET,
+      );
+      next = claimed.nextAt;
+      for (const d of claimed.due) {
         const run = this.#run(d, batch).finally(() => {
           this.#inFlight.delete(d.id);
           // A timer (0 ms) shared by every attempt settling meanwhile: one pump, one transaction.
           this.kick();
         });
-        this.#inFlight.set(d.id, run);
+        this.#inFlight.set(d.id, { target: d.target.arn, run });
       }
     });
     batch.committed = true;
-    if (this.#inFlight.size < this.#o.concurrency) {
-      const next = this.#o.store.nextDeliveryAt(new Set(this.#inFlight.keys()));
-      if (next !== undefined) this.#scheduleAt(next);
-    }
+    // A target at its cap is not looked at again until one of its attempts settles (kick).
+    if (next !== undefined && this.#inFlight.size < this.#o.concurrency) this.#scheduleAt(next);
   }
 
   async #run(d: Delivery, batch: { committed: boolean }): Promise<void> {

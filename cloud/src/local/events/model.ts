@@ -90,12 +90,39 @@ export interface Archive {
   createdAfterSeq?: number;
 }
 
-export type ReplayState = 'STARTING' | 'RUNNING' | 'CANCELLING' | 'COMPLETED' | 'CANCELLED' | 'FAILED';
+/** ReplayState (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListReplays.html). */
+export const REPLAY_STATES = [
+  'STARTING',
+  'RUNNING',
+  'CANCELLING',
+  'COMPLETED',
+  'CANCELLED',
+  'FAILED',
+] as const;
+export type ReplayState = (typeof REPLAY_STATES)[number];
+
+/**
+ * ArchiveState (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListArchives.html);
+ * a local archive is always ENABLED.
+ */
+export const ARCHIVE_STATES = [
+  'ENABLED',
+  'DISABLED',
+  'CREATING',
+  'UPDATING',
+  'CREATE_FAILED',
+  'UPDATE_FAILED',
+] as const;
 
 export interface Replay {
   name: string;
   arn: string;
   archiveName: string;
+  /**
+   * The archive's ARN, kept so the replay still describes its source once the archive is
+   * deleted. Absent in replays of earlier versions (built from the name, region and account).
+   */
+  archiveArn?: string;
   busName: string;
   /** Rule ARNs the replay may reach; empty means every rule of the bus. */
   filterArns: string[];

@@ -168,6 +168,7 @@ export class Replayer {
       name: input.name,
       arn: replayArn(region, account, input.name),
       archiveName: archive.name,
+      archiveArn: archive.arn,
       busName: archive.busName,
       filterArns: input.filterArns ?? [],
       eventStartTime: input.eventStartTime,

@@ -58,10 +58,18 @@ export interface EventsStore {
   pruneLog(busName: string, before: number): number;
 
   insertDelivery(delivery: Delivery): void;
-  /** Deliveries due at `now`, soonest first. */
-  dueDeliveries(now: number, limit: number, exclude: ReadonlySet<string>): Delivery[];
-  /** The earliest next attempt among deliveries not in `exclude`, or undefined. */
-  nextDeliveryAt(exclude: ReadonlySet<string>): number | undefined;
+  /**
+   * At most `limit` deliveries to start at `now`, fairly across targets (a target is its ARN):
+   * each target may have `perTarget` in flight, those in `inFlight` (id to target) counted,
+   * and they are taken in turns, longest-waiting first. `nextAt`: when a target with room
+   * left has its next attempt due (now when some due ones did not fit), else undefined.
+   */
+  claimDeliveries(
+    now: number,
+    limit: number,
+    inFlight: ReadonlyMap<string, string>,
+    perTarget: number,
+  ): { due: Delivery[]; nextAt: number | undefined };
   updateDelivery(id: string, attempts: number, nextAttemptAt: number, lastError: string): void;
   deleteDelivery(id: string): void;
   pendingDeliveries(limit: number): Delivery[];
