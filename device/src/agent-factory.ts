@@ -135,5 +135,6 @@ export async function buildAgent(config: AgentConfig, options: BuildAgentOptions
     clock: options.clock,
     logger,
     statusFile: statusFilePath(config.dataDir),
+    stateDir: config.dataDir,
   });
 }

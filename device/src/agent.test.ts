@@ -4,6 +4,9 @@
  * simulated inputs, `clock` drives the agent's own timers (heartbeat, held-open).
  */
 import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type AgentConfig, parseAgentConfig, topics } from '@smartdoor/shared';
 import pino from 'pino';
@@ -146,6 +149,21 @@ describe('Class: DoorAgent', () => {
       expect(events().find((e) => e.type === 'door.held.open')).toMatchObject({ limitSeconds: 30 });
     });
 
+    it('clears sensor.error when the driver reads again, though the door did not move', async () => {
+      // Act
+      sensor.fail(new Error('gpiomon stopped; restarting'));
+      sensor.recover();
+      // Assess
+      await waitUntil(() => events().length === 3, 'initial state, fault, clear');
+      const faults = broker
+        .json<{ type: string; fault?: string; active?: boolean }>(topics.events(THING))
+        .filter((e) => e.type === 'device.fault');
+      expect(faults).toMatchObject([
+        { fault: 'sensor.error', active: true },
+        { fault: 'sensor.error', active: false },
+      ]);
+    });
+
     it('raises sensor.error once for a run of read errors and clears it on the next reading', async () => {
       // Act
       sensor.fail(new Error('EIO reading GPIO17'));
@@ -229,6 +247,164 @@ describe('Class: DoorAgent', () => {
       // Assess
       await waitUntil(() => agent.settings.heldOpenLimitSeconds === 9, 'settings applied');
     });
+  });
+});
+
+describe('Class: DoorAgent, across restarts and a full outbox', () => {
+  type Ev = {
+    type: string;
+    seq: number;
+    state?: string;
+    occurredAt: string;
+    openedAt?: string;
+    fault?: string;
+    active?: boolean;
+    message?: string;
+  };
+  let broker: TestBroker;
+  let clock: ManualClock;
+  let store: MemoryOutboxStore;
+  let dir: string;
+  const agents: DoorAgent[] = [];
+
+  beforeEach(async () => {
+    broker = await startTestBroker();
+    clock = new ManualClock();
+    store = new MemoryOutboxStore();
+    dir = mkdtempSync(join(tmpdir(), 'smartdoor-agent-state-'));
+  });
+
+  afterEach(async () => {
+    for (const a of agents.splice(0)) await a.stop();
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (
+    sensor: SimulatedDoorSensor,
+    options: { maxEvents?: number; stateDir?: string } = {},
+  ) => {
+    const agent = new DoorAgent({
+      config: parseAgentConfig({
+        thingName: THING,
+        mqtt: { endpoint: broker.url },
+        door: { heartbeatIntervalSeconds: 86_400, heldOpenLimitSeconds: 30 },
+      }),
+      sensor,
+      transport: new MqttJsTransport({ url: broker.url, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } }),
+      outbox: new MemoryOutbox({ store, ...(options.maxEvents ? { maxEvents: options.maxEvents } : {}) }),
+      clock,
+      logger: pino({ level: 'silent' }),
+      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+    });
+    agents.push(agent);
+    await agent.start();
+    return agent;
+  };
+  const stop = async (agent: DoorAgent) => {
+    agents.splice(agents.indexOf(agent), 1);
+    await agent.stop();
+  };
+  const events = () => broker.json<Ev>(topics.events(THING));
+  const summary = (t0: number) =>
+    events().map((e) => `+${(Date.parse(e.occurredAt) - t0) / 1000}s ${e.type} ${e.state ?? ''}`.trim());
+
+  it.each([
+    { restartAtS: 20, heldOpenAtS: 30 },
+    { restartAtS: 40, heldOpenAtS: undefined },
+  ])('resumes a door left open at a restart at +$restartAtS s: one open, one held-open', async ({
+    restartAtS,
+  }) => {
+    // Prepare
+    const t0 = clock.now();
+    const first = await start(new SimulatedDoorSensor({ initial: 'open', clock }), { stateDir: dir });
+    clock.advance(restartAtS * 1_000);
+    await waitUntil(() => first.status().outbox.depth === 0 && events().length >= 1, 'sent before restart');
+    await stop(first);
+    // Act: the door is still open when the agent starts again
+    const second = await start(new SimulatedDoorSensor({ initial: 'open', clock }), { stateDir: dir });
+    clock.advance((90 - restartAtS) * 1_000);
+    await waitUntil(() => events().length === 2 && second.status().outbox.depth === 0, 'held open sent');
+    // Assess
+    expect(summary(t0)).toEqual(['+0s door.state.changed open', '+30s door.held.open']);
+    expect(events()[1]?.openedAt).toBe(new Date(t0).toISOString());
+    expect(second.status().doorState).toBe('open');
+  });
+
+  it('reports a door that changed while the agent was down, once', async () => {
+    // Prepare
+    const first = await start(new SimulatedDoorSensor({ initial: 'open', clock }), { stateDir: dir });
+    await waitUntil(() => events().length === 1, 'sent before restart');
+    await stop(first);
+    // Act
+    await start(new SimulatedDoorSensor({ initial: 'closed', clock }), { stateDir: dir });
+    // Assess
+    await waitUntil(() => events().length === 2, 'closed after restart');
+    expect(events().map((e) => e.state)).toEqual(['open', 'closed']);
+  });
+
+  it('keeps settings applied from the shadow across an offline restart', async () => {
+    // Prepare
+    const first = await start(new SimulatedDoorSensor({ clock }), { stateDir: dir });
+    await waitUntil(() => first.status().connection === 'connected', 'connected');
+    await broker.publish(
+      topics.shadow(THING, 'update/delta'),
+      JSON.stringify({ state: { heldOpenLimitSeconds: 10 } }),
+    );
+    await waitUntil(() => first.settings.heldOpenLimitSeconds === 10, 'applied');
+    await stop(first);
+    await broker.pause();
+    // Act
+    const second = await start(new SimulatedDoorSensor({ clock }), { stateDir: dir });
+    // Assess
+    expect(second.settings).toMatchObject({ heldOpenLimitSeconds: 10, heartbeatIntervalSeconds: 86_400 });
+  });
+
+  it('keeps nothing on disk without a state folder (the simulator)', async () => {
+    // Act
+    const agent = await start(new SimulatedDoorSensor({ initial: 'open', clock }));
+    await waitUntil(() => agent.status().connection === 'connected', 'connected');
+    await broker.publish(
+      topics.shadow(THING, 'update/delta'),
+      JSON.stringify({ state: { heldOpenLimitSeconds: 10 } }),
+    );
+    await waitUntil(() => agent.settings.heldOpenLimitSeconds === 10, 'applied');
+    // Assess
+    expect(existsSync(join(dir, 'door-state.json')) || existsSync(join(dir, 'shadow-settings.json'))).toBe(
+      false,
+    );
+  });
+
+  it('ends the cloud on the real door state after an outage that filled the outbox, and says what was lost', async () => {
+    // Prepare: room for 4 events; the door's initial state is sent before the outage
+    const sensor = new SimulatedDoorSensor({ initial: 'closed', clock });
+    const agent = await start(sensor, { maxEvents: 4 });
+    await waitUntil(() => events().length === 1 && agent.status().outbox.depth === 0, 'initial state sent');
+    await broker.pause();
+    await waitUntil(() => agent.status().connection !== 'connected', 'outage');
+    // Act: the door keeps being used, and is left open past the limit
+    for (const state of ['open', 'closed', 'open', 'closed', 'open', 'closed', 'open'] as const) {
+      clock.advance(10_000);
+      sensor.set(state);
+    }
+    clock.advance(60_000);
+    await broker.resume();
+    await waitUntil(
+      () => agent.status().outbox.depth === 0 && events().some((e) => e.type === 'device.fault'),
+      'backlog and report sent',
+    );
+    // Assess
+    const doorStates = events().filter((e) => e.type === 'door.state.changed');
+    expect(doorStates.at(-1)?.state).toBe('open');
+    expect(agent.status().doorState).toBe('open');
+    const faults = events().filter((e) => e.type === 'device.fault');
+    expect(faults.map((f) => [f.fault, f.active])).toEqual([
+      ['outbox.full', true],
+      ['outbox.full', false],
+    ]);
+    expect(faults[1]?.message).toMatch(/^3 events not kept .*: 1 refused, 2 door states superseded/);
+    const seqs = events().map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });
 });
 

@@ -7,9 +7,17 @@ import {
   topics,
 } from '@smartdoor/shared';
 import pino, { type Logger } from 'pino';
+import {
+  doorStateFilePath,
+  readDoorStateFile,
+  readSettingsFile,
+  settingsFilePath,
+  toSavedDoorState,
+  writeJsonAtomic,
+} from './agent-state.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { CommandHandler } from './core/command-handler.js';
-import { DoorMonitor } from './core/door-monitor.js';
+import { DoorMonitor, type ResumedDoorState } from './core/door-monitor.js';
 import type { DoorOutput } from './core/door-state-machine.js';
 import { AgentError, OutboxFullError } from './core/errors.js';
 import { badgeRef, EventFactory } from './core/event-factory.js';
@@ -58,6 +66,11 @@ export interface DoorAgentOptions {
   statusFile?: string;
   /** @default 5000 */
   statusIntervalMs?: number;
+  /**
+   * Folder to keep the door state and the shadow's settings in (small atomic files), and
+   * resume them from at start. @default none: nothing kept (the simulator's doors)
+   */
+  stateDir?: string;
   /** @default AGENT_VERSION */
   agentVersion?: string;
 }
@@ -92,6 +105,15 @@ export class DoorAgent {
   #statusTimer: TimerHandle | undefined;
   #startedAt: number | undefined;
   #running = false;
+  /** Settings the shadow applied: kept over the config file's across restarts. */
+  #shadowApplied: Partial<ShadowSettings> = {};
+  #savedSettings = '{}';
+  #savedDoor: string | undefined;
+  /** The state of the last door.state.changed the outbox took. */
+  #storedDoor: string | undefined;
+  /** Events the full outbox did not keep, not yet reported to the cloud, and since when. */
+  #dropped = { refused: 0, superseded: 0, since: 0 };
+  #reportingDrops = false;
   #acceptedListeners: Array<(entry: OutboxEntry) => void> = [];
   #pubackListeners: Array<(entry: OutboxEntry, at: number) => void> = [];
 
@@ -132,9 +154,15 @@ export class DoorAgent {
       throw new AgentError('a badge reader needs a badge secret (for badge references)');
     }
     await outbox.start();
+    const resumedDoor = this.#restoreState();
     this.#running = true;
     this.#startedAt = this.#clock.now();
-    this.#monitor = new DoorMonitor(this.#machineSettings(), this.#clock, (out) => this.#onDoorOutput(out));
+    this.#monitor = new DoorMonitor(
+      this.#machineSettings(),
+      this.#clock,
+      (out) => this.#onDoorOutput(out),
+      resumedDoor,
+    );
     this.#monitor.start();
     this.#sender = new OutboxSender({
       outbox,
@@ -146,6 +174,7 @@ export class DoorAgent {
       onPuback: (entry, at) => {
         this.counters.published++;
         for (const l of this.#pubackListeners) l(entry, at);
+        this.#reportDrops();
       },
     });
     this.#commands = new CommandHandler({
@@ -169,15 +198,19 @@ export class DoorAgent {
     };
     await transport.connect({ clientId: this.#o.config.mqtt.clientId ?? this.thingName, will });
 
-    // A read error raises sensor.error once; the next good reading clears it.
+    // A read error raises sensor.error once; the next good reading, or the driver saying
+    // the input reads again (the door need not move), clears it.
     let sensorFault = false;
+    const clearSensorFault = (at: number) => {
+      if (!sensorFault) return;
+      sensorFault = false;
+      this.#record({ type: 'device.fault', fault: 'sensor.error', active: false }, at);
+    };
     sensor.onReading((r) => {
-      if (sensorFault) {
-        sensorFault = false;
-        this.#record({ type: 'device.fault', fault: 'sensor.error', active: false }, r.at);
-      }
+      clearSensorFault(r.at);
       this.#monitor?.reading(r.state, r.at);
     });
+    sensor.onRecovered?.(() => clearSensorFault(this.#clock.now()));
     sensor.onError((err) => {
       this.logger.warn({ err: err.message }, 'door sensor read error');
       if (sensorFault) return;
@@ -265,23 +298,109 @@ export class DoorAgent {
       const { at, ...body } = out;
       this.#record(body as DeviceEventBody, at);
     }
+    if (out.type !== 'device.fault') this.#saveDoorState();
+  }
+
+  /** Load what the last run kept (settings over the config file's, the door's state). */
+  #restoreState(): ResumedDoorState | undefined {
+    const dir = this.#o.stateDir;
+    if (dir === undefined) return undefined;
+    try {
+      this.#shadowApplied = readSettingsFile(settingsFilePath(dir));
+      this.#savedSettings = JSON.stringify(this.#shadowApplied);
+      this.#settings = { ...this.#settings, ...this.#shadowApplied };
+    } catch (err) {
+      this.logger.warn({ err }, 'saved settings unreadable; running on the config file');
+    }
+    try {
+      const door = readDoorStateFile(doorStateFilePath(dir));
+      if (door) {
+        this.#savedDoor = JSON.stringify(
+          toSavedDoorState(door.door, door.openedAt, door.heldOpenRaised === true),
+        );
+        this.#storedDoor = door.door;
+      }
+      return door;
+    } catch (err) {
+      this.logger.warn({ err }, 'saved door state unreadable; starting from the sensor');
+      return undefined;
+    }
+  }
+
+  /** Keep the door's state when it changed (an opening, a closing, held-open raised). */
+  #saveDoorState(): void {
+    const dir = this.#o.stateDir;
+    const st = this.#monitor?.state;
+    if (dir === undefined || !st || st.door === 'unknown') return;
+    const saved = JSON.stringify(toSavedDoorState(st.door, st.openedAt, st.heldOpenRaised));
+    if (saved === this.#savedDoor) return;
+    try {
+      writeJsonAtomic(doorStateFilePath(dir), JSON.parse(saved));
+      this.#savedDoor = saved;
+    } catch (err) {
+      this.logger.warn({ err }, 'door state not saved');
+    }
   }
 
   /** Make the event and store it durably; then it counts as accepted and is sent. */
   #record(body: DeviceEventBody, at: number): void {
     if (!this.#running) return;
     let entry: OutboxEntry;
+    const now = this.#clock.now();
     try {
-      entry = this.#o.outbox.append((seq) => this.#factory.create(body, seq, at), this.#clock.now()).entry;
+      const result = this.#o.outbox.append((seq) => this.#factory.create(body, seq, at), now);
+      entry = result.entry;
+      if (result.superseded !== undefined) this.#noteDrop('superseded', now);
     } catch (err) {
       this.counters.refused++;
-      const level = err instanceof OutboxFullError && body.type === 'device.heartbeat' ? 'warn' : 'error';
+      const heartbeat = body.type === 'device.heartbeat';
+      const level = err instanceof OutboxFullError && heartbeat ? 'warn' : 'error';
       this.logger[level]({ err, type: body.type }, 'event refused by the outbox');
+      // Heartbeats are droppable by design; anything else the cloud is told about.
+      if (!heartbeat) this.#noteDrop('refused', now);
       return;
     }
+    if (body.type === 'door.state.changed') this.#storedDoor = body.state;
     this.counters.accepted++;
     for (const l of this.#acceptedListeners) l(entry);
     this.#sender?.pump();
+    this.#reportDrops();
+  }
+
+  #noteDrop(kind: 'refused' | 'superseded', at: number): void {
+    if (this.#dropped.refused + this.#dropped.superseded === 0) this.#dropped.since = at;
+    this.#dropped[kind]++;
+  }
+
+  /**
+   * Once the outbox has room again, tell the cloud what it did not keep: an outbox.full
+   * fault, raised at the first loss and cleared now with the counts, then the door's
+   * current state if the last one the outbox took is not it.
+   */
+  #reportDrops(): void {
+    const { refused, superseded, since } = this.#dropped;
+    const { outbox } = this.#o;
+    if (refused + superseded === 0 || this.#reportingDrops || outbox.depth + 2 > outbox.maxEvents) return;
+    this.#reportingDrops = true;
+    try {
+      const before = this.counters.refused;
+      const message =
+        `${refused + superseded} events not kept while the outbox was full (${outbox.maxEvents} events): ` +
+        `${refused} refused, ${superseded} door states superseded by a newer one`;
+      this.#record({ type: 'device.fault', fault: 'outbox.full', active: true, message }, since);
+      this.#record({ type: 'device.fault', fault: 'outbox.full', active: false, message }, this.#clock.now());
+      if (this.counters.refused !== before) {
+        // Not stored (a disk error): keep the original counts, not our own report, for later.
+        this.#dropped = { refused, superseded, since };
+        return;
+      }
+      this.#dropped = { refused: 0, superseded: 0, since: 0 };
+      const door = this.#monitor?.state.door;
+      if (door !== undefined && door !== 'unknown' && door !== this.#storedDoor)
+        this.#record({ type: 'door.state.changed', state: door }, this.#clock.now());
+    } finally {
+      this.#reportingDrops = false;
+    }
   }
 
   #onConnection(state: ConnectionState, error?: Error): void {
@@ -303,12 +422,28 @@ export class DoorAgent {
   #applySettings(change: Partial<ShadowSettings>): void {
     const before = this.#settings;
     this.#settings = { ...before, ...change };
+    this.#saveSettings(change);
     this.#monitor?.updateSettings(this.#machineSettings());
     if (this.#settings.debounceMs !== before.debounceMs)
       this.#o.sensor.setDebounceMs(this.#settings.debounceMs);
     if (this.#settings.heartbeatIntervalSeconds !== before.heartbeatIntervalSeconds)
       this.#scheduleHeartbeat();
     this.logger.info({ settings: this.#settings }, 'settings applied');
+  }
+
+  /** Keep the shadow's settings (only when they change) for an offline restart. */
+  #saveSettings(change: Partial<ShadowSettings>): void {
+    const dir = this.#o.stateDir;
+    if (dir === undefined) return;
+    this.#shadowApplied = { ...this.#shadowApplied, ...change };
+    const saved = JSON.stringify(this.#shadowApplied);
+    if (saved === this.#savedSettings) return;
+    try {
+      writeJsonAtomic(settingsFilePath(dir), this.#shadowApplied);
+      this.#savedSettings = saved;
+    } catch (err) {
+      this.logger.warn({ err }, 'settings not saved');
+    }
   }
 
   #machineSettings() {

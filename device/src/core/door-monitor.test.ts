@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/manual-clock.js';
 import { DoorMonitor } from './door-monitor.js';
 import type { DoorOutput } from './door-state-machine.js';
+import { SteppingClock } from './stepping-clock.js';
 
 describe('Class: DoorMonitor', () => {
   describe('Method: reading', () => {
@@ -56,6 +57,93 @@ describe('Class: DoorMonitor', () => {
       // Act
       monitor.stop();
       // Assess
+      expect(clock.pending).toBe(0);
+    });
+
+    it('raises door.held.open on time when the wall clock steps back an hour', () => {
+      // Prepare
+      const clock = new SteppingClock();
+      const t0 = clock.now();
+      const out: DoorOutput[] = [];
+      const monitor = new DoorMonitor(
+        { heldOpenLimitSeconds: 30, flappingTransitions: 4, flappingWindowMs: 5_000 },
+        clock,
+        (o) => out.push(o),
+      );
+      monitor.start();
+      monitor.reading('closed', clock.now());
+      clock.advance(1_000);
+      monitor.reading('open', clock.now());
+      clock.advance(10_000);
+      // Act
+      clock.stepWall(-3_600_000);
+      clock.advance(20_000);
+      // Assess
+      expect(out.at(-1)).toMatchObject({ type: 'door.held.open', openedAt: t0 + 1_000, limitSeconds: 30 });
+      expect(out.at(-1)?.at).toBe(t0 + 31_000 - 3_600_000);
+    });
+
+    it('clears a flapping fault one calm window later when the wall clock steps back an hour', () => {
+      // Prepare
+      const clock = new SteppingClock();
+      const out: DoorOutput[] = [];
+      const monitor = new DoorMonitor(
+        { heldOpenLimitSeconds: 30, flappingTransitions: 4, flappingWindowMs: 5_000 },
+        clock,
+        (o) => out.push(o),
+      );
+      monitor.start();
+      monitor.reading('closed', clock.now());
+      for (const state of ['open', 'closed', 'open', 'closed'] as const) {
+        clock.advance(200);
+        monitor.reading(state, clock.now());
+      }
+      // Act
+      clock.stepWall(-3_600_000);
+      clock.advance(5_000);
+      // Assess
+      const faults = out.filter((o) => o.type === 'device.fault').map((o) => 'active' in o && o.active);
+      expect(faults).toEqual([true, false]);
+      expect(out.at(-1)).toMatchObject({ type: 'door.state.changed', state: 'closed' });
+    });
+  });
+
+  describe('Constructor: resume', () => {
+    it('arms the held-open timer of a door that was open before a restart, from when it opened', () => {
+      // Prepare
+      const clock = new ManualClock(100_000);
+      const out: DoorOutput[] = [];
+      const monitor = new DoorMonitor(
+        { heldOpenLimitSeconds: 30, flappingTransitions: 5, flappingWindowMs: 1_000 },
+        clock,
+        (o) => out.push(o),
+        { door: 'open', openedAt: 80_000, heldOpenRaised: false },
+      );
+      monitor.start();
+      // Act
+      monitor.reading('open', clock.now());
+      clock.advance(10_000);
+      // Assess
+      expect(out).toEqual([{ type: 'door.held.open', at: 110_000, openedAt: 80_000, limitSeconds: 30 }]);
+    });
+
+    it('reports nothing for a door still open whose held-open was already raised', () => {
+      // Prepare
+      const clock = new ManualClock(100_000);
+      const out: DoorOutput[] = [];
+      const monitor = new DoorMonitor(
+        { heldOpenLimitSeconds: 30, flappingTransitions: 5, flappingWindowMs: 1_000 },
+        clock,
+        (o) => out.push(o),
+        { door: 'open', openedAt: 60_000, heldOpenRaised: true },
+      );
+      monitor.start();
+      // Act
+      monitor.reading('open', clock.now());
+      clock.advance(60_000);
+      monitor.reading('closed', clock.now());
+      // Assess
+      expect(out).toEqual([{ type: 'door.state.changed', at: 160_000, state: 'closed' }]);
       expect(clock.pending).toBe(0);
     });
   });

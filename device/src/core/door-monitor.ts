@@ -1,5 +1,5 @@
 import type { DoorState } from '@smartdoor/shared';
-import type { Clock, TimerHandle } from './clock.js';
+import { type Clock, monotonicNow, type TimerHandle } from './clock.js';
 import {
   type DoorInput,
   type DoorMachineSettings,
@@ -10,8 +10,24 @@ import {
 } from './door-state-machine.js';
 
 /**
+ * How far back a reading's own time may put it on the monotonic clock: a reading is
+ * stamped at its burst's first edge, at most one debounce (5 s max) before it arrives. A
+ * wall clock stepped in between must not move it further than that.
+ */
+const MAX_READING_AGE_MS = 5_000;
+
+/** The part of the door's state worth keeping across a restart. */
+export interface ResumedDoorState {
+  door: DoorState;
+  /** Wall ms, when door is open. */
+  openedAt?: number | undefined;
+  heldOpenRaised?: boolean | undefined;
+}
+
+/**
  * Drives the pure door state machine with an injected clock: one timer for the machine's
  * next deadline (held-open limit, flapping calm-down). Outputs go to one listener.
+ * Deadlines run on the clock's monotonic reading; wall time only stamps the events.
  */
 export class DoorMonitor {
   #state: DoorMachineState = INITIAL_DOOR_STATE;
@@ -22,7 +38,10 @@ export class DoorMonitor {
     private settings: DoorMachineSettings,
     private readonly clock: Clock,
     private readonly emit: (output: DoorOutput) => void,
-  ) {}
+    resume?: ResumedDoorState,
+  ) {
+    if (resume) this.#state = this.#resumed(resume);
+  }
 
   get state(): Readonly<DoorMachineState> {
     return this.#state;
@@ -30,6 +49,8 @@ export class DoorMonitor {
 
   start(): void {
     this.#running = true;
+    // A resumed open door: arm its held-open timer (or raise it, if the limit passed while down).
+    if (this.#state.door !== 'unknown') this.#feed({ kind: 'tick', ...this.#now() });
   }
 
   stop(): void {
@@ -38,12 +59,34 @@ export class DoorMonitor {
   }
 
   reading(state: DoorState, at: number): void {
-    this.#feed({ kind: 'reading', state, at });
+    const now = this.#now();
+    const age = Math.min(Math.max(0, now.at - at), MAX_READING_AGE_MS);
+    this.#feed({ kind: 'reading', state, at, mono: now.mono - age });
   }
 
   updateSettings(settings: DoorMachineSettings): void {
     this.settings = settings;
-    this.#feed({ kind: 'settings', at: this.clock.now() });
+    this.#feed({ kind: 'settings', ...this.#now() });
+  }
+
+  #now(): { at: number; mono: number } {
+    return { at: this.clock.now(), mono: monotonicNow(this.clock) };
+  }
+
+  #resumed(r: ResumedDoorState): DoorMachineState {
+    const now = this.#now();
+    const open = r.door === 'open' && r.openedAt !== undefined;
+    // The monotonic clock restarts with the process: place the opening by the wall clock,
+    // never in the future.
+    const openedMono = open ? now.mono - Math.max(0, now.at - r.openedAt!) : undefined;
+    return {
+      ...INITIAL_DOOR_STATE,
+      door: r.door,
+      raw: r.door,
+      openedAt: open ? r.openedAt : undefined,
+      openedMono,
+      heldOpenRaised: open && r.heldOpenRaised === true,
+    };
   }
 
   #feed(input: DoorInput): void {
@@ -52,10 +95,10 @@ export class DoorMonitor {
     this.#state = step.state;
     this.#clearTimer();
     if (step.nextDeadline !== undefined) {
-      const delay = Math.max(0, step.nextDeadline - this.clock.now());
+      const delay = Math.max(0, step.nextDeadline - monotonicNow(this.clock));
       this.#timer = this.clock.setTimeout(() => {
         this.#timer = undefined;
-        this.#feed({ kind: 'tick', at: this.clock.now() });
+        this.#feed({ kind: 'tick', ...this.#now() });
       }, delay);
     }
     for (const output of step.outputs) this.emit(output);

@@ -3,7 +3,10 @@ import type { DoorState, FaultKind } from '@smartdoor/shared';
 /**
  * The door state machine, as a pure function: (state, input, settings) -> (state,
  * outputs, next deadline). It holds no timers; its driver (DoorMonitor) sets one timer
- * for `nextDeadline` and feeds a `tick` back when it fires. Inputs carry their own time.
+ * for `nextDeadline` and feeds a `tick` back when it fires. Inputs carry their own time:
+ * `at`, the wall clock, only stamps events; `mono`, a clock that never steps, measures
+ * the held-open limit and the flapping window (NTP setting the wall clock back an hour
+ * must not delay door.held.open, or keep a flapping fault, for an hour).
  */
 export interface DoorMachineSettings {
   /** Open longer than this raises door.held.open once per opening. */
@@ -18,18 +21,21 @@ export interface DoorMachineState {
   door: DoorState | 'unknown';
   /** The raw state from the sensor, which may differ from `door` while flapping. */
   raw: DoorState | 'unknown';
-  /** When the door last opened (reported or raw, whichever is current), ms. */
+  /** When the door last opened (reported or raw, whichever is current), wall ms, for events. */
   openedAt: number | undefined;
+  /** The same instant on the monotonic clock, for the held-open deadline. */
+  openedMono: number | undefined;
   heldOpenRaised: boolean;
-  /** Times of recent transitions, within the flapping window. */
+  /** Monotonic times of recent transitions, within the flapping window. */
   transitions: number[];
   flapping: boolean;
 }
 
+/** `mono` defaults to `at`, for callers whose clock never steps (tests). */
 export type DoorInput =
-  | { kind: 'reading'; state: DoorState; at: number }
-  | { kind: 'tick'; at: number }
-  | { kind: 'settings'; at: number };
+  | { kind: 'reading'; state: DoorState; at: number; mono?: number }
+  | { kind: 'tick'; at: number; mono?: number }
+  | { kind: 'settings'; at: number; mono?: number };
 
 /** What the machine asks its driver to emit. Bodies become events in the event factory. */
 export type DoorOutput =
@@ -40,7 +46,7 @@ export type DoorOutput =
 export interface DoorStep {
   state: DoorMachineState;
   outputs: DoorOutput[];
-  /** When to feed the next `tick` (ms since the epoch), or undefined for no timer. */
+  /** When to feed the next `tick`, on the inputs' monotonic clock, or undefined for no timer. */
   nextDeadline: number | undefined;
 }
 
@@ -48,6 +54,7 @@ export const INITIAL_DOOR_STATE: DoorMachineState = {
   door: 'unknown',
   raw: 'unknown',
   openedAt: undefined,
+  openedMono: undefined,
   heldOpenRaised: false,
   transitions: [],
   flapping: false,
@@ -56,17 +63,19 @@ export const INITIAL_DOOR_STATE: DoorMachineState = {
 export function stepDoor(prev: DoorMachineState, input: DoorInput, settings: DoorMachineSettings): DoorStep {
   const outputs: DoorOutput[] = [];
   const at = input.at;
+  const mono = input.mono ?? at;
   let s: DoorMachineState = {
     ...prev,
-    transitions: prev.transitions.filter((t) => t > at - settings.flappingWindowMs),
+    transitions: prev.transitions.filter((t) => t > mono - settings.flappingWindowMs),
   };
 
   if (input.kind === 'reading' && input.state !== s.raw) {
     const first = s.raw === 'unknown';
     s.raw = input.state;
     s.openedAt = input.state === 'open' ? at : undefined;
+    s.openedMono = input.state === 'open' ? mono : undefined;
     s.heldOpenRaised = false;
-    if (!first) s.transitions = [...s.transitions, at];
+    if (!first) s.transitions = [...s.transitions, mono];
     if (!s.flapping && s.transitions.length >= settings.flappingTransitions) {
       s.flapping = true;
       outputs.push({
@@ -95,7 +104,7 @@ export function stepDoor(prev: DoorMachineState, input: DoorInput, settings: Doo
   }
 
   const heldDeadline = heldOpenDeadline(s, settings);
-  if (heldDeadline !== undefined && at >= heldDeadline) {
+  if (heldDeadline !== undefined && mono >= heldDeadline) {
     s = { ...s, heldOpenRaised: true };
     outputs.push({
       type: 'door.held.open',
@@ -108,8 +117,8 @@ export function stepDoor(prev: DoorMachineState, input: DoorInput, settings: Doo
 }
 
 function heldOpenDeadline(s: DoorMachineState, settings: DoorMachineSettings): number | undefined {
-  if (s.door !== 'open' || s.flapping || s.heldOpenRaised || s.openedAt === undefined) return undefined;
-  return s.openedAt + settings.heldOpenLimitSeconds * 1000;
+  if (s.door !== 'open' || s.flapping || s.heldOpenRaised || s.openedMono === undefined) return undefined;
+  return s.openedMono + settings.heldOpenLimitSeconds * 1000;
 }
 
 function nextDeadline(s: DoorMachineState, settings: DoorMachineSettings): number | undefined {

@@ -12,7 +12,7 @@ export interface SimulatedDoorSensorOptions {
 
 /**
  * A door sensor driven by method calls, for the simulator and tests: open(), close(),
- * bounce(states, gapMs) and fail(error). Readings are delivered synchronously, with the
+ * bounce(states, gapMs), fail(error) and recover(). Readings are delivered synchronously, with the
  * injected clock's time, like a real driver after its debounce.
  */
 export class SimulatedDoorSensor implements DoorSensor {
@@ -22,6 +22,7 @@ export class SimulatedDoorSensor implements DoorSensor {
   #running = false;
   #readingListeners: Array<(r: DoorSensorReading) => void> = [];
   #errorListeners: Array<(e: Error) => void> = [];
+  #recoveredListeners: Array<() => void> = [];
   debounceMs: number;
 
   constructor(options: SimulatedDoorSensorOptions = {}) {
@@ -43,6 +44,7 @@ export class SimulatedDoorSensor implements DoorSensor {
     this.#running = false;
     this.#readingListeners = [];
     this.#errorListeners = [];
+    this.#recoveredListeners = [];
   }
 
   onReading(listener: (reading: DoorSensorReading) => void): void {
@@ -51,6 +53,10 @@ export class SimulatedDoorSensor implements DoorSensor {
 
   onError(listener: (error: Error) => void): void {
     this.#errorListeners.push(listener);
+  }
+
+  onRecovered(listener: () => void): void {
+    this.#recoveredListeners.push(listener);
   }
 
   setDebounceMs(ms: number): void {
@@ -86,6 +92,11 @@ export class SimulatedDoorSensor implements DoorSensor {
   /** Report a read error, as a driver does when the input cannot be read. */
   fail(error: Error): void {
     for (const l of this.#errorListeners) l(error);
+  }
+
+  /** Report that the input reads again after errors, the door where it was. */
+  recover(): void {
+    for (const l of this.#recoveredListeners) l();
   }
 
   #set(state: 'open' | 'closed'): void {

@@ -23,6 +23,12 @@ export interface DoorSensor extends Lifecycle {
   onReading(listener: (reading: DoorSensorReading) => void): void;
   /** Called when the input cannot be read; the driver keeps trying. */
   onError(listener: (error: Error) => void): void;
+  /**
+   * Called when the input reads again after errors (the door need not have moved), so
+   * that a sensor.error fault clears then. Optional: a driver without it clears the fault
+   * only on its next reading.
+   */
+  onRecovered?(listener: () => void): void;
   /** Change the debounce at run time (shadow setting). */
   setDebounceMs(ms: number): void;
 }

@@ -90,7 +90,7 @@ describe('Class: AgentMetrics', () => {
     sensor.open();
     clock.advance(20_000); // under the held-open limit (30 s), which would add an event
     sensor.close();
-    sensor.open(); // the outbox is full of door events: refused
+    sensor.fail(new Error('EIO reading GPIO17')); // its fault finds the outbox full of door events: refused
     // Assess
     expect(await read('smartdoor_agent_connected')).toEqual({ '': 0 });
     expect(await read('smartdoor_agent_outbox_depth_events')).toEqual({ '': 2 });
@@ -100,14 +100,14 @@ describe('Class: AgentMetrics', () => {
       'publish-failed': 0,
       'bad-cloud-message': 0,
     });
-    expect(await read('smartdoor_agent_door_state')).toMatchObject({ open: 1, closed: 0 });
-    // Act: the broker comes back and takes the backlog.
+    expect(await read('smartdoor_agent_door_state')).toMatchObject({ open: 0, closed: 1 });
+    // Act: the broker comes back and takes the backlog, then the outbox.full report (2 events).
     await broker.resume();
-    await waitUntil(() => agent.status().counters.published === 3, 'backlog sent');
+    await waitUntil(() => agent.status().counters.published === 5, 'backlog and report sent');
     // Assess
     expect(await read('smartdoor_agent_outbox_depth_events')).toEqual({ '': 0 });
     expect(await read('smartdoor_agent_outbox_oldest_age_seconds')).toEqual({ '': 0 });
-    expect((await read('smartdoor_agent_publish_latency_seconds'))._count).toBe(3);
+    expect((await read('smartdoor_agent_publish_latency_seconds'))._count).toBe(5);
   });
 
   it('counts a malformed command from the cloud as an error', async () => {

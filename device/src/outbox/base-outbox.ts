@@ -14,6 +14,7 @@ import type {
 } from './types.js';
 
 const HEARTBEAT = 'device.heartbeat';
+const DOOR_STATE = 'door.state.changed';
 export const DEFAULT_OUTBOX_MAX_EVENTS = 100_000;
 
 /**
@@ -28,7 +29,10 @@ export abstract class BaseOutbox implements Outbox {
   /** Heartbeat seqs, oldest first; may hold acked seqs, skipped lazily. */
   #heartbeats: number[] = [];
   #nextSeq = 1;
+  /** The newest live door.state.changed: the one a newer state may supersede when full. */
+  #newestState: number | undefined;
   #evicted = 0;
+  #superseded = 0;
   #refused = 0;
   #open = false;
   #release: (() => void) | undefined;
@@ -63,10 +67,12 @@ export abstract class BaseOutbox implements Outbox {
     this.#release = release;
     this.#live.clear();
     this.#heartbeats = [];
+    this.#newestState = undefined;
     for (const e of recovered.entries) {
       const heartbeat = e.type === HEARTBEAT;
       this.#live.set(e.seq, { createdAt: e.createdAt, heartbeat });
       if (heartbeat) this.#heartbeats.push(e.seq);
+      if (e.type === DOOR_STATE) this.#newestState = e.seq;
     }
     this.#nextSeq = recovered.nextSeq;
     this.#open = true;
@@ -92,13 +98,21 @@ export abstract class BaseOutbox implements Outbox {
     const seq = this.#nextSeq;
     const event = build(seq);
     const evict: number[] = [];
+    let superseded: number | undefined;
     if (this.#live.size >= this.maxEvents) {
       const victim = this.#oldestHeartbeat();
-      if (victim === undefined) {
+      if (victim !== undefined) evict.push(victim);
+      else if (event.type === DOOR_STATE && this.#live.size === this.maxEvents) {
+        // The door's latest state is never refused: it takes the one slot over the bound.
+      } else if (event.type === DOOR_STATE && this.#newestState !== undefined) {
+        // Over the bound already: the newer state supersedes the newest waiting one, so
+        // the cloud still ends on the door's real state (the seq gap shows the loss).
+        superseded = this.#newestState;
+        evict.push(superseded);
+      } else {
         this.#refused++;
         throw new OutboxFullError(this.location, this.maxEvents, event.type);
       }
-      evict.push(victim);
     }
     const entry: OutboxEntry = {
       seq,
@@ -111,13 +125,18 @@ export abstract class BaseOutbox implements Outbox {
     this.#nextSeq = seq + 1;
     for (const v of evict) {
       this.#live.delete(v);
+      if (v === superseded) {
+        this.#superseded++;
+        continue;
+      }
       this.#heartbeats.shift();
       this.#evicted++;
     }
     const heartbeat = event.type === HEARTBEAT;
     this.#live.set(seq, { createdAt: now, heartbeat });
     if (heartbeat) this.#heartbeats.push(seq);
-    return { entry, evicted: evict };
+    if (event.type === DOOR_STATE) this.#newestState = seq;
+    return { entry, evicted: evict, ...(superseded === undefined ? {} : { superseded }) };
   }
 
   read(afterSeq: number, limit: number): OutboxEntry[] {
@@ -132,6 +151,7 @@ export abstract class BaseOutbox implements Outbox {
     if (!live) return;
     this.#live.delete(seq);
     this._remove(seq);
+    if (seq === this.#newestState) this.#newestState = undefined;
     if (live.heartbeat) this.#oldestHeartbeat();
   }
 
@@ -143,6 +163,7 @@ export abstract class BaseOutbox implements Outbox {
       oldestSeq: first.done ? undefined : first.value[0],
       oldestCreatedAt: first.done ? undefined : first.value[1].createdAt,
       evictedHeartbeats: this.#evicted,
+      supersededStates: this.#superseded,
       refused: this.#refused,
     };
   }

@@ -173,9 +173,30 @@ export function describeOutboxContract(
         add(outbox, door('closed'));
         // Act / Assess
         expect(() => add(outbox, heartbeat())).toThrow(OutboxFullError);
-        expect(() => add(outbox, door('open'))).toThrow(OutboxFullError);
+        expect(() =>
+          add(outbox, { type: 'door.held.open', openedAt: new Date(0).toISOString(), limitSeconds: 30 }),
+        ).toThrow(OutboxFullError);
         expect(outbox.read(0, 10).map((e) => e.seq)).toEqual([1, 2]);
         expect(outbox.stats()).toMatchObject({ refused: 2, nextSeq: 3 });
+      });
+
+      it('never refuses the latest door state: one slot over the bound, then each newer state supersedes it', async () => {
+        // Prepare
+        let outbox = await start({ maxEvents: 2 });
+        add(outbox, door('open'));
+        add(outbox, door('closed'));
+        // Act
+        add(outbox, door('open'));
+        const newer = add(outbox, door('closed'));
+        outbox = await restart(outbox, { maxEvents: 2 });
+        const newest = add(outbox, door('open'));
+        // Assess
+        expect(newer.superseded).toBe(3);
+        expect(newest.superseded).toBe(4);
+        const left = outbox.read(0, 10);
+        expect(left.map((e) => e.seq)).toEqual([1, 2, 5]);
+        expect(JSON.parse(left[2]!.payload)).toMatchObject({ type: 'door.state.changed', state: 'open' });
+        expect(outbox.stats()).toMatchObject({ depth: 3, refused: 0, supersededStates: 1, nextSeq: 6 });
       });
 
       it('keeps the eviction across a restart', async () => {

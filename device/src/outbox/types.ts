@@ -13,8 +13,10 @@ export interface OutboxEntry {
 
 export interface AppendResult {
   entry: OutboxEntry;
-  /** Heartbeats evicted to make room (oldest first). */
+  /** Seqs removed to make room (oldest heartbeats first, or the superseded door state). */
   evicted: number[];
+  /** The waiting door.state.changed this newer one replaced (outbox over its bound). */
+  superseded?: number;
 }
 
 export interface OutboxStats {
@@ -25,6 +27,8 @@ export interface OutboxStats {
   oldestCreatedAt: number | undefined;
   /** Heartbeats evicted to make room for newer events, since start. */
   evictedHeartbeats: number;
+  /** Waiting door states replaced by a newer one while the outbox was full, since start. */
+  supersededStates: number;
   /** Events refused because the outbox was full of undroppable events, since start. */
   refused: number;
 }
@@ -37,8 +41,10 @@ export interface OutboxStats {
  *
  * Full policy (maxEvents): heartbeats are droppable, everything else is not. A new event
  * that finds the outbox full evicts the oldest heartbeat; when no heartbeat is left, the
- * new event is refused with an OutboxFullError (the caller logs and counts it): a new
- * heartbeat is simply not stored, a door event fails loudly rather than silently.
+ * new event is refused with an OutboxFullError (the caller logs, counts and later reports
+ * it), except a door.state.changed: the door's latest state is never refused. It takes one
+ * slot over the bound, and a later one supersedes it there, so the cloud always ends on
+ * the real state.
  */
 export interface Outbox {
   /** Open (and recover) the store. */
@@ -52,6 +58,8 @@ export interface Outbox {
   /** Remove an entry after its PUBACK. Unknown seqs are ignored (e.g. an evicted heartbeat). */
   ack(seq: number): void;
   readonly depth: number;
+  /** The bound on waiting events (the latest door state may take one slot more). */
+  readonly maxEvents: number;
   stats(): OutboxStats;
   /** The file it keeps its events in; none in memory. */
   readonly file?: string | undefined;

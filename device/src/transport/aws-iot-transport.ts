@@ -6,6 +6,7 @@ import {
   TransportError,
   TransportUnavailableError,
 } from '../core/errors.js';
+import { STABLE_CONNECTION_MS } from './backoff.js';
 import { BaseTransport, type BaseTransportOptions } from './base-transport.js';
 import type { ReconnectOptions, TransportConnectOptions } from './types.js';
 
@@ -94,6 +95,9 @@ export class AwsIotTransport extends BaseTransport {
       .withRetryJitterMode(mqtt5.RetryJitterType.Full)
       .withMinReconnectDelayMs(o.reconnect?.initialDelayMs ?? 1_000)
       .withMaxReconnectDelayMs(o.reconnect?.maxDelayMs ?? 60_000)
+      // The CRT resets its backoff only after this long connected (its default too; said
+      // here so that both transports visibly share the rule).
+      .withMinConnectedTimeToResetReconnectDelayMs(STABLE_CONNECTION_MS)
       .withOfflineQueueBehavior(mqtt5.ClientOperationQueueBehavior.FailAllOnDisconnect);
     if (o.ca) builder.withCertificateAuthority(o.ca);
     const client = new mqtt5.Mqtt5Client(builder.build());

@@ -1,4 +1,12 @@
 /**
+ * How long a connection must stay up before the reconnect backoff starts again from its
+ * first step. Resetting on every CONNACK would retry about once a second for ever against
+ * a broker that accepts and then drops the connection (IoT Core does so to a duplicate
+ * client id or a policy violation). The CRT client's own default is the same 30 s.
+ */
+export const STABLE_CONNECTION_MS = 30_000;
+
+/**
  * Exponential backoff with full jitter: sleep = random(0, min(max, initial * 2^attempt)).
  * Spreads a fleet's reconnects after a broker restart instead of having every door
  * retry at the same instant.

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../../test/support/aedes-broker.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { waitUntil } from '../../../test/support/wait.js';
+import type { Clock } from '../core/clock.js';
 import { ConnectionLostError, NotConnectedError, PayloadTooLargeError } from '../core/errors.js';
+import { STABLE_CONNECTION_MS } from './backoff.js';
 import { MqttJsTransport } from './mqttjs-transport.js';
 import type { ConnectionState } from './types.js';
 
@@ -93,6 +96,50 @@ describe('Class: MqttJsTransport', () => {
       await waitUntil(() => got.length === 1, 'message');
       expect(got).toEqual(['smartdoor/door-001/commands beep']);
       expect(states.filter((s) => s === 'connected')).toHaveLength(2);
+    });
+
+    it('grows the backoff when the broker accepts then drops each connection, and resets it after a stable one', async () => {
+      // Prepare: the broker kicks every client 20 ms after CONNACK (IoT Core on a duplicate
+      // client id); reconnect timers run on a manual clock, the sockets in real time.
+      let kick = true;
+      broker.aedes.on('clientReady', (client) => {
+        if (kick) setTimeout(() => client.close(), 20);
+      });
+      const manual = new ManualClock(0);
+      const delays: number[] = [];
+      const clock: Clock = {
+        now: () => manual.now(),
+        setTimeout: (fn, ms) => {
+          if (ms !== STABLE_CONNECTION_MS) delays.push(ms);
+          return manual.setTimeout(fn, ms);
+        },
+        clearTimeout: (h) => manual.clearTimeout(h),
+      };
+      await transport.disconnect();
+      transport = new MqttJsTransport({
+        url: broker.url,
+        clock,
+        random: () => 0.999,
+        reconnect: { initialDelayMs: 1_000, maxDelayMs: 60_000 },
+      });
+      await transport.connect({ clientId: 'door-001' });
+      // Act
+      for (let i = 1; i <= 4; i++) {
+        await waitUntil(() => delays.length === i, `reconnect ${i} scheduled`);
+        manual.advance(delays[i - 1]!);
+      }
+      await waitUntil(() => delays.length === 5, 'reconnect 5 scheduled');
+      kick = false;
+      manual.advance(delays[4]!);
+      await waitUntil(() => transport.state === 'connected', 'stable connection');
+      manual.advance(STABLE_CONNECTION_MS);
+      for (const c of Object.values(
+        (broker.aedes as unknown as { clients: Record<string, { close(): void }> }).clients,
+      ))
+        c.close();
+      await waitUntil(() => delays.length === 6, 'reconnect after the stable connection');
+      // Assess
+      expect(delays).toEqual([999, 1_998, 3_996, 7_992, 15_984, 999]);
     });
 
     it('leaves the will (retained offline) when the connection dies uncleanly', async () => {

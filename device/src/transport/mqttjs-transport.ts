@@ -6,7 +6,7 @@ import {
   SubscriptionRefusedError,
   TransportError,
 } from '../core/errors.js';
-import { fullJitterDelay } from './backoff.js';
+import { fullJitterDelay, STABLE_CONNECTION_MS } from './backoff.js';
 import { BaseTransport, type BaseTransportOptions } from './base-transport.js';
 import type { ReconnectOptions, TransportConnectOptions } from './types.js';
 
@@ -44,6 +44,7 @@ export class MqttJsTransport extends BaseTransport {
   #stopped = true;
   #attempt = 0;
   #reconnectTimer: TimerHandle | undefined;
+  #stableTimer: TimerHandle | undefined;
   #pending = new Set<() => void>();
 
   constructor(private readonly options: MqttJsTransportOptions) {
@@ -62,6 +63,7 @@ export class MqttJsTransport extends BaseTransport {
     this.#stopped = true;
     if (this.#reconnectTimer !== undefined) this.clock.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
+    this.#clearStableTimer();
     const client = this.#client;
     this.#client = undefined;
     if (client) {
@@ -142,7 +144,12 @@ export class MqttJsTransport extends BaseTransport {
     });
     client.on('message', (topic, payload) => this.emitMessage(topic, payload));
     client.on('connect', () => {
-      this.#attempt = 0;
+      // Only a connection that lasts earns a fresh backoff (see STABLE_CONNECTION_MS).
+      this.#clearStableTimer();
+      this.#stableTimer = this.clock.setTimeout(() => {
+        this.#stableTimer = undefined;
+        if (this.#client === client) this.#attempt = 0;
+      }, STABLE_CONNECTION_MS);
       const filters = [...this.filters];
       const ready = filters.length > 0 ? this._subscribe(filters) : Promise.resolve();
       ready.then(
@@ -163,6 +170,7 @@ export class MqttJsTransport extends BaseTransport {
     client.on('close', () => {
       if (this.#client !== client) return;
       this.#client = undefined;
+      this.#clearStableTimer();
       client.removeAllListeners();
       client.on('error', () => {});
       client.end(true);
@@ -184,6 +192,11 @@ export class MqttJsTransport extends BaseTransport {
       this.#reconnectTimer = undefined;
       if (!this.#stopped) this.#open();
     }, delay);
+  }
+
+  #clearStableTimer(): void {
+    if (this.#stableTimer !== undefined) this.clock.clearTimeout(this.#stableTimer);
+    this.#stableTimer = undefined;
   }
 
   #failPending(): void {

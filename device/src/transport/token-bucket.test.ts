@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/manual-clock.js';
+import { SteppingClock } from '../core/stepping-clock.js';
 import { fullJitterDelay } from './backoff.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -35,6 +36,49 @@ describe('Class: TokenBucket', () => {
       // Assess
       await expect(waiting).rejects.toThrow('gone');
       expect(clock.pending).toBe(0);
+    });
+
+    it('keeps publishing at its rate when the wall clock steps back an hour', async () => {
+      // Prepare
+      const clock = new SteppingClock();
+      const bucket = new TokenBucket(100, 100, clock);
+      for (let i = 0; i < 100; i++) await bucket.take();
+      clock.stepWall(-3_600_000);
+      let taken = false;
+      // Act
+      const waiting = bucket.take().then(() => {
+        taken = true;
+      });
+      clock.advance(10);
+      await new Promise((r) => setImmediate(r));
+      // Assess
+      expect(taken).toBe(true);
+      expect(clock.pendingDelays).toEqual([]);
+      await waiting;
+    });
+
+    it('does not go into debt when a clock without a monotonic reading steps back', async () => {
+      // Prepare
+      const clock = new ManualClock(3_600_000);
+      let offset = 0;
+      const wallOnly = {
+        now: () => clock.now() + offset,
+        setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms),
+        clearTimeout: (h: unknown) => clock.clearTimeout(h),
+      };
+      const bucket = new TokenBucket(100, 100, wallOnly);
+      for (let i = 0; i < 100; i++) await bucket.take();
+      offset = -3_600_000;
+      // Act
+      let taken = false;
+      const waiting = bucket.take().then(() => {
+        taken = true;
+      });
+      clock.advance(10);
+      await new Promise((r) => setImmediate(r));
+      // Assess
+      expect(taken).toBe(true);
+      await waiting;
     });
   });
 });

@@ -1,8 +1,9 @@
-import type { Clock, TimerHandle } from '../core/clock.js';
+import { type Clock, monotonicNow, type TimerHandle } from '../core/clock.js';
 
 /**
  * A token bucket that hands out tokens in FIFO order. Used to stay under IoT Core's
- * "100 publish requests per second per connection".
+ * "100 publish requests per second per connection". Refill is measured on the monotonic
+ * clock: on the wall clock, NTP setting it back an hour would stop publishing for an hour.
  * https://docs.aws.amazon.com/general/latest/gr/iot-core.html#message-broker-limits
  */
 export class TokenBucket {
@@ -17,7 +18,7 @@ export class TokenBucket {
     private readonly clock: Clock,
   ) {
     this.#tokens = capacity;
-    this.#last = clock.now();
+    this.#last = monotonicNow(clock);
   }
 
   /** Resolves when a token is available (at once when one is). */
@@ -41,8 +42,9 @@ export class TokenBucket {
   }
 
   #refill(): void {
-    const now = this.clock.now();
-    this.#tokens = Math.min(this.capacity, this.#tokens + ((now - this.#last) * this.ratePerSecond) / 1000);
+    const now = monotonicNow(this.clock);
+    const elapsed = Math.max(0, now - this.#last);
+    this.#tokens = Math.min(this.capacity, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
     this.#last = now;
   }
 

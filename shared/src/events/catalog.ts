@@ -60,6 +60,8 @@ export const FaultKind = {
   ReaderDisconnected: 'reader.disconnected',
   /** The enclosure or wiring was tampered with. */
   Tamper: 'tamper',
+  /** The outbox was full during a long outage: events were not kept (the message counts them). */
+  OutboxFull: 'outbox.full',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type DoorMachineState, INITIAL_DOOR_STATE, stepDoor } from '../../core/door-state-machine.js';
 import { SYSTEM_TIMERS } from '../timers.js';
 import type { DoorSensorReading } from '../types.js';
-import { DoorInput, doorStateFromLevel } from './door-input.js';
+import { DoorInput, doorStateFromLevel, MAX_BURST_DEBOUNCES } from './door-input.js';
 
 describe('Function: doorStateFromLevel', () => {
   it.each([
@@ -100,6 +101,43 @@ describe('Class: DoorInput', () => {
       // Assess
       expect(readings.at(-1)?.state).toBe('open');
       expect(() => input.setDebounceMs(-1)).toThrow(RangeError);
+    });
+
+    it.each([30, 40])('makes a contact chattering every %i ms visible to flapping detection', (everyMs) => {
+      // Prepare
+      const { input, readings } = make(50);
+      const settings = { heldOpenLimitSeconds: 30, flappingTransitions: 10, flappingWindowMs: 5_000 };
+      let machine: DoorMachineState = INITIAL_DOOR_STATE;
+      const faults: string[] = [];
+      input.onReading((r) => {
+        const step = stepDoor(machine, { kind: 'reading', state: r.state, at: r.at }, settings);
+        machine = step.state;
+        for (const o of step.outputs) if (o.type === 'device.fault') faults.push(`${o.fault} ${o.active}`);
+      });
+      input.initial(0);
+      // Act: 10 s of an edge every `everyMs` (debounce 50 ms restarted by every edge)
+      let level: 0 | 1 = 0;
+      for (let t = 0; t < 10_000; t += everyMs) {
+        level = level === 0 ? 1 : 0;
+        input.edge(level);
+        vi.advanceTimersByTime(everyMs);
+      }
+      // Assess
+      expect(readings.length).toBeGreaterThan(10);
+      expect(faults).toEqual(['sensor.flapping true']);
+    });
+
+    it('cuts a burst at MAX_BURST_DEBOUNCES debounces: one back where it began is a change and back', () => {
+      // Prepare
+      const { input, readings } = make(50);
+      input.initial(0);
+      // Act: still bouncing when the cut comes, at the level it began with
+      for (let t = 0; t < MAX_BURST_DEBOUNCES * 50; t += 20) {
+        input.edge(t % 40 === 0 ? 1 : 0);
+        vi.advanceTimersByTime(20);
+      }
+      // Assess
+      expect(readings.slice(1).map((r) => r.state)).toEqual(['open', 'closed']);
     });
 
     it('turns a throwing listener into an error report', () => {

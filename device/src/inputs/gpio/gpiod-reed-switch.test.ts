@@ -134,6 +134,21 @@ describe('Class: GpiodReedSwitch', () => {
     expect(readFileSync(join(dir, 'gpiomon.args'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('signals recovery once gpiomon is back, though the door did not move', async () => {
+    // Prepare
+    writeFileSync(join(dir, 'crash-once'), '');
+    const { sensor, readings, errors } = make(2);
+    const events: string[] = [];
+    sensor.onError(() => events.push('error'));
+    sensor.onRecovered(() => events.push('recovered'));
+    // Act
+    await sensor.start();
+    await vi.waitFor(() => expect(events).toEqual(['error', 'recovered']));
+    // Assess
+    expect(errors).toHaveLength(1);
+    expect(readings.map((r) => r.state)).toEqual(['closed']);
+  });
+
   it('uses a configured chip and pull-down bias without asking gpiodetect', async () => {
     // Prepare
     const { sensor, readings } = make(1, { gpioChip: 'gpiochip4', activeLow: false });

@@ -73,6 +73,9 @@ export class GpiodReedSwitch implements DoorSensor {
   onError(listener: (error: Error) => void): void {
     this.input.onError(listener);
   }
+  onRecovered(listener: () => void): void {
+    this.input.onRecovered(listener);
+  }
   setDebounceMs(ms: number): void {
     this.input.setDebounceMs(ms);
   }
@@ -157,6 +160,8 @@ export class GpiodReedSwitch implements DoorSensor {
     try {
       const level = await this.readLevel();
       if (!this.running) return;
+      // The line reads again: the error is over even if the door has not moved.
+      this.input.recovered();
       if (level !== this.level) {
         this.level = level;
         this.input.edge(level);

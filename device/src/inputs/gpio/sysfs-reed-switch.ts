@@ -32,14 +32,21 @@ export interface SysfsReedSwitchOptions {
 export class SysfsReedSwitch implements DoorSensor {
   private readonly input: DoorInput;
   private gpio: GpioLike | undefined;
+  private failing = false;
   private readonly onWatch = (err: Error | null | undefined, value: BinaryValue) => {
     if (err) {
+      this.failing = true;
       this.input.error(
         new GpioAccessError(`reading GPIO${this.opts.bcmPin} failed: ${err.message}`, this.opts.bcmPin, {
           cause: err,
         }),
       );
       return;
+    }
+    if (this.failing) {
+      // A good read after errors: the fault is over even if the level did not change.
+      this.failing = false;
+      this.input.recovered();
     }
     this.input.edge(value);
   };
@@ -62,6 +69,9 @@ export class SysfsReedSwitch implements DoorSensor {
   }
   onError(listener: (error: Error) => void): void {
     this.input.onError(listener);
+  }
+  onRecovered(listener: () => void): void {
+    this.input.onRecovered(listener);
   }
   setDebounceMs(ms: number): void {
     this.input.setDebounceMs(ms);
