@@ -3,6 +3,7 @@
  * No I/O lives here; everything else depends on it.
  */
 export * from './arn.js';
+export * from './badge-secret.js';
 export * from './commands.js';
 export * from './config/agent-config.js';
 export * from './config/cloud-config.js';

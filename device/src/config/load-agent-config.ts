@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { type AgentConfig, ContractValidationError, formatIssue, parseAgentConfig } from '@smartdoor/shared';
+import {
+  type AgentConfig,
+  BADGE_SECRET_ENV,
+  badgeSecretFromEnv,
+  ContractValidationError,
+  decodeBadgeSecret,
+  formatIssue,
+  parseAgentConfig,
+} from '@smartdoor/shared';
 import {
   BadgeSecretError,
   ConfigFileMalformedError,
@@ -129,8 +137,9 @@ export function loadBadgeSecret(
   env: Record<string, string | undefined> = process.env,
   readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
 ): Buffer {
-  let text = nonEmpty(env.SMARTDOOR_BADGE_SECRET);
-  let source = 'SMARTDOOR_BADGE_SECRET';
+  // Read and decoded by the shared functions the cloud's badge seed uses too.
+  let text = badgeSecretFromEnv(env);
+  let source = BADGE_SECRET_ENV;
   if (text === undefined) {
     if (config.badgeSecretFile === undefined) {
       throw new BadgeSecretError(
@@ -154,20 +163,9 @@ export function loadBadgeSecret(
 }
 
 function decodeSecret(text: string, source: string): Buffer {
-  if (text.startsWith('hex:')) {
-    const hex = text.slice(4);
-    if (!/^([0-9a-fA-F]{2})+$/.test(hex))
-      throw new BadgeSecretError(`badge secret from ${source} is not valid hex`);
-    return Buffer.from(hex, 'hex');
-  }
-  if (text.startsWith('base64:')) {
-    const b64 = text.slice(7);
-    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
-      throw new BadgeSecretError(`badge secret from ${source} is not valid base64`);
-    }
-    return Buffer.from(b64, 'base64');
-  }
-  return Buffer.from(text, 'utf8');
+  const secret = decodeBadgeSecret(text);
+  if (typeof secret === 'string') throw new BadgeSecretError(`badge secret from ${source} is ${secret}`);
+  return secret;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -54,6 +54,23 @@ describe('Function: decideAccess', () => {
     expect(decideAccess(night, 'door-1', at('2026-11-23T05:59:00Z')).allowed).toBe(true);
     expect(decideAccess(night, 'door-1', at('2026-11-23T12:00:00Z')).allowed).toBe(false);
   });
+
+  it('takes the hours after midnight of an overnight range as the named day’s night', () => {
+    // Prepare: 2026-11-27 is a Friday.
+    const friday = entry({ hours: [parseHoursRule('fri 22:00-06:00') as never] });
+    const weekdays = entry({ hours: [parseHoursRule('mon-fri 22:00-06:00') as never] });
+    // Act
+    const results = [
+      decideAccess(friday, 'door-1', at('2026-11-27T23:00:00Z')),
+      decideAccess(friday, 'door-1', at('2026-11-28T02:00:00Z')),
+      decideAccess(friday, 'door-1', at('2026-11-27T02:00:00Z')),
+      decideAccess(weekdays, 'door-1', at('2026-11-28T02:00:00Z')),
+      decideAccess(weekdays, 'door-1', at('2026-11-23T02:00:00Z')),
+      decideAccess(weekdays, 'door-1', at('2026-11-24T02:00:00Z')),
+    ];
+    // Assess: Friday night and Saturday morning yes; Thursday night, Sunday night no.
+    expect(results.map((r) => r.allowed)).toEqual([true, true, false, true, false, true]);
+  });
 });
 
 describe('Function: parseHoursRule', () => {

@@ -72,9 +72,17 @@ export function localTime(atMs: number, timezone: string): LocalTime {
 }
 
 function withinRule(rule: HoursRule, at: LocalTime): boolean {
-  if (!rule.days.includes(at.day)) return false;
-  if (rule.startMinute <= rule.endMinute) return at.minute >= rule.startMinute && at.minute < rule.endMinute;
-  return at.minute >= rule.startMinute || at.minute < rule.endMinute;
+  if (rule.startMinute <= rule.endMinute) {
+    return rule.days.includes(at.day) && at.minute >= rule.startMinute && at.minute < rule.endMinute;
+  }
+  // Past midnight: `fri 22:00-06:00` is Friday night, so the hours after midnight belong
+  // to the day before.
+  if (at.minute >= rule.startMinute) return rule.days.includes(at.day);
+  return at.minute < rule.endMinute && rule.days.includes(previousDay(at.day));
+}
+
+function previousDay(day: Weekday): Weekday {
+  return WEEKDAYS[(WEEKDAYS.indexOf(day) + 6) % 7]!;
 }
 
 const HOURS_RE = /^(?:(?<days>[a-z,-]+)\s+)?(?<sh>\d{2}):(?<sm>\d{2})-(?<eh>\d{2}):(?<em>\d{2})$/;

@@ -80,6 +80,45 @@ describe('Function: parseBadgeSeed', () => {
     ]);
   });
 
+  it('takes a 10-hex-digit (RDM6300) badge id in upper case, as the reader sends it', () => {
+    // Prepare
+    const json = JSON.stringify({
+      badgeSecret: `hex:${SECRET_HEX}`,
+      badges: [
+        { badgeId: '0a00001000', personId: 'alice' },
+        { badgeId: 'wiegand-7f', personId: 'bob' },
+      ],
+    });
+    // Act
+    const entries = parseBadgeSeed(json, { source: 'seed.json', format: 'json' });
+    // Assess: other ids (line readers) are hashed as written.
+    expect(entries.map((e) => e.badgeRef)).toEqual([
+      badgeRefOf('0A00001000', SECRET),
+      badgeRefOf('wiegand-7f', SECRET),
+    ]);
+    expect(() =>
+      parseBadgeSeed(
+        JSON.stringify({
+          badgeSecret: `hex:${SECRET_HEX}`,
+          badges: [
+            { badgeId: '0A00001000', personId: 'a' },
+            { badgeId: '0a00001000', personId: 'b' },
+          ],
+        }),
+        { source: 'seed.json', format: 'json' },
+      ),
+    ).toThrow(/badges\[1\]: the same badge as badges\[0\]/);
+  });
+
+  it('refuses a badge secret that is not valid in its encoding', () => {
+    // Prepare
+    const json = JSON.stringify({ badgeSecret: 'hex:zz', badges: [{ badgeId: '1', personId: 'a' }] });
+    // Act / Assess
+    expect(() => parseBadgeSeed(json, { source: 'seed.json', format: 'json' })).toThrow(
+      /badge secret: not valid hex/,
+    );
+  });
+
   it('refuses a duplicate badge and a CSV without a usable header', () => {
     // Prepare
     const dup = `personId,badgeRef\na,${'e'.repeat(64)}\nb,${'e'.repeat(64)}`;
@@ -111,6 +150,17 @@ describe('Function: loadBadgeSeedFile', () => {
     const entries = await loadBadgeSeedFile(path, { SMARTDOOR_BADGE_SECRET: `hex:${SECRET_HEX}` });
     // Assess
     expect(entries[0]!.badgeRef).toBe(badgeRefOf('0004123456', SECRET));
+  });
+
+  it('reads SMARTDOOR_BADGE_SECRET as the agent does: as written, surrounding spaces included', async () => {
+    // Prepare
+    const path = join(dir, 'badges.csv');
+    writeFileSync(path, 'badgeId,personId\n0A00001000,alice\n');
+    const text = ' correct horse battery staple ';
+    // Act
+    const entries = await loadBadgeSeedFile(path, { SMARTDOOR_BADGE_SECRET: text });
+    // Assess
+    expect(entries[0]!.badgeRef).toBe(badgeRefOf('0A00001000', Buffer.from(text, 'utf8')));
   });
 
   it('names the file when it is missing or of an unknown kind', async () => {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { badgeSecretFromEnv, decodeBadgeSecret } from '@smartdoor/shared';
 import { type BadgeEntry, type HoursRule, isTimeZone, parseHoursRule } from './access-policy.js';
 import { BadgeSeedError } from './errors.js';
 
@@ -27,11 +28,15 @@ export function badgeRefOf(badgeId: string, secret: Buffer): string {
   return createHmac('sha256', secret).update(badgeId, 'utf8').digest('hex');
 }
 
-/** Decode a secret as the agent does: `hex:` and `base64:` prefixes, else UTF-8 bytes. */
-export function decodeBadgeSecret(text: string): Buffer {
-  if (text.startsWith('hex:')) return Buffer.from(text.slice(4), 'hex');
-  if (text.startsWith('base64:')) return Buffer.from(text.slice(7), 'base64');
-  return Buffer.from(text, 'utf8');
+/** An RDM6300 card id: 10 hex digits, which the reader hands the agent in upper case. */
+const RDM6300_ID_RE = /^[0-9a-f]{10}$/i;
+
+/**
+ * The id as the door's reader gives it: an RDM6300 id in upper case (badge-frames.ts),
+ * any other id (line readers) as written, since the door hashes what the reader printed.
+ */
+function readerBadgeId(badgeId: string): string {
+  return RDM6300_ID_RE.test(badgeId) ? badgeId.toUpperCase() : badgeId;
 }
 
 interface RawBadge {
@@ -74,7 +79,9 @@ export function parseBadgeSeed(text: string, options: BadgeSeedOptions): BadgeEn
       },
     }));
   }
-  const secret = secretText === undefined ? undefined : decodeBadgeSecret(secretText);
+  const decoded = secretText === undefined ? undefined : decodeBadgeSecret(secretText);
+  if (typeof decoded === 'string') throw new BadgeSeedError(options.source, [`badge secret: ${decoded}`]);
+  const secret = decoded;
   const problems: string[] = [];
   const entries: BadgeEntry[] = [];
   const seen = new Map<string, string>();
@@ -107,7 +114,7 @@ function toEntry(
       problems.push(
         `${where}.badgeId: a raw badge id needs the badge secret (badgeSecret in the JSON seed, or SMARTDOOR_BADGE_SECRET)`,
       );
-    } else badgeRef = badgeRefOf(raw.badgeId, secret);
+    } else badgeRef = badgeRefOf(readerBadgeId(raw.badgeId), secret);
   } else {
     problems.push(`${where}: expected badgeRef or badgeId`);
   }
@@ -203,7 +210,7 @@ export async function loadBadgeSeedFile(
   } catch (cause) {
     throw new BadgeSeedError(path, [`cannot be read (${(cause as Error).message})`], { cause });
   }
-  const envSecret = env.SMARTDOOR_BADGE_SECRET?.trim() || undefined;
+  const envSecret = badgeSecretFromEnv(env);
   return parseBadgeSeed(text, {
     source: path,
     format: ext === '.json' ? 'json' : 'csv',

@@ -179,6 +179,38 @@ describe('Function: createIdentificationHandler', () => {
     expect(aws.publishes).toHaveLength(1);
   });
 
+  it('lets the read nearest the opening win when a farther one arrives first', async () => {
+    // Prepare: the door's order is alice at -1 s, the opening, a stranger at +6 s; the
+    // queue hands them over as opening, stranger, alice.
+    const handler = makeHandler();
+    // Act
+    await handler(sqsOf(opened('door-1', T(0))), lambdaContext());
+    await handler(sqsOf(badgeRead('door-1', T(6), UNKNOWN)), lambdaContext());
+    await handler(sqsOf(badgeRead('door-1', T(-1), ALICE)), lambdaContext());
+    now += 10_000;
+    await handler(sqsOf(...delays.take()), lambdaContext());
+    // Assess
+    expect(aws.entries.map((e) => [e.DetailType, e.Detail.personId])).toEqual([
+      [DetailType.EntryIdentified, 'alice'],
+    ]);
+    expect(aws.publishes).toEqual([]);
+  });
+
+  it('settles on the nearest read at the window’s end when the nearer, unknown one arrives last', async () => {
+    // Prepare
+    const handler = makeHandler();
+    // Act: alice 5 s after the opening, a stranger 1 s before it, arriving last.
+    await handler(sqsOf(opened('door-1', T(0)), badgeRead('door-1', T(5), ALICE)), lambdaContext());
+    await handler(sqsOf(badgeRead('door-1', T(-1), UNKNOWN)), lambdaContext());
+    now += 10_000;
+    await handler(sqsOf(...delays.take()), lambdaContext());
+    // Assess
+    expect(aws.entries.map((e) => [e.DetailType, e.Detail.reason])).toEqual([
+      [DetailType.EntryUnidentified, 'unknown-badge'],
+    ]);
+    expect(aws.publishes).toHaveLength(1);
+  });
+
   it('does not correlate a badge read outside the window', async () => {
     // Prepare
     const handler = makeHandler();
@@ -331,7 +363,7 @@ describe('Function: createIdentificationHandler', () => {
       persistenceStore: new MemoryPersistenceLayer(),
     });
     // Act
-    await handler(sqsOf(opened('door-1', T(0)), badgeRead('door-1', T(3), ALICE)), lambdaContext());
+    await handler(sqsOf(opened('door-1', T(3)), badgeRead('door-1', T(0), ALICE)), lambdaContext());
     // Assess
     expect(aws.entries.map((e) => e.Detail.personId)).toEqual(['alice']);
   });

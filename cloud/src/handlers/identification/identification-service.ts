@@ -1,7 +1,7 @@
 import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { DetailType, deriveIdempotencyKey, EventSource, topics, UnidentifiedReason } from '@smartdoor/shared';
 import { type EventBridgePort, putBusEvents } from '../../idempotency/bus-publisher.js';
-import type { DelayQueue } from '../../idempotency/delay-queue.js';
+import { type DelayQueue, resendUntilDue, sendCheck } from '../../idempotency/delay-queue.js';
 import type { KeyedBusEvent } from '../../idempotency/sqs-batch.js';
 import type { SubscriberLog } from '../../idempotency/sqs-types.js';
 import { decideAccess } from './access-policy.js';
@@ -93,7 +93,7 @@ export class IdentificationService {
     // Not settled here (no badge yet, or another handling claimed it): the check is the
     // safety net that settles it once the window has passed.
     const dueAtMs = this.#p.now() + this.#windowMs;
-    await this.#p.delayQueue.send(this.#checkMessage(event, ref, dueAtMs), this.#s.windowSeconds);
+    await sendCheck(this.#p.delayQueue, this.#checkMessage(event, ref), dueAtMs, this.#p.now());
     return { action: 'pending', checkDueAt: new Date(dueAtMs).toISOString() };
   }
 
@@ -132,11 +132,7 @@ export class IdentificationService {
       thingName: d.metadata.thingName,
       atMs: Date.parse(d.openedAt),
     };
-    const dueAtMs = Date.parse(d.dueAt);
-    if (this.#p.now() < dueAtMs) {
-      // Due beyond SQS's longest delay: wait again, under a new key for this hop.
-      const hop = this.#checkMessage(event, ref, dueAtMs, `hop:${this.#p.now()}`);
-      await this.#p.delayQueue.send(hop, (dueAtMs - this.#p.now()) / 1000);
+    if (await resendUntilDue(this.#p.delayQueue, event, this.#p.now())) {
       return { action: 'pending', checkDueAt: d.dueAt };
     }
     const opening = await this.#p.correlations.getOpening(ref);
@@ -172,6 +168,12 @@ export class IdentificationService {
       if (badge) resolution = await this.#decide(opening, badge);
       else if (final) resolution = { kind: 'unidentified', reason: UnidentifiedReason.NoBadge };
       else return undefined;
+      // Queues do not keep the door's order: a read after the opening may be beaten by one
+      // before it that has not arrived yet, so it waits for the final check, which settles on
+      // the nearest read. A read at or before the opening (the usual entry: badge, then door)
+      // settles at once, known or not, so an unknown badge's buzzer sounds while the person
+      // is still at the door.
+      if (!final && badge!.atMs > opening.atMs) return undefined;
       claim = await this.#p.correlations.claimOpening(opening, resolution, me);
     }
     if (claim.claimedBy !== me && !final) return { kind: claim.resolution.kind, emitted: false };
@@ -236,9 +238,8 @@ export class IdentificationService {
     );
   }
 
-  #checkMessage(cause: KeyedBusEvent, ref: OpeningRef, dueAtMs: number, hop?: string): KeyedBusEvent {
-    const checkKey = deriveIdempotencyKey(ref.key, KEY_PURPOSE.check);
-    const key = hop ? deriveIdempotencyKey(checkKey, hop) : checkKey;
+  #checkMessage(cause: KeyedBusEvent, ref: OpeningRef): KeyedBusEvent {
+    const key = deriveIdempotencyKey(ref.key, KEY_PURPOSE.check);
     return {
       version: '0',
       id: key,
@@ -252,7 +253,6 @@ export class IdentificationService {
         metadata: { 'idempotency-key': key, thingName: ref.thingName, causedBy: [ref.key] },
         openingKey: ref.key,
         openedAt: new Date(ref.atMs).toISOString(),
-        dueAt: new Date(dueAtMs).toISOString(),
       },
     };
   }

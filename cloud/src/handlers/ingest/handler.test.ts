@@ -16,7 +16,10 @@ import {
  * Roles: `bus` is an EventBridge port that records every PutEvents request and answers
  * from a script (which entries fail on which call); `errors` is the error queue.
  */
-function setup(script: Array<(entries: PutEventsRequestEntry[]) => Array<string | undefined>> = []) {
+function setup(
+  script: Array<(entries: PutEventsRequestEntry[]) => Array<string | undefined>> = [],
+  sink?: (r: IngestErrorRecord) => Promise<void>,
+) {
   const calls: PutEventsRequestEntry[][] = [];
   const sleeps: number[] = [];
   const errors: IngestErrorRecord[] = [];
@@ -38,7 +41,7 @@ function setup(script: Array<(entries: PutEventsRequestEntry[]) => Array<string 
   };
   const handler = new IngestHandler({
     eventBridge: bus,
-    errors: { send: async (r) => void errors.push(r) },
+    errors: { send: sink ?? (async (r) => void errors.push(r)) },
     clock: { now: () => 1_000, sleep: async (ms) => void sleeps.push(ms) },
     logger: { debug() {}, info() {}, warn() {}, error() {} },
     target: { region: 'us-east-1', accountId: '123456789012', eventBusName: 'smartdoor' },
@@ -153,6 +156,21 @@ describe('Class: IngestHandler', () => {
       expect(calls).toHaveLength(1);
       expect(calls[0]).toHaveLength(2);
       expect(errors).toHaveLength(1);
+    });
+
+    it('puts the valid records even when the error sink fails, then fails the invocation with the sink’s error', async () => {
+      // Prepare
+      const { handler, calls } = setup([], async () => {
+        throw new Error('SQS unavailable');
+      });
+      const batch = [{ payload: 'e30=', thingName: 'door-001' }, ruleOutput('door-001', doorEvent())];
+      // Act
+      const outcome = await handler.handle(batch).catch((err: Error) => err);
+      // Assess
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toHaveLength(1);
+      expect(outcome).toBeInstanceOf(Error);
+      expect((outcome as Error).message).toMatch(/error sink failed for 1 invalid record: SQS unavailable/);
     });
 
     it('splits a batch into PutEvents requests of at most 10 entries', async () => {

@@ -80,6 +80,20 @@ export class IngestPutEventsError extends Error {
   }
 }
 
+/** The error sink could not take some invalid records; the valid ones were put all the same. */
+export class IngestErrorSinkError extends Error {
+  override name = 'IngestErrorSinkError';
+  constructor(
+    readonly failed: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `error sink failed for ${failed} invalid record${failed === 1 ? '' : 's'}: ${(options?.cause as Error | undefined)?.message ?? 'unknown error'}`,
+      options,
+    );
+  }
+}
+
 /** Counters across invocations, for metrics. */
 export interface IngestStats {
   received: number;
@@ -119,7 +133,7 @@ export class IngestHandler {
     const records = Array.isArray(event) ? event : [event];
     this.#stats.received += records.length;
     const valid: Array<{ entry: BusEntry }> = [];
-    let invalid = 0;
+    const refused: Array<{ record: unknown; reason: string }> = [];
     for (const record of records) {
       try {
         const entry = toEntry(record, this.#p.target);
@@ -129,8 +143,7 @@ export class IngestHandler {
           this.#p.logger.debug('ignored ingest record: not a door event', { record });
         }
       } catch (err) {
-        invalid++;
-        await this.#refuse(record, reasonOf(err));
+        refused.push({ record, reason: reasonOf(err) });
       }
     }
     const failures: IngestPutEventsError['failures'] = [];
@@ -138,14 +151,28 @@ export class IngestHandler {
       failures.push(...(await this.#putWithRetries(batch.map((b) => b.entry))));
     const put = valid.length - failures.length;
     this.#stats.put += put;
+    // After the puts: a failing error sink must not hold back the valid records.
+    const sinkFailures = await this.#refuse(refused);
     if (failures.length > 0) throw new IngestPutEventsError(failures);
-    return { received: records.length, put, invalid };
+    if (sinkFailures.length > 0)
+      throw new IngestErrorSinkError(sinkFailures.length, { cause: sinkFailures[0] });
+    return { received: records.length, put, invalid: refused.length };
   };
 
-  async #refuse(record: unknown, reason: string): Promise<void> {
-    this.#stats.invalid++;
-    this.#p.logger.warn('invalid ingest record', { reason });
-    await this.#p.errors.send({ reason, record, at: this.#p.clock.now() });
+  /** Sends invalid records to the error sink; returns the sink's errors. */
+  async #refuse(refused: Array<{ record: unknown; reason: string }>): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    for (const { record, reason } of refused) {
+      this.#stats.invalid++;
+      this.#p.logger.warn('invalid ingest record', { reason });
+      try {
+        await this.#p.errors.send({ reason, record, at: this.#p.clock.now() });
+      } catch (err) {
+        this.#p.logger.error('error sink failed', { reason, error: (err as Error).message });
+        errors.push(err);
+      }
+    }
+    return errors;
   }
 
   /** Returns the entries that still failed after the last attempt. */

@@ -10,6 +10,26 @@ const from = (source: string, type: string, body: Record<string, unknown>) => ({
 });
 
 describe('Function: classify', () => {
+  it('dates an alert with the device’s milliseconds, and an unidentified entry with its opening', () => {
+    // Prepare: the envelope's time has whole seconds only.
+    const held = deviceEvent(DetailType.DoorHeldOpen, 'door-1', '2026-11-23T12:00:00.987Z', {
+      limitSeconds: 30,
+    });
+    const unidentified = {
+      ...deviceEvent(DetailType.EntryUnidentified, 'door-1', '2026-11-23T12:00:15Z', {
+        reason: 'no-badge',
+        openedAt: '2026-11-23T12:00:04.321Z',
+      }),
+      source: EventSource.Identification,
+    };
+    delete (unidentified.detail.metadata as { occurredAt?: string }).occurredAt;
+    // Act
+    const [a, b] = [classify(held), classify(unidentified)];
+    // Assess
+    expect(a.kind === 'alert' && a.alert.occurredAt).toBe('2026-11-23T12:00:00.987Z');
+    expect(b.kind === 'alert' && b.alert.occurredAt).toBe('2026-11-23T12:00:04.321Z');
+  });
+
   it.each([
     [
       EventSource.Identification,

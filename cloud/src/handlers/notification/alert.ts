@@ -34,7 +34,7 @@ export function classify(event: KeyedBusEvent): Classified {
   const type = event['detail-type'];
   const thingName = detail.metadata.thingName;
   const sourceKey = detail.metadata['idempotency-key'];
-  const base = { thingName, subject: type, sourceKey, occurredAt: event.time };
+  const base = { thingName, subject: type, sourceKey, occurredAt: occurredAt(event) };
   const { metadata: _m, ...details } = detail;
   if (source === EventSource.Identification && type === DetailType.EntryUnidentified) {
     const why = String(detail.reason);
@@ -115,6 +115,20 @@ export function classify(event: KeyedBusEvent): Classified {
 function presenceTime(event: KeyedBusEvent): number {
   const ts = event.detail.timestamp;
   return typeof ts === 'number' && Number.isFinite(ts) ? ts : Date.parse(event.time);
+}
+
+/**
+ * When what the alert is about happened: for an unidentified entry the opening, else the
+ * device's millisecond `occurredAt`; the envelope's `time` (whole seconds, and for a
+ * subscriber's result the time it was emitted) only when neither is there.
+ */
+function occurredAt(event: KeyedBusEvent): string {
+  const isTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+  if (event['detail-type'] === DetailType.EntryUnidentified && isTime(event.detail.openedAt)) {
+    return event.detail.openedAt;
+  }
+  const device = event.detail.metadata.occurredAt;
+  return isTime(device) ? device : event.time;
 }
 
 /** The offline alert raised once the grace period passed without a reconnect. */

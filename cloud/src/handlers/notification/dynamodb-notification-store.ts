@@ -44,17 +44,26 @@ export class DynamoDbNotificationStore implements NotificationStore {
     };
     const current = `CURRENT#${input.thingName}#${input.reason}`;
     try {
-      // Take over the pointer when there is none or its window has ended.
+      // Take over the pointer when there is none or its window has ended, unless that
+      // window is this alert's own (a leader retried late): then it stays as it was.
       await this.#update(current, 'SET #w = :w, expiresAt = :exp', {
-        condition: 'attribute_not_exists(pk) OR #w.endsAtMs <= :now',
+        condition: 'attribute_not_exists(pk) OR (#w.endsAtMs <= :now AND #w.windowId <> :id)',
         names: { '#w': 'window' },
-        values: { ':w': window, ':now': input.nowMs, ':exp': this.#expiry() },
+        values: { ':w': window, ':now': input.nowMs, ':id': input.windowId, ':exp': this.#expiry() },
       });
-      await this.#update(`WINDOW#${input.windowId}`, 'SET #w = :w, expiresAt = :exp', {
-        names: { '#w': 'window' },
-        values: { ':w': window, ':exp': this.#expiry() },
-      });
-      return { role: 'leader', window };
+      // if_not_exists, and the stored window back in the same call: a window this alert
+      // led before (its pointer since moved on) is kept, not reopened under the same id,
+      // whose Window Closed check has already run.
+      const stored = (
+        await this.#update(`WINDOW#${input.windowId}`, 'SET #w = if_not_exists(#w, :w), expiresAt = :exp', {
+          names: { '#w': 'window' },
+          values: { ':w': window, ':exp': this.#expiry() },
+          returnValues: 'UPDATED_NEW',
+        })
+      )?.window as CollapseWindow | undefined;
+      if (!stored || stored.startedAtMs === window.startedAtMs) return { role: 'leader', window };
+      await this.#restorePointer(current, window, stored);
+      return { role: 'leader', window: stored };
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
@@ -62,9 +71,26 @@ export class DynamoDbNotificationStore implements NotificationStore {
     if (open.leaderKey === input.key) return { role: 'leader', window: open };
     const out = await this.#update(`WINDOW#${open.windowId}`, 'ADD members :k SET expiresAt = :exp', {
       values: { ':k': new Set([input.key]), ':exp': this.#expiry() },
-      returnNew: true,
+      returnValues: 'ALL_NEW',
     });
     return { role: 'member', window: open, repeats: (out?.members as Set<string> | undefined)?.size ?? 0 };
+  }
+
+  /**
+   * Point back at the (ended) window a late leader retry took the pointer from itself
+   * with, unless another alert has taken it since; the next alert then opens a new window.
+   * (An alert joining in the one call between is counted but not summarised: a rare path.)
+   */
+  async #restorePointer(current: string, taken: CollapseWindow, stored: CollapseWindow): Promise<void> {
+    try {
+      await this.#update(current, 'SET #w = :w', {
+        condition: '#w.windowId = :id AND #w.startedAtMs = :start',
+        names: { '#w': 'window' },
+        values: { ':w': stored, ':id': taken.windowId, ':start': taken.startedAtMs },
+      });
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   async getWindow(windowId: string) {
@@ -139,7 +165,7 @@ export class DynamoDbNotificationStore implements NotificationStore {
       condition?: string;
       names?: Record<string, string>;
       values: Record<string, unknown>;
-      returnNew?: boolean;
+      returnValues?: 'ALL_NEW' | 'UPDATED_NEW';
     },
   ): Promise<Record<string, unknown> | undefined> {
     const out = await this.#o.client.send(
@@ -150,7 +176,7 @@ export class DynamoDbNotificationStore implements NotificationStore {
         ConditionExpression: opts.condition,
         ExpressionAttributeNames: opts.names,
         ExpressionAttributeValues: opts.values,
-        ReturnValues: opts.returnNew ? 'ALL_NEW' : 'NONE',
+        ReturnValues: opts.returnValues ?? 'NONE',
       }),
     );
     return out.Attributes;

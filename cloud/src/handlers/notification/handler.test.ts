@@ -24,6 +24,7 @@ let delays: HeldDelayQueue;
 let dashboard: Notification[];
 let now: number;
 let sleeps: number[];
+let dashboardFailures: number;
 
 beforeEach(async () => {
   aws = await startRecordingAws();
@@ -33,6 +34,7 @@ beforeEach(async () => {
   dashboard = [];
   now = T0;
   sleeps = [];
+  dashboardFailures = 0;
 });
 afterEach(async () => {
   await aws.close();
@@ -57,6 +59,7 @@ function makeHandler(settings: { collapseSeconds?: number; offlineGraceSeconds?:
           now: () => now,
         }),
         new DashboardChannel((n) => {
+          if (dashboardFailures > 0 && dashboardFailures--) throw new Error('dashboard sink down');
           dashboard.push(n);
         }),
         new LogChannel(SILENT_LOG),
@@ -190,6 +193,60 @@ describe('Function: createNotificationHandler', () => {
     expect(JSON.parse(hook.calls[0]!.body)).toMatchObject({ reason: 'device-offline', thingName: 'door-1' });
   });
 
+  it('waits out an offline grace longer than SQS’s 900 s delay, re-sending the check until it is due', async () => {
+    // Prepare
+    const handler = makeHandler({ offlineGraceSeconds: 1_800 });
+    await handler(sqsOf(presence(DetailType.DeviceDisconnected, 'door-1', T0)), lambdaContext());
+    await handler(sqsOf(presence(DetailType.DeviceDisconnected, 'door-2', T0)), lambdaContext());
+    // Act: SQS delivers the checks after at most 900 s; door-1 reconnects within the grace.
+    now += 900_000;
+    await handler(sqsOf(...delays.take()), lambdaContext());
+    const atMaxDelay = hook.calls.length;
+    await handler(sqsOf(presence(DetailType.DeviceConnected, 'door-1', T0 + 1_000_000)), lambdaContext());
+    const hops = delays.held.splice(0);
+    now += 900_000;
+    await handler(sqsOf(...hops.map((h) => h.message)), lambdaContext());
+    // Assess
+    expect(atMaxDelay).toBe(0);
+    expect(hops.map((h) => h.delaySeconds)).toEqual([900, 900]);
+    expect(hook.calls.map((c) => JSON.parse(c.body).thingName)).toEqual(['door-2']);
+    expect(JSON.parse(hook.calls[0]!.body).summary).toMatch(/no reconnect within 1800 s/);
+  });
+
+  it('sends a collapse window’s summary at its end when the window is longer than 900 s', async () => {
+    // Prepare
+    const handler = makeHandler({ collapseSeconds: 3_600 });
+    const checkKeys: string[] = [];
+    const deliverChecksAt = async (s: number) => {
+      now = T0 + s * 1_000;
+      const checks = delays.take();
+      checkKeys.push(...checks.map((c) => c.detail.metadata['idempotency-key']));
+      await handler(sqsOf(...checks), lambdaContext());
+    };
+    const alertAt = async (s: number) => {
+      now = T0 + s * 1_000;
+      await handler(sqsOf(unidentified()), lambdaContext());
+    };
+    // Act: the check comes back every 900 s at most (SQS's longest delay).
+    await alertAt(0);
+    await alertAt(100);
+    await deliverChecksAt(900);
+    const early = hook.calls.length;
+    await alertAt(1_000);
+    await deliverChecksAt(1_800);
+    await deliverChecksAt(2_700);
+    await alertAt(3_000);
+    await deliverChecksAt(3_600);
+    // Assess
+    expect(early).toBe(1);
+    expect(new Set(checkKeys).size).toBe(4);
+    const bodies = hook.calls.map((c) => JSON.parse(c.body) as Notification);
+    expect(bodies.map((b) => b.count)).toEqual([1, 3]);
+    expect(bodies[1]!.summary).toMatch(
+      /3 more times between 2026-11-23T12:00:00.000Z and 2026-11-23T13:00:00.000Z/,
+    );
+  });
+
   it('ignores a disconnect older than a known connect', async () => {
     // Prepare
     const handler = makeHandler();
@@ -223,15 +280,56 @@ describe('Function: createNotificationHandler', () => {
     expect(dashboard).toHaveLength(1);
   });
 
-  it('does not retry a webhook that refuses the request with a 4xx', async () => {
+  it('takes a webhook’s 4xx as final: one call, Notification Failed, and the message is done', async () => {
     // Prepare
     const handler = makeHandler();
     hook.status = 400;
     // Act
     const res = await handler(sqsOf(unidentified()), lambdaContext());
     // Assess
-    expect(res.batchItemFailures).toHaveLength(1);
+    expect(res.batchItemFailures).toEqual([]);
     expect(hook.calls).toHaveLength(1);
+    const failed = aws.entries.filter((e) => e.DetailType === DetailType.NotificationFailed);
+    expect(failed.map((e) => [e.Detail.channel, e.Detail.attempts])).toEqual([['webhook', 1]]);
+    expect(String(failed[0]!.Detail.error)).toMatch(/HTTP 400/);
+  });
+
+  it('does not send a refused webhook call again when the message is retried for another channel', async () => {
+    // Prepare
+    const handler = makeHandler({ collapseSeconds: 0 });
+    const event = unidentified();
+    hook.status = 400;
+    dashboardFailures = 1;
+    // Act
+    const first = await handler(sqsOf(event), lambdaContext());
+    const retry = await handler(sqsOf(event), lambdaContext());
+    // Assess
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(hook.calls).toHaveLength(1);
+    expect(dashboard).toHaveLength(1);
+    const failed = aws.entries.filter((e) => e.DetailType === DetailType.NotificationFailed);
+    expect(failed.map((e) => e.Detail.channel)).toEqual(['webhook', 'dashboard']);
+  });
+
+  it('emits Notification Sent on the retry when PutEvents refused it after the channels delivered', async () => {
+    // Prepare
+    const handler = makeHandler({ collapseSeconds: 0 });
+    const event = unidentified();
+    aws.failPutEvents(3);
+    // Act
+    const first = await handler(sqsOf(event), lambdaContext());
+    const retry = await handler(sqsOf(event), lambdaContext());
+    // Assess
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(hook.calls).toHaveLength(1);
+    expect(dashboard).toHaveLength(1);
+    expect(aws.entries.map((e) => [e.DetailType, e.Detail.channel])).toEqual([
+      [DetailType.NotificationSent, 'webhook'],
+      [DetailType.NotificationSent, 'dashboard'],
+      [DetailType.NotificationSent, 'log'],
+    ]);
   });
 
   it('treats a dropped connection as retryable', async () => {

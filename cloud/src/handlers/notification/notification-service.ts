@@ -7,7 +7,7 @@ import {
   thingArn,
 } from '@smartdoor/shared';
 import { type EmittedEvent, type EventBridgePort, putBusEvents } from '../../idempotency/bus-publisher.js';
-import type { DelayQueue } from '../../idempotency/delay-queue.js';
+import { type DelayQueue, resendUntilDue, sendCheck } from '../../idempotency/delay-queue.js';
 import type { KeyedBusEvent } from '../../idempotency/sqs-batch.js';
 import type { SubscriberLog } from '../../idempotency/sqs-types.js';
 import { type Alert, COLLAPSE_WINDOW_CLOSED, classify, OFFLINE_CHECK_DUE, offlineAlert } from './alert.js';
@@ -81,19 +81,23 @@ export class NotificationService {
         if (!(await this.#p.store.recordDisconnected(c.thingName, c.atMs, c.key)))
           return { action: 'cancelled' };
         const key = deriveIdempotencyKey(c.key, KEY_PURPOSE.offlineCheck);
-        await this.#p.delayQueue.send(
+        const dueAtMs = this.#p.now() + this.#s.offlineGraceSeconds * 1000;
+        await sendCheck(
+          this.#p.delayQueue,
           this.#internal(event, OFFLINE_CHECK_DUE, key, c.thingName, {
             disconnectKey: c.key,
             disconnectedAt,
           }),
-          this.#s.offlineGraceSeconds,
+          dueAtMs,
+          this.#p.now(),
         );
-        return {
-          action: 'pending',
-          checkDueAt: new Date(this.#p.now() + this.#s.offlineGraceSeconds * 1000).toISOString(),
-        };
+        return { action: 'pending', checkDueAt: new Date(dueAtMs).toISOString() };
       }
       case 'offline-check':
+        // A grace beyond SQS's 900 s delay: the check is back early, so it waits again.
+        if (await resendUntilDue(this.#p.delayQueue, event, this.#p.now())) {
+          return { action: 'pending', checkDueAt: String(event.detail.dueAt) };
+        }
         if (!(await this.#p.store.isStillOffline(c.thingName, c.disconnectKey)))
           return { action: 'cancelled' };
         return this.#raise(
@@ -121,18 +125,18 @@ export class NotificationService {
       }
       // Sent on every leader attempt: its key makes a repeat harmless, and a retry after
       // a failure further down must not lose the summary.
-      const { windowId, thingName } = joined.window;
-      await this.#p.delayQueue.send(
+      const { windowId, thingName, endsAtMs } = joined.window;
+      await sendCheck(
+        this.#p.delayQueue,
         this.#internal(
           cause,
           COLLAPSE_WINDOW_CLOSED,
           deriveIdempotencyKey(windowId, KEY_PURPOSE.windowClosed),
           thingName,
-          {
-            windowId,
-          },
+          { windowId },
         ),
-        Math.max(0, (joined.window.endsAtMs - this.#p.now()) / 1000),
+        Math.max(endsAtMs, this.#p.now()),
+        this.#p.now(),
       );
     }
     const notification: Notification = {
@@ -153,6 +157,11 @@ export class NotificationService {
   async #summarise(windowId: string, cause: KeyedBusEvent): Promise<NotificationOutcome> {
     const found = await this.#p.store.getWindow(windowId);
     if (!found) return { action: 'ignored', why: `unknown collapse window ${windowId}` };
+    // A window beyond SQS's 900 s delay: the check is back before the window ends (the
+    // stored end decides, so a check sent without a due time waits too).
+    if (await resendUntilDue(this.#p.delayQueue, cause, this.#p.now(), found.window.endsAtMs)) {
+      return { action: 'pending', checkDueAt: new Date(found.window.endsAtMs).toISOString() };
+    }
     if (found.repeats === 0) return { action: 'ignored', why: 'no repeats in the window' };
     const { window, repeats } = found;
     const from = new Date(window.startedAtMs).toISOString();
@@ -177,6 +186,7 @@ export class NotificationService {
   async #deliver(n: Notification, cause: KeyedBusEvent): Promise<NotificationOutcome> {
     const done = new Set(await this.#p.store.deliveredChannels(n.id));
     const failures: ChannelDeliveryError[] = [];
+    const refused: ChannelDeliveryError[] = [];
     const events: EmittedEvent[] = [];
     const base = {
       source: EventSource.Notification,
@@ -188,24 +198,33 @@ export class NotificationService {
       thingName: n.thingName,
       causedBy: [n.sourceKey],
     });
+    const sent = (channel: string): EmittedEvent => {
+      const detail: NotificationSentDetail = {
+        metadata: metadata(`sent:${channel}`),
+        channel,
+        subject: n.subject,
+        count: n.count,
+      };
+      return { ...base, detailType: DetailType.NotificationSent, detail };
+    };
     for (const channel of this.#p.channels) {
-      if (done.has(channel.name)) continue;
+      if (done.has(refusedMark(channel.name))) continue;
+      // Delivered on an earlier attempt whose PutEvents may have failed: its Sent event
+      // again, under the same key (consumers drop a repeat), so it is never lost.
+      if (done.has(channel.name)) {
+        events.push(sent(channel.name));
+        continue;
+      }
       try {
         await channel.send(n);
         await this.#p.store.markDelivered(n.id, channel.name);
-        const detail: NotificationSentDetail = {
-          metadata: metadata(`sent:${channel.name}`),
-          channel: channel.name,
-          subject: n.subject,
-          count: n.count,
-        };
-        events.push({ ...base, detailType: DetailType.NotificationSent, detail });
+        events.push(sent(channel.name));
       } catch (err) {
         const failure =
           err instanceof ChannelDeliveryError
             ? err
             : new ChannelDeliveryError(channel.name, 1, (err as Error).message, true, { cause: err });
-        failures.push(failure);
+        (failure.retryable ? failures : refused).push(failure);
         const detail: NotificationFailedDetail = {
           metadata: metadata(`failed:${channel.name}`),
           channel: channel.name,
@@ -217,6 +236,16 @@ export class NotificationService {
       }
     }
     await putBusEvents(this.#p.eventBridge, this.#s.eventBusName, events);
+    // A refusal (e.g. the webhook's 4xx) is final: marked done once its Notification Failed
+    // is on the bus, so a retry neither re-sends it nor loses that event.
+    for (const r of refused) {
+      await this.#p.store.markDelivered(n.id, refusedMark(r.channel));
+      this.#p.log.warn('notification refused by a channel, not retried', {
+        notificationId: n.id,
+        channel: r.channel,
+        error: r.message,
+      });
+    }
     if (failures.length > 0) throw new NotificationDeliveryError(n.id, failures);
     return {
       action: 'notified',
@@ -248,4 +277,9 @@ export class NotificationService {
       },
     };
   }
+}
+
+/** How a channel that refused a notification for good is recorded among its deliveries. */
+function refusedMark(channel: string): string {
+  return `${channel}#refused`;
 }

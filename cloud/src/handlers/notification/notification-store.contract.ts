@@ -61,6 +61,38 @@ export function describeNotificationStoreContract(
       expect(await store.getWindow('nope')).toBeUndefined();
     });
 
+    it('gives a leader retried after its window ended that window unchanged, and the next alert a new one', async () => {
+      // Prepare: the window's Window Closed check has run; a reopened window under the
+      // same id would collapse later alerts into a summary that never comes.
+      await join('a', 0);
+      // Act
+      const retry = await join('a', 180_000);
+      const next = await join('b', 200_000);
+      // Assess
+      expect(retry).toMatchObject({
+        role: 'leader',
+        window: { windowId: 'w-a', startedAtMs: 0, endsAtMs: 60_000 },
+      });
+      expect(next).toMatchObject({ role: 'leader', window: { windowId: 'w-b', startedAtMs: 200_000 } });
+      expect(await store.getWindow('w-a')).toMatchObject({ repeats: 0, window: { endsAtMs: 60_000 } });
+    });
+
+    it('keeps a leader’s ended window unchanged when it is retried after a later window ended too', async () => {
+      // Prepare
+      await join('a', 0);
+      await join('b', 70_000);
+      // Act
+      const retry = await join('a', 180_000);
+      const next = await join('c', 190_000);
+      // Assess
+      expect(retry).toMatchObject({
+        role: 'leader',
+        window: { windowId: 'w-a', startedAtMs: 0, endsAtMs: 60_000 },
+      });
+      expect(next).toMatchObject({ role: 'leader', window: { windowId: 'w-c', startedAtMs: 190_000 } });
+      expect(await store.getWindow('w-a')).toMatchObject({ repeats: 0, window: { endsAtMs: 60_000 } });
+    });
+
     it('remembers delivered channels per notification', async () => {
       // Prepare
       await store.markDelivered('n1', 'webhook');

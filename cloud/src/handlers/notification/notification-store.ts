@@ -65,6 +65,10 @@ export class MemoryNotificationStore implements NotificationStore {
       return { role: 'member', window: strip(open), repeats: open.members.size };
     }
     if (open) return { role: 'leader', window: strip(open) };
+    // A leader retried after its window ended keeps that window: its Window Closed check
+    // has run, so a window reopened under the same id would never be summarised.
+    const led = this.#windows.get(input.windowId);
+    if (led) return { role: 'leader', window: strip(led) };
     const w = {
       windowId: input.windowId,
       thingName: input.thingName,
