@@ -13,6 +13,7 @@ import type { DashboardSignal, ErrorReason } from './dashboard/types.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { EventBusService, eventsApi, inProcessEventBridge } from './events/index.js';
 import { type HttpRouteHandler, LocalHttpServer } from './http/http-server.js';
+import { isLoopbackHost } from './http/loopback.js';
 import { type ConnectionInfo, IotBroker, type Refusal, type TopicHandler } from './iot/broker.js';
 import { LocalCa } from './iot/ca.js';
 import { lambdaAction } from './iot/lambda-action.js';
@@ -246,7 +247,12 @@ export class LocalCloud {
       this.#closers.push(() => mqtts.close());
       let mqtt: MqttListener | undefined;
       if (c.mqttPort !== null) {
-        mqtt = await listenMqtt(broker, { host: c.host, port: c.mqttPort });
+        // The development port checks no certificate: anyone who reaches it may be any door.
+        // It stays on loopback even when --host opens the other listeners to the network.
+        mqtt = await listenMqtt(broker, {
+          host: isLoopbackHost(c.host) ? c.host : '127.0.0.1',
+          port: c.mqttPort,
+        });
         this.#closers.push(() => mqtt!.close());
       }
 
@@ -256,6 +262,12 @@ export class LocalCloud {
 
       if (this.#opts.dashboard !== false) await this.#startDashboard();
       const web = await this.http.listen(c.host, c.httpPort);
+      if (!isLoopbackHost(c.host)) {
+        log.warn(
+          { host: c.host, checkSignatures: c.checkSignatures },
+          'listening beyond loopback: other machines reach the AWS endpoint (it creates certificates and their keys), the dashboard and MQTT over TLS; the plain MQTT port stays on loopback',
+        );
+      }
       this.#closers.push(() => this.http.close());
 
       this.#endpoints = {

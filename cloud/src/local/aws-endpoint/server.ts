@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loopbackOnly } from '../http/loopback.js';
 import type { AwsEndpoint } from './aws-endpoint.js';
 
 export interface ListenOptions {
@@ -14,7 +15,9 @@ export function listenAwsEndpoint(
   endpoint: AwsEndpoint,
   { host = '127.0.0.1', port = 4566 }: ListenOptions = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => endpoint.handle(req, res));
+  // Loopback names only: through DNS rebinding a web page could otherwise create
+  // certificates and read their keys here.
+  const server = createServer(loopbackOnly(host, (req, res) => endpoint.handle(req, res)));
   // SDK clients keep sockets alive; close() must not wait for them to time out.
   server.keepAliveTimeout = 5_000;
   return new Promise((resolve, reject) => {

@@ -291,8 +291,22 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** The `ids` of a `{"ids": [...]}` body (empty when absent); undefined once it answered 400. */
+/**
+ * The `ids` of a `{"ids": [...]}` body (empty when absent); undefined once it answered.
+ * Only the dashboard's own page may post: a page of another site can send a "simple"
+ * cross-origin POST (text/plain, no preflight) to a loopback server, so the body must be
+ * declared JSON (which such a request cannot do) and an Origin, when sent, must be this one.
+ */
 async function readIds(req: IncomingMessage, res: ServerResponse): Promise<string[] | undefined> {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+    json(res, 403, { message: `origin ${origin} may not change this dashboard` });
+    return undefined;
+  }
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    json(res, 415, { message: 'content-type: expected application/json' });
+    return undefined;
+  }
   try {
     const text = await readBody(req, 64 * 1024);
     const body = text ? (JSON.parse(text) as { ids?: unknown }) : {};

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loopbackOnly } from './loopback.js';
 
 export type HttpRouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -59,7 +60,9 @@ export class LocalHttpServer {
   };
 
   async listen(host: string, port: number): Promise<{ url: string; port: number }> {
-    const server = createServer(this.handle);
+    // Loopback names only: through DNS rebinding a web page could otherwise read the
+    // dashboard and drive its buttons.
+    const server = createServer(loopbackOnly(host, this.handle));
     // Browsers keep SSE and keep-alive sockets open; stop() must not wait for them.
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
