@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DoorState, ShadowSettings } from '@smartdoor/shared';
+import { writeFileAtomic } from './atomic-file.js';
 import type { ResumedDoorState } from './core/door-monitor.js';
 
 /**
@@ -20,18 +21,9 @@ export function settingsFilePath(dir: string): string {
   return join(dir, SETTINGS_FILE_NAME);
 }
 
-/** Temp file, fsync, rename: a power cut leaves the old file or the new one, never half. */
+/** A value as a JSON file, written whole or not at all. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeFileSync(fd, `${JSON.stringify(value)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(value)}\n`);
 }
 
 /** The JSON in `path`, undefined when there is none; throws when it cannot be read or parsed. */

@@ -15,6 +15,7 @@ import {
   toSavedDoorState,
   writeJsonAtomic,
 } from './agent-state.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 import { CommandHandler } from './core/command-handler.js';
 import { DoorMonitor, type ResumedDoorState } from './core/door-monitor.js';
@@ -335,7 +336,7 @@ export class DoorAgent {
     const saved = JSON.stringify(toSavedDoorState(st.door, st.openedAt, st.heldOpenRaised));
     if (saved === this.#savedDoor) return;
     try {
-      writeJsonAtomic(doorStateFilePath(dir), JSON.parse(saved));
+      writeFileAtomic(doorStateFilePath(dir), `${saved}\n`);
       this.#savedDoor = saved;
     } catch (err) {
       this.logger.warn({ err }, 'door state not saved');

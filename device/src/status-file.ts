@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import type { AgentStatus } from './status-types.js';
 
 /** The status file's name in the data dir. */
@@ -9,21 +10,9 @@ export function statusFilePath(dataDir: string): string {
   return join(dataDir, STATUS_FILE_NAME);
 }
 
-/**
- * Write the status atomically (temp file, fsync, then rename), so a reader never sees
- * half. Without the fsync a power cut can leave the renamed file empty.
- */
+/** Write the status whole or not at all, so a reader never sees half. */
 export function writeStatusFile(path: string, status: AgentStatus): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeFileSync(fd, `${JSON.stringify(status, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(status, null, 2)}\n`);
 }
 
 /**

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/manual-clock.js';
 import { DoorMonitor } from './door-monitor.js';
 import type { DoorOutput } from './door-state-machine.js';
-import { SteppingClock } from './stepping-clock.js';
 
 describe('Class: DoorMonitor', () => {
   describe('Method: reading', () => {
@@ -62,7 +61,7 @@ describe('Class: DoorMonitor', () => {
 
     it('raises door.held.open on time when the wall clock steps back an hour', () => {
       // Prepare
-      const clock = new SteppingClock();
+      const clock = new ManualClock();
       const t0 = clock.now();
       const out: DoorOutput[] = [];
       const monitor = new DoorMonitor(
@@ -85,7 +84,7 @@ describe('Class: DoorMonitor', () => {
 
     it('clears a flapping fault one calm window later when the wall clock steps back an hour', () => {
       // Prepare
-      const clock = new SteppingClock();
+      const clock = new ManualClock();
       const out: DoorOutput[] = [];
       const monitor = new DoorMonitor(
         { heldOpenLimitSeconds: 30, flappingTransitions: 4, flappingWindowMs: 5_000 },
