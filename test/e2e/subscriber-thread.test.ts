@@ -210,3 +210,35 @@ describe('Function: installThreadedSubscribers, stopped while an invocation runs
     expect(t.cloud.queues.depth(queue)).toEqual({ visible: 0, inFlight: 0 });
   }, 30_000);
 });
+
+describe('Function: installThreadedSubscribers, stopped with a backlog', () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    t = await startTestCloud('smartdoor-subbacklog', {
+      options: { subscriberQueues: { maxReceiveCount: 5, visibilityTimeoutSeconds: 30, pollIntervalMs: 50 } },
+    });
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('uses up no receive of the messages it did not handle', async () => {
+    // Prepare: a backlog waiting before the thread starts (malformed: each one it handles fails)
+    const queue = SubscriberQueues.queueName('notification');
+    for (let i = 0; i < 2_000; i++) t.cloud.queues.send(queue, `{"not": "a bus event ${i}"}`);
+    const subscribers = await installThreadedSubscribers(t.cloud, { logLevel: 'silent' });
+    // Act: stopped at once, as on Ctrl-C, then the cloud's own stop a moment later
+    await subscribers.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    // Assess: a receive was counted only for a message the thread failed, with its reason
+    const messages = t.cloud.queues.peek(queue, 5_000);
+    expect(messages).toHaveLength(2_000);
+    const counted = messages.filter((m) => m.receiveCount > 0);
+    expect(
+      counted.filter(
+        (m) => !/SubscriberMessageFailedError: notification failed message/.test(m.lastError ?? ''),
+      ),
+    ).toEqual([]);
+    expect(counted.filter((m) => /stopp/.test(m.lastError ?? ''))).toEqual([]);
+    expect(counted.length).toBeLessThan(1_000);
+    expect(t.cloud.queues.depth(queue).visible).toBe(2_000 - counted.length);
+  }, 30_000);
+});

@@ -205,11 +205,16 @@ export async function installLocalSubscribers(
     ...options,
   });
   await subscribers.start();
-  cloud.registerHandler('identification', subscribers.identification);
-  cloud.registerHandler('notification', subscribers.notification);
+  const unregister = [
+    cloud.subscribers.register('identification', subscribers.identification),
+    cloud.subscribers.register('notification', subscribers.notification),
+  ];
   return {
     ...subscribers,
     stop() {
+      // The queues first: a batch received after the clients below are gone would fail and
+      // use up a receive of each of its messages.
+      for (const off of unregister) off();
       subscribers.stop();
       eventBridge.destroy();
       iotData.destroy();

@@ -17,6 +17,13 @@ import type {
 
 export type { CloudThreadOptions } from './protocol.js';
 
+/**
+ * The cloud thread's old-generation heap limit, so a runaway cloud dies on its own instead of
+ * taking the machine's memory. The load test (5,000 doors) peaks near 1.5 GB RSS for the
+ * whole process (simulator/bench/RESULTS.md); 2 GB leaves the cloud's heap room above that.
+ */
+export const CLOUD_THREAD_MAX_OLD_GENERATION_MB = 2048;
+
 /** A cloud in a worker thread, as the simulator sees it, plus its CA for peer brokers. */
 export interface ThreadCloud extends SimCloud {
   pki: CloudThreadReady['pki'];
@@ -41,6 +48,7 @@ export async function startThreadCloud(options: CloudThreadOptions = {}): Promis
       module: new URL('./cloud-thread-main.ts', import.meta.url),
       data: options,
       label: 'the cloud thread',
+      maxOldGenerationSizeMb: CLOUD_THREAD_MAX_OLD_GENERATION_MB,
       onMessage: (m) => {
         for (const [event, at] of m.events) for (const l of busListeners) l(event, at);
         for (const [key, target] of m.deliveries) for (const l of deliveryListeners) l(key, target);

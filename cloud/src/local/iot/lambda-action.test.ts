@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { IOT_RULES } from '../../definitions/iot-rules.js';
 import { lambdaAction } from './lambda-action.js';
-import type { RuleActionInput } from './rules-engine.js';
+import { type RuleActionInput, RulesEngine } from './rules-engine.js';
 
 const input = (n: number): RuleActionInput => ({
   ruleName: 'r',
@@ -95,5 +96,94 @@ describe('Function: lambdaAction', () => {
     // Assess
     const seen = (events as Array<Array<{ n: number }>>).flat().map((e) => e.n);
     expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+});
+
+describe('Function: lambdaAction, an invocation that never settles', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fails its outputs at timeoutMs with Task timed out and frees its slot for later outputs', async () => {
+    // Prepare: both slots taken by invocations that never settle
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const events: unknown[] = [];
+    const action = lambdaAction({
+      functionName: 'fn',
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn',
+      fn: (event) => {
+        events.push(event);
+        return (event as { n: number }).n < 2 ? new Promise(() => {}) : Promise.resolve();
+      },
+      concurrency: 2,
+      timeoutMs: 1_000,
+      newId: () => 'req',
+      now: () => 0,
+    });
+    const hung = [0, 1].map((n) =>
+      action.run(input(n)).then(
+        () => 'done',
+        (e: Error) => e.message,
+      ),
+    );
+    let later = 'pending';
+    void action.run(input(2)).then(() => {
+      later = 'done';
+    });
+    // Act
+    await vi.advanceTimersByTimeAsync(999);
+    const before = later;
+    await vi.advanceTimersByTimeAsync(1);
+    // Assess
+    expect(before).toBe('pending');
+    expect(await Promise.all(hung)).toEqual([
+      'Task timed out after 1.00 seconds',
+      'Task timed out after 1.00 seconds',
+    ]);
+    expect(later).toBe('done');
+    expect(events).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    await action.flush();
+  });
+
+  it("sends a timed-out output to the rule's error action", async () => {
+    // Prepare: the ingest action never settles
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const errors: RuleActionInput[] = [];
+    const engine = new RulesEngine({
+      rules: IOT_RULES,
+      actions: {
+        ingest: lambdaAction({
+          functionName: 'ingest',
+          functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:ingest',
+          fn: () => new Promise(() => {}),
+          timeoutMs: 30_000,
+          newId: () => 'req',
+          now: () => 0,
+        }),
+        'rule-errors': { type: 'SqsAction', resource: 'rule-errors', run: async (i) => void errors.push(i) },
+      },
+      accountId: '000000000000',
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    // Act
+    engine.process({
+      topic: 'smartdoor/door-001/events',
+      payload: Buffer.from('{"type":"door.state.changed"}'),
+      qos: 1,
+      retain: false,
+      clientId: 'door-001',
+    });
+    await vi.advanceTimersByTimeAsync(30_000);
+    await engine.drain();
+    // Assess
+    expect(errors.map((e) => (e.json as { failures: unknown[] }).failures)).toEqual([
+      [
+        {
+          failedAction: 'LambdaAction',
+          failedResource: 'arn:aws:lambda:us-east-1:000000000000:function:ingest',
+          errorMessage: 'Task timed out after 30.00 seconds',
+        },
+      ],
+    ]);
   });
 });

@@ -1,4 +1,16 @@
+import { LocalIotError } from './errors.js';
 import type { RuleAction, RuleActionInput } from './rules-engine.js';
+
+/**
+ * The function ran past its timeout: its outputs fail (to the rule's error action) and its
+ * slot frees, as Lambda stops an invocation at its timeout.
+ */
+export class LambdaTimeoutError extends LocalIotError {
+  override name = 'Task.TimedOut';
+  constructor(readonly timeoutMs: number) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+  }
+}
 
 /** A Lambda-style function: `(event, context) => result`. */
 export type LocalFunction = (event: unknown, context: LocalFunctionContext) => Promise<unknown>;
@@ -29,7 +41,11 @@ export interface LambdaActionOptions {
    * @default 16
    */
   concurrency?: number;
-  /** @default 30000 */
+  /**
+   * The function's timeout: an invocation still running then fails its outputs with "Task
+   * timed out" and frees its slot (its late result is ignored).
+   * @default 30000
+   */
   timeoutMs?: number;
   newId: () => string;
   now: () => number;
@@ -67,16 +83,26 @@ export function lambdaAction(options: LambdaActionOptions): RuleAction & { flush
     const started = options.now();
     const timeoutMs = options.timeoutMs ?? 30_000;
     const event = maxBatch === 1 ? batch[0]!.input.json : batch.map((b) => b.input.json);
+    // One timer per invocation, cleared when it settles: without it, `concurrency`
+    // invocations that never settle would hold every slot and no later output would run.
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await options.fn(event, {
-        awsRequestId: options.newId(),
-        functionName: options.functionName,
-        invokedFunctionArn: options.functionArn,
-        getRemainingTimeInMillis: () => Math.max(0, started + timeoutMs - options.now()),
-      });
+      await Promise.race([
+        options.fn(event, {
+          awsRequestId: options.newId(),
+          functionName: options.functionName,
+          invokedFunctionArn: options.functionArn,
+          getRemainingTimeInMillis: () => Math.max(0, started + timeoutMs - options.now()),
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new LambdaTimeoutError(timeoutMs)), timeoutMs);
+        }),
+      ]);
       for (const b of batch) b.resolve();
     } catch (err) {
       for (const b of batch) b.reject(err);
+    } finally {
+      clearTimeout(timer);
     }
   };
 

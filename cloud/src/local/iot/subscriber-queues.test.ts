@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import { EventBusService } from '../events/index.js';
-import { LocalQueues } from '../queues/index.js';
+import { BatchNotTakenError, LocalQueues } from '../queues/index.js';
 import { type LocalSqsHandler, SubscriberQueues } from './subscriber-queues.js';
 
 let db: Database.Database;
@@ -77,6 +77,81 @@ describe('Class: SubscriberQueues', () => {
       expect(subscribers.deadLetters()[0]?.reason).toMatch(
         /batchItemFailures names "not-a-message", not a message of this batch: the whole batch failed$/,
       );
+    });
+  });
+
+  describe('Method: register, an invocation that never settles', () => {
+    it('fails its batch at the function timeout with Task timed out, frees its slot, and ignores its late result', async () => {
+      // Prepare: one slot, a 5 s function timeout, the first invocation hung until released
+      const logger = pino({ level: 'debug' }, { write: () => {} });
+      const debug = vi.spyOn(logger, 'debug');
+      const one = new SubscriberQueues({
+        queues,
+        bus,
+        logger,
+        region: 'eu-west-1',
+        accountId: '123456789012',
+        maxReceiveCount: 3,
+        visibilityTimeoutSeconds: 30,
+        timeoutSeconds: 5,
+        pollIntervalMs: 100,
+        concurrency: 1,
+      });
+      const queue = one.ensureQueue('notification');
+      let release!: () => void;
+      const handled: string[] = [];
+      one.register('notification', async (event) => {
+        const body = event.Records[0]!.body;
+        if (body === 'hang')
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        else handled.push(body);
+        return { batchItemFailures: [] };
+      });
+      queues.send(queue, 'hang');
+      await vi.advanceTimersByTimeAsync(50);
+      queues.send(queue, 'next');
+      // Act
+      await vi.advanceTimersByTimeAsync(4_900);
+      const beforeTimeout = [...handled];
+      await vi.advanceTimersByTimeAsync(200);
+      release();
+      await vi.advanceTimersByTimeAsync(50);
+      one.stop();
+      // Assess: the slot came back at 5 s; the hung message stays, with Lambda's reason
+      expect(beforeTimeout).toEqual([]);
+      expect(handled).toEqual(['next']);
+      expect(queues.peek(queue).map((m) => [m.body, m.receiveCount])).toEqual([['hang', 1]]);
+      expect(queues.peek(queue)[0]?.lastError).toMatch(
+        /^SubscriberMessageFailedError: notification failed message .+: Task\.TimedOut: Task timed out after 5\.00 seconds$/,
+      );
+      expect(debug).toHaveBeenCalledWith(
+        expect.objectContaining({ functionName: 'smartdoor-notification', outcome: 'resolved' }),
+        'a timed-out invocation settled late; ignored',
+      );
+    });
+  });
+
+  describe('Method: register, a function that is stopping', () => {
+    it('puts back a batch the function did not take, its receive count as it was', async () => {
+      // Prepare
+      const queue = subscribers.ensureQueue('notification');
+      queues.send(queue, 'waiting');
+      let calls = 0;
+      const off = subscribers.register('notification', async () => {
+        calls++;
+        throw new BatchNotTakenError('the subscriber thread is stopping');
+      });
+      // Act
+      await vi.advanceTimersByTimeAsync(50);
+      off();
+      // Assess
+      expect(calls).toBe(1);
+      expect(queues.peek(queue).map((m) => [m.body, m.receiveCount, m.lastError])).toEqual([
+        ['waiting', 0, undefined],
+      ]);
+      expect(queues.depth(queue)).toEqual({ visible: 1, inFlight: 0 });
     });
   });
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { FAILURE_REASON } from '../../idempotency/sqs-batch.js';
 import type { DeadLetterView } from '../dashboard/types.js';
 import type { EventBusService } from '../events/index.js';
-import { type LocalQueues, queueArn, type ReceivedMessage } from '../queues/index.js';
+import { BatchNotTakenError, type LocalQueues, queueArn, type ReceivedMessage } from '../queues/index.js';
 import { LocalIotError } from './errors.js';
 
 /**
@@ -19,6 +19,17 @@ export class SubscriberMessageFailedError extends LocalIotError {
     options?: { cause?: unknown },
   ) {
     super(`${subscriber} failed message ${messageId}: ${reason}`, options);
+  }
+}
+
+/**
+ * A subscriber's invocation ran past its function's timeout: its batch fails, as Lambda
+ * stops the invocation and fails it with this message.
+ */
+export class SubscriberTimeoutError extends LocalIotError {
+  override name = 'Task.TimedOut';
+  constructor(readonly timeoutMs: number) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
   }
 }
 
@@ -59,6 +70,13 @@ export interface SubscriberQueuesOptions {
   maxReceiveCount?: number;
   /** Seconds a failed message stays hidden before its retry. @default 30 */
   visibilityTimeoutSeconds?: number;
+  /**
+   * The subscribers' function timeout (Lambda's Timeout), in seconds: an invocation still
+   * running then fails its batch with "Task timed out after N seconds" and frees its slot.
+   * On AWS the queue's visibility timeout must be at least this.
+   * @default 30
+   */
+  timeoutSeconds?: number;
   /** How often an idle subscriber queue is polled. @default 250 */
   pollIntervalMs?: number;
   /**
@@ -105,10 +123,16 @@ export class SubscriberQueues {
     return name;
   }
 
-  register(subscriber: string, handler: LocalSqsHandler): void {
+  /**
+   * Registers the subscriber's function on its queue (its event source mapping), in place of
+   * any before it. Returns the unregister function, which stops this mapping only.
+   */
+  register(subscriber: string, handler: LocalSqsHandler): () => void {
     const queue = this.ensureQueue(subscriber);
     this.#subscriptions.get(subscriber)?.();
     const arn = queueArn(this.#o.region, this.#o.accountId, queue);
+    const functionName = `smartdoor-${subscriber}`;
+    const timeoutMs = (this.#o.timeoutSeconds ?? 30) * 1000;
     // One invocation per batch received, as Lambda's event source mapping invokes with up
     // to BatchSize (10) records; the handler reports the records it failed.
     const off = this.#o.queues.subscribe(
@@ -118,15 +142,14 @@ export class SubscriberQueues {
         const started = Date.now();
         let result: { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
         try {
-          result = (await handler(
-            { Records: records },
-            {
-              awsRequestId: randomUUID(),
-              functionName: `smartdoor-${subscriber}`,
-              getRemainingTimeInMillis: () => Math.max(0, started + 30_000 - Date.now()),
-            },
-          )) as typeof result;
+          result = (await this.#invoke(handler, { Records: records }, timeoutMs, {
+            awsRequestId: randomUUID(),
+            functionName,
+            getRemainingTimeInMillis: () => Math.max(0, started + timeoutMs - Date.now()),
+          })) as typeof result;
         } catch (err) {
+          // The function is stopping and did not take the batch: it goes back as it was.
+          if (err instanceof BatchNotTakenError) throw err;
           const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
           return records.map((r) => ({
             receiptHandle: r.receiptHandle,
@@ -138,6 +161,57 @@ export class SubscriberQueues {
       { pollIntervalMs: this.#o.pollIntervalMs ?? 250, concurrency: this.#o.concurrency ?? 256 },
     );
     this.#subscriptions.set(subscriber, off);
+    return () => {
+      if (this.#subscriptions.get(subscriber) !== off) return;
+      this.#subscriptions.delete(subscriber);
+      off();
+    };
+  }
+
+  /**
+   * Runs one invocation, failed with a {@link SubscriberTimeoutError} past the function's
+   * timeout, as Lambda stops it: otherwise one that never settles would hold its slot of the
+   * mapping's concurrency forever. One timer per batch, cleared when it settles. A late
+   * settlement of a timed-out invocation changes nothing (its batch failed already).
+   */
+  #invoke(
+    handler: LocalSqsHandler,
+    event: LocalSqsEvent,
+    timeoutMs: number,
+    context: LocalSqsContext,
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new SubscriberTimeoutError(timeoutMs));
+      }, timeoutMs);
+      // A hung invocation must not keep the process alive after the cloud stops.
+      timer.unref?.();
+      const late = (outcome: string, err?: unknown) =>
+        this.#o.logger.debug(
+          { functionName: context.functionName, awsRequestId: context.awsRequestId, outcome, err },
+          'a timed-out invocation settled late; ignored',
+        );
+      let invocation: Promise<unknown>;
+      try {
+        invocation = Promise.resolve(handler(event, context));
+      } catch (err) {
+        invocation = Promise.reject(err);
+      }
+      invocation.then(
+        (value) => {
+          clearTimeout(timer);
+          if (timedOut) late('resolved');
+          else resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          if (timedOut) late('rejected', err);
+          else reject(err);
+        },
+      );
+    });
   }
 
   stop(): void {

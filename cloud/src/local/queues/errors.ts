@@ -29,3 +29,12 @@ export class ReceiptHandleInvalidError extends QueueError {
     );
   }
 }
+
+/**
+ * A consumer's answer to a batch it did not take, because it is stopping: the subscription
+ * puts the messages back, visible and with the receive count they had, so that a stop uses up
+ * no receive toward the dead-letter queue.
+ */
+export class BatchNotTakenError extends Error {
+  override name = 'BatchNotTakenError';
+}

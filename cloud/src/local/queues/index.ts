@@ -1,5 +1,6 @@
 export { type Clock, SYSTEM_CLOCK } from './clock.js';
 export {
+  BatchNotTakenError,
   QueueDoesNotExistError,
   QueueError,
   QueueValidationError,

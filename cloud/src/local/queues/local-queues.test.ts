@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { QueueDoesNotExistError, ReceiptHandleInvalidError } from './errors.js';
+import { BatchNotTakenError, QueueDoesNotExistError, ReceiptHandleInvalidError } from './errors.js';
 import { LocalQueues } from './local-queues.js';
 
 let db: Database.Database;
@@ -225,6 +225,61 @@ describe('Class: LocalQueues', () => {
         ['b', 'Error: handler crashed'],
       ]);
       unsubscribe();
+    });
+
+    it('puts a batch the handler did not take back as it was, and offers it again only after a poll interval', async () => {
+      // Prepare: a consumer that is stopping refuses every batch
+      for (const body of ['a', 'b']) queues.send('work', body);
+      let calls = 0;
+      const unsubscribe = queues.subscribe(
+        'work',
+        async () => {
+          calls++;
+          throw new BatchNotTakenError('stopping');
+        },
+        { pollIntervalMs: 100 },
+      );
+      // Act
+      await vi.advanceTimersByTimeAsync(50);
+      const meanwhile = calls;
+      await vi.advanceTimersByTimeAsync(1_000);
+      unsubscribe();
+      // Assess: refused about once per poll interval, never a receive used up
+      expect(meanwhile).toBe(1);
+      expect(calls).toBeGreaterThan(5);
+      expect(calls).toBeLessThan(15);
+      expect(queues.depth('work')).toEqual({ visible: 2, inFlight: 0 });
+      expect(queues.peek('work').map((m) => [m.body, m.receiveCount, m.lastError])).toEqual([
+        ['a', 0, undefined],
+        ['b', 0, undefined],
+      ]);
+      expect(queues.peek('dlq')).toEqual([]);
+    });
+
+    it('writes the outcome of a batch that settles after its subscription stopped', async () => {
+      // Prepare: two batches held by the handler when the subscription stops
+      for (const body of ['ok', 'bad']) queues.send('work', body);
+      const held: Array<() => void> = [];
+      const unsubscribe = queues.subscribe(
+        'work',
+        async (messages) => {
+          await new Promise<void>((resolve) => held.push(resolve));
+          return messages
+            .filter((m) => m.body === 'bad')
+            .map((m) => ({ receiptHandle: m.receiptHandle, error: new Error('no') }));
+        },
+        { batchSize: 1, concurrency: 2, pollIntervalMs: 100 },
+      );
+      await vi.advanceTimersByTimeAsync(10);
+      // Act
+      unsubscribe();
+      for (const release of held) release();
+      await vi.advanceTimersByTimeAsync(10);
+      // Assess: the handled one deleted, the failed one kept with its reason
+      expect(held).toHaveLength(2);
+      expect(queues.peek('work').map((m) => [m.body, m.receiveCount, m.lastError])).toEqual([
+        ['bad', 1, 'Error: no'],
+      ]);
     });
   });
 });

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Database } from 'better-sqlite3';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
-import { QueueDoesNotExistError, QueueValidationError, ReceiptHandleInvalidError } from './errors.js';
+import {
+  BatchNotTakenError,
+  QueueDoesNotExistError,
+  QueueValidationError,
+  ReceiptHandleInvalidError,
+} from './errors.js';
 import type { QueueAttributes, QueueDepth, QueueMessage, ReceivedMessage } from './model.js';
 import { type QueueStore, receiptFor, SqliteQueueStore } from './queue-store.js';
 
@@ -40,7 +45,8 @@ export interface SubscribeOptions {
 /**
  * A consumer's handler for a whole batch, as Lambda invokes a function with an SQS batch:
  * it resolves with the messages it failed, each with its error (they come back after the
- * visibility timeout); the others are deleted. A throw fails the whole batch.
+ * visibility timeout); the others are deleted. A throw fails the whole batch, except a
+ * {@link BatchNotTakenError}, which puts it back as it was (receive counts unchanged).
  */
 export type QueueBatchHandler = (
   messages: ReceivedMessage[],
@@ -71,6 +77,8 @@ interface Subscription {
   /** Receipts of messages handled, and failures with their reasons, not yet written. */
   handled: string[];
   failed: Array<{ receipt: string; error: string }>;
+  /** Receipts of batches the consumer did not take, to put back as they were. */
+  returned: string[];
   stopped: boolean;
 }
 
@@ -80,6 +88,7 @@ interface Subscription {
  * Consumers poll (receive/delete) or subscribe.
  */
 export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
+  readonly #db: Database;
   readonly #store: QueueStore;
   readonly #clock: Clock;
   readonly #newId: () => string;
@@ -88,6 +97,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
 
   constructor(opts: LocalQueuesOptions) {
     super();
+    this.#db = opts.db;
     this.#store = new SqliteQueueStore(opts.db);
     this.#clock = opts.clock ?? SYSTEM_CLOCK;
     this.#newId = opts.newId ?? randomUUID;
@@ -277,6 +287,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
       active: 0,
       handled: [],
       failed: [],
+      returned: [],
       stopped: false,
     };
     this.#subs.add(sub);
@@ -351,36 +362,65 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
   /** Hands a batch to the handler; the next turn deletes what it took and records what it failed. */
   async #handle(sub: Subscription, messages: ReceivedMessage[]): Promise<void> {
     sub.active++;
-    let failures: Map<string, unknown>;
+    let failures: Map<string, unknown> | undefined;
     try {
       failures = new Map((await sub.handler(messages)).map((f) => [f.receiptHandle, f.error]));
     } catch (err) {
-      failures = new Map(messages.map((m) => [m.receiptHandle, err]));
+      if (!(err instanceof BatchNotTakenError))
+        failures = new Map(messages.map((m) => [m.receiptHandle, err]));
     }
-    // Left in place, a failed message comes back after the visibility timeout, and goes to
-    // the DLQ after maxReceiveCount, with this reason.
-    for (const m of messages) {
-      if (failures.has(m.receiptHandle))
-        sub.failed.push({ receipt: m.receiptHandle, error: describeFailure(failures.get(m.receiptHandle)) });
-      else sub.handled.push(m.receiptHandle);
+    if (failures === undefined) {
+      for (const m of messages) sub.returned.push(m.receiptHandle);
+    } else {
+      // Left in place, a failed message comes back after the visibility timeout, and goes to
+      // the DLQ after maxReceiveCount, with this reason.
+      for (const m of messages) {
+        if (failures.has(m.receiptHandle))
+          sub.failed.push({
+            receipt: m.receiptHandle,
+            error: describeFailure(failures.get(m.receiptHandle)),
+          });
+        else sub.handled.push(m.receiptHandle);
+      }
     }
     sub.active--;
-    this.#schedule(sub, 0);
+    if (sub.stopped) this.#writeLate(sub);
+    // A consumer that did not take its batch is stopping: look again only after a poll
+    // interval, rather than hand the same messages straight back to it.
+    else this.#schedule(sub, failures === undefined ? sub.opts.pollIntervalMs : 0);
   }
 
   /**
-   * Deletes the handled messages and records the failures' reasons. A crash before their
-   * commit only redelivers messages already handled (at least once; handlers are idempotent).
+   * A batch that settled after its subscription stopped (the consumer finished what it had
+   * when its queue was unsubscribed): written now, or its messages would be redelivered
+   * with one more receive counted. Nothing to do once the database is closed.
+   */
+  #writeLate(sub: Subscription): void {
+    if (!this.#db.open) return;
+    try {
+      this.#store.transaction(() => this.#writeSettled(sub));
+    } catch (err) {
+      this.#reportError(err);
+    }
+  }
+
+  /**
+   * Deletes the handled messages, records the failures' reasons and puts back the batches
+   * not taken. A crash before their commit only redelivers messages already handled (at
+   * least once; handlers are idempotent).
    */
   #writeSettled(sub: Subscription): void {
-    const { handled, failed } = sub;
+    const { handled, failed, returned } = sub;
     sub.handled = [];
     sub.failed = [];
+    sub.returned = [];
     for (const receipt of handled) this.#store.deleteByReceipt(sub.queue, receipt);
     for (const f of failed) {
       const msg = this.#store.byReceipt(sub.queue, f.receipt);
       if (msg) this.#store.setLastError(msg.key, f.error);
     }
+    const now = this.#clock.now();
+    for (const receipt of returned) this.#store.releaseByReceipt(sub.queue, receipt, now);
   }
 
   /** Listeners run after the caller's (possibly transactional) work, and cannot break it. */

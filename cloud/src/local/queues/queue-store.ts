@@ -22,6 +22,11 @@ export interface QueueStore {
   byReceipt(queue: string, receipt: string): StoredMessage | undefined;
   /** Deletes the message this receipt (still) names; returns whether there was one. */
   deleteByReceipt(queue: string, receipt: string): boolean;
+  /**
+   * Undoes the receive this receipt (still) names: visible at `visibleAt`, its receive count
+   * as before, the receipt void. Returns whether there was one.
+   */
+  releaseByReceipt(queue: string, receipt: string, visibleAt: number): boolean;
   /** The message with this SQS message id in `queue` (a scan of that queue: dashboard use only). */
   byMessageId(queue: string, messageId: string): StoredMessage | undefined;
   setVisibleAt(key: number, visibleAt: number): void;
@@ -191,6 +196,19 @@ export class SqliteQueueStore implements QueueStore {
       this.#sql
         .get('DELETE FROM q_messages WHERE seq = ? AND queue = ? AND receipt = ?')
         .run(key, queue, receipt).changes > 0
+    );
+  }
+
+  releaseByReceipt(queue: string, receipt: string, visibleAt: number): boolean {
+    const key = keyOfReceipt(receipt);
+    if (key === undefined) return false;
+    return (
+      this.#sql
+        .get(
+          `UPDATE q_messages SET receipt = NULL, visible_at = ?, receive_count = MAX(receive_count - 1, 0)
+           WHERE seq = ? AND queue = ? AND receipt = ?`,
+        )
+        .run(visibleAt, key, queue, receipt).changes > 0
     );
   }
 

@@ -52,7 +52,10 @@ try {
   failed(error);
 }
 
-/** An invocation that arrived after the stop began: its messages stay queued. */
+/**
+ * An invocation that arrived after the stop began: its messages stay queued (the caller
+ * recognises this name and puts the batch back with its receive counts as they were).
+ */
 class SubscriberThreadStoppingError extends Error {
   override name = 'SubscriberThreadStoppingError';
 }

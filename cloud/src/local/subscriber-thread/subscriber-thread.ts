@@ -7,10 +7,11 @@ import type { LocalSqsContext, LocalSqsEvent } from '../iot/subscriber-queues.js
 import { SubscriberQueues } from '../iot/subscriber-queues.js';
 import { publishOnBroker } from '../iot-data/api.js';
 import type { LocalCloud } from '../local-cloud.js';
+import { BatchNotTakenError } from '../queues/index.js';
 import { type SubscriberName, SubscribersNotReadyError } from '../subscribers.js';
 import type { LogFormat } from '../terminal-log.js';
-import { SupervisedWorker } from '../worker-thread/supervised-worker.js';
-import { startWorker, WorkerStartError } from '../worker-thread/worker-calls.js';
+import { SupervisedWorker, WorkerStoppedError } from '../worker-thread/supervised-worker.js';
+import { startWorker, WorkerCallError, WorkerStartError } from '../worker-thread/worker-calls.js';
 import type {
   EnqueueMessage,
   InvokeReply,
@@ -30,6 +31,17 @@ export interface ThreadedSubscribers {
 
 /** The subscribers' own SQLite file in the data folder. */
 export const SUBSCRIBERS_DB_FILE = 'subscribers.db';
+
+/**
+ * The thread's old-generation heap limit. Without one, a runaway subscriber grew to ~4.7 GB
+ * before the process died; with it, the thread alone dies and is restarted. The whole
+ * process (cloud, subscribers and 5,000 doors) peaks near 1.5 GB under the load test
+ * (simulator/bench/RESULTS.md), the subscribers a fraction of it: 1 GB leaves them room.
+ */
+export const SUBSCRIBER_THREAD_MAX_OLD_GENERATION_MB = 1024;
+
+/** The thread's answer to an invocation sent while it stops (see subscriber-thread-main.ts). */
+const THREAD_STOPPING_ERROR = 'SubscriberThreadStoppingError';
 
 /**
  * Run the identification and notification subscribers in a worker thread, as Lambda runs
@@ -69,6 +81,7 @@ export async function installThreadedSubscribers(
           module: options.threadModule ?? new URL('./subscriber-thread-main.ts', import.meta.url),
           data,
           label: 'the subscriber thread',
+          maxOldGenerationSizeMb: SUBSCRIBER_THREAD_MAX_OLD_GENERATION_MB,
           // Before the reply of the invocation that sent it: one port keeps the order.
           onMessage: (m) =>
             cloud.queues.send(
@@ -101,20 +114,32 @@ export async function installThreadedSubscribers(
   const handlerFor =
     (subscriber: SubscriberName) =>
     async (event: LocalSqsEvent, context: LocalSqsContext): Promise<SqsBatchResponse> => {
-      const failures = await worker.call<InvokeReply>(
-        {
-          op: 'invoke',
-          subscriber,
-          event,
-          context: {
-            awsRequestId: context.awsRequestId,
-            functionName: context.functionName,
-            remainingMs: context.getRemainingTimeInMillis(),
+      let failures: InvokeReply;
+      try {
+        failures = await worker.call<InvokeReply>(
+          {
+            op: 'invoke',
+            subscriber,
+            event,
+            context: {
+              awsRequestId: context.awsRequestId,
+              functionName: context.functionName,
+              remainingMs: context.getRemainingTimeInMillis(),
+            },
           },
-        },
-        // While a crashed thread restarts, wait no longer than the invocation may run.
-        context.getRemainingTimeInMillis(),
-      );
+          // While a crashed thread restarts, wait no longer than the invocation may run.
+          context.getRemainingTimeInMillis(),
+        );
+      } catch (error) {
+        // Refused by a stopping thread, never run: the batch goes back with its receive
+        // counts as they were, or each stop would use up a receive of the backlog.
+        if (
+          error instanceof WorkerStoppedError ||
+          (error instanceof WorkerCallError && error.name === THREAD_STOPPING_ERROR)
+        )
+          throw new BatchNotTakenError(error.message, { cause: error });
+        throw error;
+      }
       return {
         batchItemFailures: failures.map((f) =>
           Object.assign(
@@ -124,10 +149,17 @@ export async function installThreadedSubscribers(
         ),
       };
     };
-  cloud.registerHandler('identification', handlerFor('identification'));
-  cloud.registerHandler('notification', handlerFor('notification'));
+  const unregister = [
+    cloud.subscribers.register('identification', handlerFor('identification')),
+    cloud.subscribers.register('notification', handlerFor('notification')),
+  ];
   return {
-    stop: () => worker.stop(),
+    // The queues' event source mappings first: a batch received while the thread stops
+    // would be refused. The invocations in flight still finish, and their results are kept.
+    stop: async () => {
+      for (const off of unregister) off();
+      await worker.stop();
+    },
     get restarts() {
       return worker.restarts;
     },

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SupervisedWorker, WorkerUnavailableError } from './supervised-worker.js';
+import { SupervisedWorker, WorkerStoppedError, WorkerUnavailableError } from './supervised-worker.js';
 import { startWorker, WorkerExitedError } from './worker-calls.js';
 
 type Request = { op: 'echo'; value: string } | { op: 'crash' } | { op: 'stop' };
@@ -78,5 +78,16 @@ describe('Class: SupervisedWorker', () => {
     // Assess
     await expect(long).rejects.toThrow(/was stopped/);
     await expect(supervised.call({ op: 'echo', value: 'z' })).rejects.toThrow(/was stopped/);
+  });
+
+  it('refuses a call made after the stop with WorkerStoppedError: it never reached the thread', async () => {
+    // Prepare
+    supervised = await SupervisedWorker.start({ start, label: 'the echo thread' });
+    // Act
+    await supervised.stop();
+    const refused = supervised.call({ op: 'echo', value: 'a' });
+    // Assess
+    await expect(refused).rejects.toBeInstanceOf(WorkerStoppedError);
+    await expect(refused).rejects.toThrow('the echo thread was stopped');
   });
 });

@@ -1,6 +1,14 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { type StartedWorker, WorkerExitedError, type WorkerRequest } from './worker-calls.js';
 
+/**
+ * The call was refused because the worker was stopped (or is stopping): it never reached
+ * the worker, so its caller may put its work back as it was.
+ */
+export class WorkerStoppedError extends WorkerExitedError {
+  override name = 'WorkerStoppedError';
+}
+
 /** No worker answered in time: it crashed and its restart has not finished. */
 export class WorkerUnavailableError extends Error {
   override name = 'WorkerUnavailableError';
@@ -67,7 +75,7 @@ export class SupervisedWorker<Req extends WorkerRequest> {
 
   /** Calls the worker, waiting up to `waitMs` for it when a restart is under way. */
   async call<T>(request: Req, waitMs = 30_000): Promise<T> {
-    if (this.#stopped) throw new WorkerExitedError(`${this.#o.label} was stopped`);
+    if (this.#stopped) throw new WorkerStoppedError(`${this.#o.label} was stopped`);
     // The usual case, on every invocation: no timer, no race.
     if (this.#live) return this.#live.call<T>(request);
     let timer: NodeJS.Timeout | undefined;
@@ -87,7 +95,7 @@ export class SupervisedWorker<Req extends WorkerRequest> {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    this.#abandon?.(new WorkerExitedError(`${this.#o.label} was stopped`));
+    this.#abandon?.(new WorkerStoppedError(`${this.#o.label} was stopped`));
     await this.#live?.stop();
   }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StartedWorker, startWorker } from './worker-calls.js';
 
-type Request = { op: 'ask'; value: string } | { op: 'stop' };
+type Request = { op: 'ask'; value: string } | { op: 'heapLimit' } | { op: 'stop' };
 
 let worker: StartedWorker<Request, unknown> | undefined;
 
@@ -62,5 +62,26 @@ describe('Method: StartedWorker.utilization', () => {
     expect(after.active + after.idle).toBeGreaterThan(before.active + before.idle);
     expect(after.utilization).toBeGreaterThanOrEqual(0);
     expect(after.utilization).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('Function: startWorker', () => {
+  it("bounds the thread's old generation when told to, and leaves V8's default otherwise", async () => {
+    // Prepare
+    const limited = await startWorker<Request>({
+      module: new URL('./testing/echo-worker.ts', import.meta.url),
+      data: {},
+      label: 'the echo thread',
+      maxOldGenerationSizeMb: 256,
+    });
+    worker = await start();
+    // Act
+    const bounded = await limited.call<number>({ op: 'heapLimit' });
+    const unbounded = await worker.call<number>({ op: 'heapLimit' });
+    await limited.stop();
+    // Assess: 256 MB of old generation plus the young generation's semi-spaces
+    expect(bounded / 2 ** 20).toBeGreaterThanOrEqual(256);
+    expect(bounded / 2 ** 20).toBeLessThan(512);
+    expect(unbounded).toBeGreaterThan(bounded);
   });
 });

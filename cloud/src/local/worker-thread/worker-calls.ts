@@ -89,10 +89,20 @@ export async function startWorker<
   onMessage?: (message: Own) => void;
   /** Answers the worker's `callParent`; a throw reaches the worker as a WorkerCallError. */
   onCall?: (message: Call) => unknown;
+  /**
+   * The thread's old-generation heap limit: past it the thread dies (and its caller sees it
+   * exit) instead of growing until the whole process is out of memory. @default V8's own
+   */
+  maxOldGenerationSizeMb?: number;
 }): Promise<StartedWorker<Req, Ready>> {
   const worker = new Worker(ENTRY, {
     workerData: { module: options.module.href, data: options.data },
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    resourceLimits: {
+      maxYoungGenerationSizeMb: YOUNG_GENERATION_MB,
+      ...(options.maxOldGenerationSizeMb === undefined
+        ? {}
+        : { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb }),
+    },
   });
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
