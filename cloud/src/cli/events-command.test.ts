@@ -3,24 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT_BAD_EVENT, EXIT_BAD_PATTERN, eventsCommand } from './events-command.js';
+import { runCommand } from './testing/run-command.js';
 
-/** Run the command as the smartdoor binary would, capturing output and exit code. */
-async function run(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const result = { stdout: '', stderr: '', code: 0 };
-  const command = eventsCommand({
-    stdout: (t) => {
-      result.stdout += t;
-    },
-    stderr: (t) => {
-      result.stderr += t;
-    },
-    setExitCode: (c) => {
-      result.code = c;
-    },
-  });
-  await command.parseAsync(args, { from: 'user' });
-  return result;
-}
+const run = (args: string[]) => runCommand(eventsCommand, args);
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -3,25 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { provisionCommand } from './provision-command.js';
+import { runCommand } from './testing/run-command.js';
 
-/** Run `provision ...` as the smartdoor binary would, capturing stdout, stderr and the exit code. */
-async function run(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const result = { stdout: '', stderr: '', code: 0 };
-  const command = provisionCommand({
-    stdout: (t) => {
-      result.stdout += t;
-    },
-    stderr: (t) => {
-      result.stderr += t;
-    },
-    setExitCode: (c) => {
-      result.code = c;
-    },
-  });
-  command.exitOverride();
-  await command.parseAsync(args, { from: 'user' });
-  return result;
-}
+const run = (args: string[]) => runCommand(provisionCommand, args);
 
 describe('Function: provisionCommand', () => {
   let dir: string;
