@@ -20,6 +20,8 @@ export interface SmartdoorBusProps {
 export interface BusSubscriber {
   queue: Queue;
   fn: IFunction;
+  /** Records per invocation, when the function's timeout holds fewer than the default 10. */
+  batchSize?: number;
 }
 
 /**
@@ -83,7 +85,11 @@ export class SmartdoorBus extends Construct {
   /** Attach a subscriber function to its queue. */
   static consume(subscriber: BusSubscriber): void {
     subscriber.fn.addEventSource(
-      new SqsEventSource(subscriber.queue, { ...SUBSCRIBER_BATCH, reportBatchItemFailures: true }),
+      new SqsEventSource(subscriber.queue, {
+        ...SUBSCRIBER_BATCH,
+        ...(subscriber.batchSize === undefined ? {} : { batchSize: subscriber.batchSize }),
+        reportBatchItemFailures: true,
+      }),
     );
   }
 }

@@ -163,11 +163,12 @@ export class SmartdoorStack extends Stack {
     );
 
     // One record may take notificationRecordBudgetMs() (~20.6 s: the webhook's 3 attempts x 5 s
-    // + backoff, and the AWS calls), so a batch of 10 does not fit in a minute: the batch handler
-    // starts a record only with that much time left and hands the rest back as batch item
-    // failures. The timeout must hold one record at least.
+    // + backoff, and the AWS calls), so a batch of 10 does not fit in a minute. Batches are as
+    // many records as the timeout holds at their worst (2): a record handed back untried (the
+    // batch handler's safety net) would count a receive towards the DLQ without being tried.
     const notificationTimeout = Duration.seconds(60);
-    if (notificationRecordBudgetMs() > notificationTimeout.toMilliseconds()) {
+    const notificationBatch = Math.floor(notificationTimeout.toMilliseconds() / notificationRecordBudgetMs());
+    if (notificationBatch < 1) {
       throw new Error('the notification timeout cannot hold one record at its worst');
     }
     const notificationQueue = bufferQueue(this, 'NotificationQueue', {
@@ -206,7 +207,7 @@ export class SmartdoorStack extends Stack {
 
     const subscribers = {
       identification: { queue: identificationQueue, fn: identification },
-      notification: { queue: notificationQueue, fn: notification },
+      notification: { queue: notificationQueue, fn: notification, batchSize: notificationBatch },
     };
     bus.connect(subscribers);
     SmartdoorBus.consume(subscribers.identification);

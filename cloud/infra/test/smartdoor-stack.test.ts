@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { BUS_RULES } from '@smartdoor/cloud/definitions/bus-rules';
 import { IOT_RULES, IOT_SQL_VERSION } from '@smartdoor/cloud/definitions/iot-rules';
+import { notificationRecordBudgetMs } from '@smartdoor/cloud/handlers/notification/lambda-config';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -225,6 +226,18 @@ describe('Class: SmartdoorStack', () => {
         expect(m.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
         expect(queue.VisibilityTimeout).toBe(6 * fn.Timeout + m.MaximumBatchingWindowInSeconds);
       }
+    });
+
+    it("gives each subscriber batches its timeout holds at their worst (notification: its webhook's)", () => {
+      // Act
+      const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping')).map((m) => m.Properties);
+      const batchOf = (fn: IConstruct) => mappings.find((m) => logicalIdOf(m.FunctionName) === idOf(fn))!;
+      const notification = batchOf(synth.stack.notification);
+      const timeout = resources('AWS::Lambda::Function')[idOf(synth.stack.notification)]!.Properties.Timeout;
+      // Assess
+      expect(batchOf(synth.stack.identification).BatchSize).toBe(10);
+      expect(notification.BatchSize).toBeGreaterThanOrEqual(1);
+      expect(notification.BatchSize * notificationRecordBudgetMs()).toBeLessThanOrEqual(timeout * 1000);
     });
 
     it('archives every event of the bus', () => {
