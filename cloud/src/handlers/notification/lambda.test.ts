@@ -28,26 +28,33 @@ afterAll(async () => {
   await ddb.close();
 });
 
+/** The Lambda's handler on tables of its own, with the webhook receiver and `extra` settings. */
+async function handlerOnFreshTables(extra: Record<string, string> = {}) {
+  const names = {
+    IDEMPOTENCY_TABLE: uniqueTableName('idem'),
+    NOTIFICATION_TABLE: uniqueTableName('notif'),
+  };
+  await ddb.createTable(names.IDEMPOTENCY_TABLE, 'id');
+  await ddb.createTable(names.NOTIFICATION_TABLE, 'pk');
+  return buildNotificationHandler(
+    {
+      ...names,
+      EVENT_BUS_NAME: 'smartdoor',
+      QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/smartdoor-notification',
+      WEBHOOK_URL: hook.url,
+      WEBHOOK_SECRET: 's3cret',
+      ...extra,
+    },
+    { dynamodb: ddb.client, eventBridge: aws.eventBridge, sns: aws.sns, sqs: aws.sqs },
+  );
+}
+
 describe('Function: buildNotificationHandler', () => {
   it('delivers to the webhook and SNS once, and records Notification Sent for each channel', async () => {
     // Prepare
-    const names = {
-      IDEMPOTENCY_TABLE: uniqueTableName('idem'),
-      NOTIFICATION_TABLE: uniqueTableName('notif'),
-    };
-    await ddb.createTable(names.IDEMPOTENCY_TABLE, 'id');
-    await ddb.createTable(names.NOTIFICATION_TABLE, 'pk');
-    const handler = buildNotificationHandler(
-      {
-        ...names,
-        EVENT_BUS_NAME: 'smartdoor',
-        QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/smartdoor-notification',
-        WEBHOOK_URL: hook.url,
-        WEBHOOK_SECRET: 's3cret',
-        SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:smartdoor-alerts',
-      },
-      { dynamodb: ddb.client, eventBridge: aws.eventBridge, sns: aws.sns, sqs: aws.sqs },
-    );
+    const handler = await handlerOnFreshTables({
+      SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:smartdoor-alerts',
+    });
     const event = {
       ...deviceEvent(DetailType.DoorHeldOpen, 'door-7', new Date().toISOString(), { limitSeconds: 30 }),
       source: EventSource.Device,
@@ -72,22 +79,7 @@ describe('Function: buildNotificationHandler', () => {
 
   it("starts no record the invocation's remaining time cannot hold, and hands it back", async () => {
     // Prepare: 10 s left, less than a record's budget (a webhook timing out 3 x 5 s).
-    const names = {
-      IDEMPOTENCY_TABLE: uniqueTableName('idem'),
-      NOTIFICATION_TABLE: uniqueTableName('notif'),
-    };
-    await ddb.createTable(names.IDEMPOTENCY_TABLE, 'id');
-    await ddb.createTable(names.NOTIFICATION_TABLE, 'pk');
-    const handler = buildNotificationHandler(
-      {
-        ...names,
-        EVENT_BUS_NAME: 'smartdoor',
-        QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/smartdoor-notification',
-        WEBHOOK_URL: hook.url,
-        WEBHOOK_SECRET: 's3cret',
-      },
-      { dynamodb: ddb.client, eventBridge: aws.eventBridge, sns: aws.sns, sqs: aws.sqs },
-    );
+    const handler = await handlerOnFreshTables();
     const held = (thing: string) => ({
       ...deviceEvent(DetailType.DoorHeldOpen, thing, new Date().toISOString(), { limitSeconds: 30 }),
       source: EventSource.Device,
