@@ -40,33 +40,37 @@ export function outboxPath(dataDir: string, kind: OutboxKind): string {
 
 /**
  * The outbox of `kind` in the data folder. Throws OutboxStrandedError when the other
- * kind's outbox there still holds unsent events (see assertNothingStranded).
+ * kind's outbox there still holds unsent events (see assertNothingStranded); when it
+ * holds none, the new outbox's seqs carry on after the other's.
  */
 export function createOutbox(
   config: AgentConfig,
   kind: OutboxKind = DEFAULT_OUTBOX_KIND,
   logger?: Logger,
 ): Outbox {
-  const options = { maxEvents: config.outbox.maxEvents, logger };
   const path = outboxPath(config.dataDir, kind);
-  assertNothingStranded(config.dataDir, kind);
+  const firstSeq = assertNothingStranded(config.dataDir, kind);
+  const options = { maxEvents: config.outbox.maxEvents, logger, firstSeq };
   return kind === 'sqlite' ? new SqliteOutbox(path, options) : new LogOutbox(path, options);
 }
 
 /**
  * Refuse to start on one kind of outbox while the other still holds events: they would
- * never be sent, and the new store would hand out their seqs again.
+ * never be sent, and the new store would hand out their seqs again. Returns the other's
+ * next seq (1 when there is no other), where the new one's seqs must start at the least.
  */
-function assertNothingStranded(dataDir: string, kind: OutboxKind): void {
+function assertNothingStranded(dataDir: string, kind: OutboxKind): number {
   const other: OutboxKind = kind === 'sqlite' ? 'log' : 'sqlite';
   const otherFile = outboxPath(dataDir, other);
-  let waiting: number | undefined;
+  let snapshot: ReturnType<typeof inspectOutbox>;
   try {
-    waiting = inspectOutbox(otherFile, other)?.depth;
+    snapshot = inspectOutbox(otherFile, other);
   } catch (cause) {
     throw new OutboxStrandedError(outboxPath(dataDir, kind), other, otherFile, undefined, { cause });
   }
-  if (waiting) throw new OutboxStrandedError(outboxPath(dataDir, kind), other, otherFile, waiting);
+  if (snapshot?.depth)
+    throw new OutboxStrandedError(outboxPath(dataDir, kind), other, otherFile, snapshot.depth);
+  return snapshot?.nextSeq ?? 1;
 }
 
 export function createLogger(config: AgentConfig): Logger {

@@ -36,12 +36,14 @@ export abstract class BaseOutbox implements Outbox {
   #refused = 0;
   #open = false;
   #release: (() => void) | undefined;
+  readonly #firstSeq: number;
 
   constructor(
     protected readonly location: string,
     options: OutboxOptions = {},
   ) {
     this.maxEvents = options.maxEvents ?? DEFAULT_OUTBOX_MAX_EVENTS;
+    this.#firstSeq = options.firstSeq ?? 1;
   }
 
   /** The file this outbox keeps its events in, claimed for this process while open; none in memory. */
@@ -74,7 +76,7 @@ export abstract class BaseOutbox implements Outbox {
       if (heartbeat) this.#heartbeats.push(e.seq);
       if (e.type === DOOR_STATE) this.#newestState = e.seq;
     }
-    this.#nextSeq = recovered.nextSeq;
+    this.#nextSeq = Math.max(recovered.nextSeq, this.#firstSeq);
     this.#open = true;
   }
 

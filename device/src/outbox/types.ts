@@ -86,6 +86,13 @@ export interface OutboxOptions {
    * @default 100000
    */
   maxEvents?: number;
+  /**
+   * The lowest seq this outbox may hand out, when it would start lower: seq survives
+   * restarts (DESIGN.md), so a new store that takes over from another kind carries on
+   * after the other's last seq rather than starting again at 1.
+   * @default 1
+   */
+  firstSeq?: number;
   /** Where an outbox reports trouble it recovers from (e.g. a compaction given up). */
   logger?: { warn(obj: object, msg: string): void };
 }
