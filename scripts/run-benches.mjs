@@ -6,6 +6,20 @@ import { readFileSync } from 'node:fs';
 
 const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const names = Object.keys(scripts).filter((n) => n.startsWith('bench:'));
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(
+    `Usage: npm run bench\n\nRuns every benchmark, one after another, each printing JSON lines:\n${names
+      .map((n) => `  npm run ${n}`)
+      .join('\n')}\n\nEach takes its own options: npm run bench:NAME -- --help\n`,
+  );
+  process.exit(0);
+}
+if (process.argv.length > 2) {
+  process.stderr.write(
+    `npm run bench takes no options (got ${process.argv.slice(2).join(' ')}); see --help\n`,
+  );
+  process.exit(2);
+}
 let failed = 0;
 for (const name of names) {
   process.stderr.write(`\n== npm run ${name}\n`);

@@ -7,6 +7,19 @@ import { runCommand } from './testing/run-command.js';
 
 const run = (args: string[]) => runCommand(eventsCommand, args);
 
+/** A whole event, as TestEventPattern wants it, with `fields` over the envelope. */
+const whole = (fields: object = {}): string =>
+  JSON.stringify({
+    id: '1',
+    account: '123456789012',
+    source: 'smartdoor.device',
+    time: '2026-11-23T00:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    'detail-type': 'Door State Changed',
+    ...fields,
+  });
+
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -19,7 +32,7 @@ describe('Function: eventsCommand', () => {
       const args = ['test-event-pattern', '--event-pattern', '{"source":["smartdoor.device"]}'];
 
       // Act
-      const r = await run([...args, '--event', '{"source":"smartdoor.device","detail":{}}']);
+      const r = await run([...args, '--event', whole({ detail: {} })]);
 
       // Assess
       expect(r).toEqual({ stdout: '{"Result": true}\n', stderr: '', code: 0 });
@@ -30,10 +43,38 @@ describe('Function: eventsCommand', () => {
       const args = ['test-event-pattern', '--event-pattern', '{"detail":{"state":["open"]}}'];
 
       // Act
-      const r = await run([...args, '--event', '{"detail":{"state":"closed"}}']);
+      const r = await run([...args, '--event', whole({ detail: { state: 'closed' } })]);
 
       // Assess
       expect(r).toEqual({ stdout: '{"Result": false}\n', stderr: '', code: 0 });
+    });
+
+    it('refuses an event without the envelope fields, as the TestEventPattern API does', async () => {
+      // Prepare
+      const args = ['test-event-pattern', '--event-pattern', '{"source":["x"]}', '--event', '{"source":"x"}'];
+
+      // Act
+      const r = await run(args);
+
+      // Assess
+      expect(r.code).toBe(EXIT_BAD_PATTERN);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'Parameter Event is not valid. Reason: missing field(s) id, account, time, region, resources, detail-type.\n',
+      );
+    });
+
+    it('exits 2 with one readable line when the events file cannot be read', async () => {
+      // Prepare
+      const missing = join(tmpdir(), 'smartdoor-no-such-events.jsonl');
+
+      // Act
+      const r = await run(['test-event-pattern', '--event-pattern', '{"a":["x"]}', '--events', missing]);
+
+      // Assess
+      expect(r.code).toBe(EXIT_BAD_PATTERN);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^error: cannot read the events file ${missing}: ENOENT.*\n$`));
     });
 
     it('exits 2 with the reason on stderr when the pattern is invalid', async () => {
@@ -58,7 +99,7 @@ describe('Function: eventsCommand', () => {
 
       // Assess
       expect(r.code).toBe(EXIT_BAD_PATTERN);
-      expect(r.stderr).toMatch(/^Parameter Event is not valid\. Reason: Event is not valid JSON/);
+      expect(r.stderr).toMatch(/^Parameter Event is not valid\. Reason: it is not JSON \(/);
     });
 
     it('exits 2 when neither or both of --event and --events are given', async () => {
@@ -80,7 +121,7 @@ describe('Function: eventsCommand', () => {
       const dir = mkdtempSync(join(tmpdir(), 'events-cmd-'));
       dirs.push(dir);
       const file = join(dir, 'events.jsonl');
-      writeFileSync(file, '{"n":1}\n{"n":5}\n\n{"n":2}\n');
+      writeFileSync(file, `${whole({ n: 1 })}\n${whole({ n: 5 })}\n\n${whole({ n: 2 })}\n`);
 
       // Act
       const r = await run([
@@ -102,7 +143,7 @@ describe('Function: eventsCommand', () => {
       const dir = mkdtempSync(join(tmpdir(), 'events-cmd-'));
       dirs.push(dir);
       const file = join(dir, 'events.jsonl');
-      writeFileSync(file, '{"n":1}\nnot json\n');
+      writeFileSync(file, `${whole({ n: 1 })}\nnot json\n{"n":1}\n`);
 
       // Act
       const r = await run(['test-event-pattern', '--event-pattern', '{"n":[1]}', '--events', file]);
@@ -111,7 +152,8 @@ describe('Function: eventsCommand', () => {
       const lines = r.stdout.trim().split('\n');
       expect(lines[0]).toBe('{"Result": true}');
       expect(JSON.parse(lines[1]!)).toMatchObject({ Result: null, Line: 2 });
-      expect(r.stderr).toBe('2 events: 1 matched, 0 did not, 1 invalid\n');
+      expect(JSON.parse(lines[2]!)).toMatchObject({ Result: null, Line: 3, Error: /missing field\(s\) id/ });
+      expect(r.stderr).toBe('3 events: 1 matched, 0 did not, 2 invalid\n');
       expect(r.code).toBe(EXIT_BAD_EVENT);
     });
 
@@ -131,7 +173,7 @@ describe('Function: eventsCommand', () => {
       let code: typeof process.exitCode;
       try {
         await eventsCommand().parseAsync(
-          ['test-event-pattern', '--event-pattern', '{"a":["x"]}', '--event', '{"a":"x"}'],
+          ['test-event-pattern', '--event-pattern', '{"a":["x"]}', '--event', whole({ a: 'x' })],
           {
             from: 'user',
           },

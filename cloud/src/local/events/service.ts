@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { type BusEvent, jsonDepth } from '@smartdoor/shared';
+import type { BusEvent } from '@smartdoor/shared';
 import type { Database } from 'better-sqlite3';
 import { checkEventPattern, compileEventPattern, matchesEventPattern } from '../../event-pattern/index.js';
 import { type Clock, SYSTEM_CLOCK } from '../queues/clock.js';
@@ -28,12 +28,7 @@ import {
   type Target,
 } from './model.js';
 import { checkName } from './model-validation.js';
-import {
-  checkEntry,
-  checkRequestSize,
-  PUT_EVENTS_MAX_DETAIL_DEPTH,
-  type PutEventsEntryInput,
-} from './put-events.js';
+import { checkEntry, checkRequestSize, type PutEventsEntryInput } from './put-events.js';
 import { PutEventsGroup } from './put-events-group.js';
 import { Replayer } from './replayer.js';
 import { busNameOf, type FailedTarget, RuleBook } from './rule-book.js';
@@ -44,6 +39,7 @@ import { HttpTarget } from './targets/http-target.js';
 import { LambdaTarget } from './targets/lambda-target.js';
 import { QueueTarget } from './targets/queue-target.js';
 import type { TargetKind } from './targets/target-invoker.js';
+import { parseTestEvent } from './test-event.js';
 
 export interface EventBusServiceOptions {
   /** Shared SQLite handle; open it with journal_mode=WAL. */
@@ -308,29 +304,7 @@ export class EventBusService extends EventEmitter<EventBusServiceEvents> {
     const problem = checkEventPattern(pattern);
     if (problem !== undefined)
       throw new EventsInvalidPatternError(`Event pattern is not valid. Reason: ${problem}`);
-    let event: unknown;
-    try {
-      event = JSON.parse(eventJson);
-    } catch (cause) {
-      throw new EventsValidationError('Parameter Event is not valid: it is not JSON.', { cause });
-    }
-    // As deep as a put event may be (its detail's levels and the envelope's), so that
-    // matching never walks deeper than it does for PutEvents.
-    if (jsonDepth(event, PUT_EVENTS_MAX_DETAIL_DEPTH + 1) > PUT_EVENTS_MAX_DETAIL_DEPTH + 1) {
-      throw new EventsValidationError(
-        `Parameter Event is not valid. Reason: it nests deeper than ${PUT_EVENTS_MAX_DETAIL_DEPTH + 1} levels.`,
-      );
-    }
-    // TestEventPattern wants a whole event (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html).
-    const missing = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'].filter(
-      (f) => event === null || typeof event !== 'object' || !(f in event),
-    );
-    if (missing.length > 0) {
-      throw new EventsValidationError(
-        `Parameter Event is not valid. Reason: missing field(s) ${missing.join(', ')}.`,
-      );
-    }
-    return matchesEventPattern(compileEventPattern(pattern), event as object);
+    return matchesEventPattern(compileEventPattern(pattern), parseTestEvent(eventJson));
   }
 
   /**
