@@ -1,6 +1,6 @@
 // The `smartdoor` operator CLI: one binary mounting every part's subcommand.
 import { Command } from 'commander';
-import { MissingPartError, SimulatorError } from './errors.js';
+import { PartLoadError, SimulatorError } from './errors.js';
 import { type LazyCommandSpec, lazyCommand } from './lazy-command.js';
 
 /** Every subcommand, imported only when it runs (others may not have landed yet). */
@@ -62,10 +62,11 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
   } catch (error) {
-    if (error instanceof MissingPartError) {
+    if (error instanceof PartLoadError) {
       process.stderr.write(`smartdoor: ${error.message}.\n`);
       const cause = error.cause instanceof Error ? error.cause.message.split('\n')[0] : undefined;
       if (cause) process.stderr.write(`  (${cause})\n`);
+      process.stderr.write('  A partial install? Run `npm install` in the repository, then try again.\n');
       process.exitCode = 2;
     } else if (error instanceof SimulatorError) {
       process.stderr.write(`smartdoor: ${error.message}\n`);

@@ -15,14 +15,17 @@ export class SimulatorOptionError extends SimulatorError {
   }
 }
 
-/** A part of the project the simulator needs has not landed yet (or failed to load). */
-export class MissingPartError extends SimulatorError {
-  override name = 'MissingPartError';
+/**
+ * A part of the project a command needs could not be loaded: a partial or broken install
+ * (e.g. a native module not built for this machine). The cause says why.
+ */
+export class PartLoadError extends SimulatorError {
+  override name = 'PartLoadError';
   constructor(
     readonly part: string,
     readonly modulePath: string,
     options?: { cause?: unknown },
   ) {
-    super(`${part} is not there yet (${modulePath} could not be loaded)`, options);
+    super(`${part} could not be loaded (${modulePath})`, options);
   }
 }

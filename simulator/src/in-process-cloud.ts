@@ -6,7 +6,7 @@ import { type LogFormat, logDestination } from '@smartdoor/cloud/local/terminal-
 import { type BusEvent, EventSource, parseCloudConfig } from '@smartdoor/shared';
 import pino, { type Logger } from 'pino';
 import { knownBadges, type SimBadge, writeBadgeSeed } from './badges.js';
-import { MissingPartError } from './errors.js';
+import { PartLoadError } from './errors.js';
 import type { DoorCredentials } from './fleet/virtual-door.js';
 import type { SimCloud } from './sim-cloud.js';
 
@@ -55,7 +55,7 @@ export async function startInProcessCloud(options: InProcessCloudOptions = {}): 
   try {
     mod = (await import(LOCAL_CLOUD_MODULE)) as LocalCloudModule;
   } catch (error) {
-    throw new MissingPartError('the local cloud (LocalCloud)', 'cloud/src/local/local-cloud.ts', {
+    throw new PartLoadError('the local cloud (LocalCloud)', 'cloud/src/local/local-cloud.ts', {
       cause: error,
     });
   }

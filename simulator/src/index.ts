@@ -1,7 +1,7 @@
 /** @smartdoor/simulator: virtual doors running the real agent, scenarios, load, and the smartdoor CLI. */
 export { knownBadges, SIM_BADGE_SECRET, type SimBadge, writeBadgeSeed } from './badges.js';
 export { buildProgram, main, SUBCOMMANDS } from './cli.js';
-export { MissingPartError, SimulatorError, SimulatorOptionError } from './errors.js';
+export { PartLoadError, SimulatorError, SimulatorOptionError } from './errors.js';
 export { type ExternalCloudOptions, externalCloud } from './external-cloud.js';
 export { TcpProxy, type TcpProxyOptions } from './fleet/tcp-proxy.js';
 export {

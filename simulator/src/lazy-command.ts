@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { MissingPartError } from './errors.js';
+import { PartLoadError } from './errors.js';
 
 /** Where a subcommand lives and how to get it out of the module. */
 export interface LazyCommandSpec {
@@ -9,14 +9,14 @@ export interface LazyCommandSpec {
   module: string;
   /** The exported factory, e.g. `cloudCommand`. */
   exportName: string;
-  /** What to call the part in the message when it has not landed. */
+  /** What to call the part in the message when it cannot be loaded. */
   part: string;
 }
 
 /**
  * A subcommand whose module is imported only when it runs, so `smartdoor --help` is
- * fast and the CLI works while a part is missing: then the subcommand says what is not
- * there yet instead of the whole CLI failing on an import. Its own options and `--help`
+ * fast and one part that cannot load (a broken install) fails its own subcommand with
+ * a readable line instead of the whole CLI failing on an import. Its own options and `--help`
  * go through untouched to the real command.
  */
 export function lazyCommand(spec: LazyCommandSpec): Command {
@@ -31,17 +31,17 @@ export function lazyCommand(spec: LazyCommandSpec): Command {
     });
 }
 
-/** Import the module and return its command factory, or throw MissingPartError naming the file. */
+/** Import the module and return its command factory, or throw PartLoadError naming the file. */
 export async function loadFactory(spec: LazyCommandSpec): Promise<() => Command> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(spec.module)) as Record<string, unknown>;
   } catch (error) {
-    throw new MissingPartError(spec.part, spec.module, { cause: error });
+    throw new PartLoadError(spec.part, spec.module, { cause: error });
   }
   const factory = mod[spec.exportName];
   if (typeof factory !== 'function') {
-    throw new MissingPartError(spec.part, `${spec.module} (no export ${spec.exportName})`);
+    throw new PartLoadError(spec.part, `${spec.module} (no export ${spec.exportName})`);
   }
   return factory as () => Command;
 }

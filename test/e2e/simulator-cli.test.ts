@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '@smartdoor/simulator/cli';
-import { MissingPartError } from '@smartdoor/simulator/errors';
+import { PartLoadError } from '@smartdoor/simulator/errors';
 import { describe, expect, it } from 'vitest';
 import { SMARTDOOR_CLI } from '../support/cloud-process.js';
 import { smartdoor } from '../support/smartdoor-cli.js';
@@ -19,7 +19,7 @@ describe('Function: buildProgram', () => {
     expect(names).toEqual(['start', 'simulate', 'cloud', 'events', 'rules', 'provision']);
   });
 
-  it('says which part is missing when a subcommand module has not landed', async () => {
+  it('names the part and its module when a subcommand cannot be loaded', async () => {
     // Prepare
     const program = buildProgram([
       {
@@ -33,8 +33,8 @@ describe('Function: buildProgram', () => {
     // Act
     const running = program.parseAsync(['ghost', '--flag'], { from: 'user' });
     // Assess
-    await expect(running).rejects.toThrow(MissingPartError);
-    await expect(running).rejects.toThrow(/the ghost is not there yet \(\.\/no-such-command\.js/);
+    await expect(running).rejects.toThrow(PartLoadError);
+    await expect(running).rejects.toThrow(/the ghost could not be loaded \(\.\/no-such-command\.js\)/);
   });
 });
 

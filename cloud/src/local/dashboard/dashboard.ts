@@ -254,7 +254,9 @@ export class Dashboard {
   private async redrive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const redrive = this.options.sources.redrive;
     if (!redrive)
-      return json(res, 501, { message: 'redrive is not available: the local queues have not landed' });
+      return json(res, 501, {
+        message: 'redrive is not available: this dashboard was started without queues',
+      });
     const ids = await readIds(req, res);
     if (!ids) return;
     const redriven = await redrive(ids);
@@ -265,7 +267,9 @@ export class Dashboard {
   private async dismiss(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const dismiss = this.options.sources.dismiss;
     if (!dismiss)
-      return json(res, 501, { message: 'dismiss is not available: the local queues have not landed' });
+      return json(res, 501, {
+        message: 'dismiss is not available: this dashboard was started without queues',
+      });
     const ids = await readIds(req, res);
     if (!ids) return;
     // Deleting is for messages someone looked at: no "all" here, unlike redrive.
