@@ -55,7 +55,8 @@ export interface SimulationProgress {
  * the books in a RunLedger.
  */
 export class Simulation {
-  readonly ledger: RunLedger;
+  /** The books of the run (of the current round, in runContinuously). */
+  ledger: RunLedger;
   readonly doors: VirtualDoor[] = [];
   private proxy: TcpProxy | undefined;
   private unsubscribe: Array<() => void> = [];
@@ -164,6 +165,23 @@ export class Simulation {
     if (connected < total) this.logger.warn({ connected, total }, 'not every door connected');
   }
 
+  /**
+   * Play the scenario again and again, each round `durationMs` long and planned afresh
+   * (round n from seed "{seed}/n"), until stop(); resolves then. No drain, no summary: this
+   * is `npm start`'s endless demo. The books start afresh each round and each round's plan
+   * is made when it starts, so memory stays flat however long it runs.
+   */
+  async runContinuously(): Promise<void> {
+    for (let round = 1; !this.stopped; round++) {
+      const plan =
+        round === 1 ? (this.plan ?? this.makePlan()) : this.makePlan(`${this.options.seed}/${round}`);
+      if (round > 1) this.ledger = new RunLedger({ observesBus: this.ledger.observesBus });
+      const started = Date.now();
+      this.ledger.measureFrom = started;
+      await this.play(plan.steps, started);
+    }
+  }
+
   /** Play the scenario and drain; resolves with the summary. */
   async run(): Promise<RunSummary> {
     const { durationMs } = this.options;
@@ -223,13 +241,13 @@ export class Simulation {
   }
 
   /** Plan the run (pure, deterministic); throws a readable error for bad options before any door starts. */
-  private makePlan(): Plan {
+  private makePlan(seed: number | string = this.options.seed): Plan {
     return planRun({
       scenario: this.options.scenario,
       doors: this.options.doors,
       rate: this.options.rate,
       durationMs: this.options.durationMs,
-      seed: this.options.seed,
+      seed,
       knownBadges: knownBadges().map((b) => b.badgeId),
     });
   }

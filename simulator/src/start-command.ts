@@ -4,11 +4,14 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { knownBadges } from './badges.js';
 import { makeFolder, port, wholeNumber } from './cli-options.js';
-import { MissingPartError } from './errors.js';
+import { PartLoadError } from './errors.js';
 import { startInProcessCloud } from './in-process-cloud.js';
 import { Simulation } from './simulation.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** How much demo traffic `npm start` plans at a time; it plays round after round. */
+export const START_ROUND_MS = 3_600_000;
 
 export interface StartOptions {
   dataDir: string;
@@ -63,10 +66,9 @@ export async function runStart(options: StartOptions): Promise<void> {
       },
     });
   } catch (error) {
-    if (error instanceof MissingPartError) {
-      fail(`smartdoor: ${error.message}.`);
-      fail('  npm start needs the local cloud (cloud/src/local/local-cloud.ts); until it lands, try:');
-      fail('  npx smartdoor --help');
+    if (error instanceof PartLoadError) {
+      fail(`smartdoor: ${error.message}: ${(error.cause as Error | undefined)?.message.split('\n')[0]}`);
+      fail('  A partial install? Run `npm install` in the repository, then try again.');
       process.exitCode = 2;
       return;
     }
@@ -85,7 +87,8 @@ export async function runStart(options: StartOptions): Promise<void> {
     scenario: 'demo',
     doors: options.doors,
     rate: options.doors / 8,
-    durationMs: 24 * 3_600_000,
+    // Played in rounds of an hour until Ctrl-C (runContinuously): memory stays flat.
+    durationMs: START_ROUND_MS,
     seed: options.seed,
     outbox: 'sqlite',
     dataDir: join(options.dataDir, 'doors'),
@@ -107,13 +110,10 @@ export async function runStart(options: StartOptions): Promise<void> {
   out(`smartdoor: ${options.doors} simulated doors connected over mTLS (certificates from the local CA).`);
   out(`smartdoor: badge directory seeded with ${knownBadges().length} known badges.`);
   out(
-    `smartdoor: dashboard  ${cloud.dashboardUrl ?? '(not served: the dashboard HTTP server has not landed)'}`,
+    `smartdoor: dashboard  ${cloud.dashboardUrl ?? '(not served: the cloud runs without its HTTP server)'}`,
   );
   out(`smartdoor: broker     mqtts://127.0.0.1:${cloud.broker.port}`);
   out('smartdoor: Ctrl-C stops everything.');
-  await Promise.race([
-    sim.run().catch(() => undefined),
-    new Promise<void>((r) => process.once('SIGINT', () => r())),
-  ]);
+  await sim.runContinuously();
   await stop();
 }

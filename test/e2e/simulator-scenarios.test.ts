@@ -169,4 +169,33 @@ describe('Class: Simulation (scenarios on the local cloud)', () => {
     expect(s.durationMs).toBeLessThan(10_000);
     expect(s.lostAfterAck).toBe(0);
   });
+
+  it('plays round after round until stop() (npm start), with fresh books each round', async () => {
+    // Prepare: rounds of 1.5 s.
+    const sim = new Simulation({
+      cloud,
+      scenario: 'office-day',
+      doors: 2,
+      rate: 4,
+      durationMs: 1_500,
+      seed: 7,
+      prefix: 'rounds-',
+    });
+    await sim.start();
+    const firstRound = sim.ledger;
+    // Act
+    let ended = false;
+    const running = sim.runContinuously().then(() => {
+      ended = true;
+    });
+    await new Promise((r) => setTimeout(r, 4_000));
+    const later = sim.ledger;
+    await sim.stop();
+    await running;
+    // Assess: past the first round's end it still plays, on books of its own.
+    expect(ended).toBe(true);
+    expect(firstRound.createdCount).toBeGreaterThan(0);
+    expect(later).not.toBe(firstRound);
+    expect(later.createdCount).toBeGreaterThan(0);
+  });
 });
