@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { removeStaleTempFiles, writeFileAtomic } from '../atomic-file.js';
 import type { AwsServiceDefinition } from '../aws-endpoint/index.js';
 import type { BrokerLogger, IotBroker } from '../iot/broker.js';
 import { certificateIdOf, type LocalCa } from '../iot/ca.js';
@@ -125,6 +126,7 @@ async function ensureClaimCertificate(
   const dir = claimDir(dataDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
+  await removeStaleTempFiles(dir);
   const certificatePath = join(dir, 'claim.crt');
   const privateKeyPath = join(dir, 'claim.key');
   const files = { certificatePath, privateKeyPath, caPath: ca.caCertPath };
@@ -147,8 +149,8 @@ async function ensureClaimCertificate(
   }
   const created = await registry.createKeysAndCertificate(true);
   registry.attachPolicy(CLAIM_POLICY_NAME, created.certificateArn);
-  await writeAtomic(privateKeyPath, created.keyPair!.PrivateKey, 0o600);
-  await writeAtomic(certificatePath, created.certificatePem, 0o644);
+  await writeFileAtomic(privateKeyPath, created.keyPair!.PrivateKey, 0o600);
+  await writeFileAtomic(certificatePath, created.certificatePem, 0o644);
   return { ...files, certificateId: created.certificateId };
 }
 
@@ -161,13 +163,6 @@ function issuedBy(certificatePem: string, ca: LocalCa): boolean {
   } catch {
     return false;
   }
-}
-
-async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
 }
 
 /** The door policy as IoT Core stores it (the broker enforces it as evaluateThingPolicy). */

@@ -1,5 +1,5 @@
 import { webcrypto, X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -46,6 +46,46 @@ describe('Class: LocalCa', () => {
       expect((await stat(join(caDir, 'server.key'))).mode & 0o777).toBe(0o600);
       expect(second.caCertPem).toBe(first.caCertPem);
       expect(await readFile(first.caCertPath, 'utf8')).toBe(first.caCertPem);
+    });
+
+    it('makes ca.crt again from ca.key when only the key is there, and what it signed stays valid', async () => {
+      // Prepare: a CA that issued a door certificate, then lost its certificate (a first
+      // start killed between the two writes by an older version, or a deleted file).
+      const caDir = join(dir, 'ca');
+      const before = await LocalCa.open({ dir: caDir });
+      const door = new X509Certificate((await before.issueThingCertificate('door-001')).certificatePem);
+      await rm(join(caDir, 'ca.crt'));
+
+      // Act
+      const after = await LocalCa.open({ dir: caDir });
+
+      // Assess
+      const caCert = new X509Certificate(await readFile(join(caDir, 'ca.crt'), 'utf8'));
+      expect(caCert.ca).toBe(true);
+      expect(door.checkIssued(caCert)).toBe(true);
+      expect(door.verify(caCert.publicKey)).toBe(true);
+      expect(new X509Certificate(after.caCertPem).fingerprint256).toBe(caCert.fingerprint256);
+    });
+
+    it('makes the CA afresh when a first start was killed before writing the key', async () => {
+      // Prepare: what a kill between the certificate (written first) and the key leaves,
+      // and a temp file of the write the kill interrupted.
+      const caDir = join(dir, 'ca');
+      const first = await LocalCa.open({ dir: caDir });
+      await rm(join(caDir, 'ca.key'));
+      await writeFile(join(caDir, 'ca.key.4242.tmp'), 'half a ke');
+
+      // Act
+      const again = await LocalCa.open({ dir: caDir });
+
+      // Assess
+      expect(again.caCertPem).not.toBe(first.caCertPem);
+      expect((await stat(join(caDir, 'ca.key'))).mode & 0o777).toBe(0o600);
+      expect(await readdir(caDir)).not.toContain('ca.key.4242.tmp');
+      const door = new X509Certificate((await again.issueThingCertificate('door-001')).certificatePem);
+      expect(door.verify(new X509Certificate(await readFile(join(caDir, 'ca.crt'), 'utf8')).publicKey)).toBe(
+        true,
+      );
     });
 
     it('issues a server certificate for localhost, 127.0.0.1 and the configured host', async () => {

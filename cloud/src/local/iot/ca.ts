@@ -1,8 +1,9 @@
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { assertThingName } from '@smartdoor/shared';
+import { removeStaleTempFiles, writeFileAtomic } from '../atomic-file.js';
 import { CertificateAuthorityError, InvalidCsrError } from './errors.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -110,23 +111,35 @@ export class LocalCa {
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await chmod(dir, 0o700);
+      await removeStaleTempFiles(dir);
       let caCert: x509.X509Certificate;
       let caKey: CryptoKey;
-      const existing = await readIfExists(join(dir, 'ca.key'));
-      if (existing) {
-        caKey = await importPrivateKey(existing);
-        caCert = new x509.X509Certificate(await readFile(join(dir, 'ca.crt'), 'utf8'));
+      const keyPem = await readIfExists(join(dir, 'ca.key'));
+      const certPem = keyPem && (await readIfExists(join(dir, 'ca.crt')));
+      if (keyPem && certPem) {
+        caKey = await importPrivateKey(keyPem);
+        caCert = new x509.X509Certificate(certPem);
         await chmod(join(dir, 'ca.key'), 0o600);
+      } else if (keyPem) {
+        // The key without its certificate: a first start killed between the two writes
+        // (before the certificate went first), or a deleted file. The certificate is made
+        // again from the key, so every certificate the key signed stays valid.
+        const keys = await keyPairOf(keyPem);
+        caKey = keys.privateKey;
+        caCert = await selfSignedCa(keys, now());
+        await writeFileAtomic(join(dir, 'ca.crt'), caCert.toString('pem'), 0o644);
       } else {
-        const created = await createCa(now());
+        const created = await generateKeyMaterial();
         caKey = created.keys.privateKey;
-        caCert = created.cert;
-        await writeSecret(join(dir, 'ca.key'), created.privateKeyPem);
-        await writeAtomic(join(dir, 'ca.crt'), caCert.toString('pem'), 0o644);
+        caCert = await selfSignedCa(created.keys, now());
+        // The certificate first, the key last: the key is what says the CA exists, so a
+        // start killed in between makes the CA afresh (no certificate came from it yet).
+        await writeFileAtomic(join(dir, 'ca.crt'), caCert.toString('pem'), 0o644);
+        await writeFileAtomic(join(dir, 'ca.key'), created.privateKeyPem, 0o600);
       }
       const server = await createServerCert(caCert, caKey, now(), options.serverNames ?? []);
-      await writeSecret(join(dir, 'server.key'), server.privateKeyPem);
-      await writeAtomic(join(dir, 'server.crt'), server.certificatePem, 0o644);
+      await writeFileAtomic(join(dir, 'server.key'), server.privateKeyPem, 0o600);
+      await writeFileAtomic(join(dir, 'server.crt'), server.certificatePem, 0o644);
       return new LocalCa({
         dir,
         now,
@@ -221,23 +234,22 @@ export function commonNameOf(certificatePem: string): string | undefined {
   return cert.subjectName.getField('CN')[0];
 }
 
-async function createCa(nowMs: number): Promise<{ cert: x509.X509Certificate } & KeyMaterial> {
-  const material = await generateKeyMaterial();
+/** The CA's self-signed certificate for `keys` (the same subject and key identifier every time). */
+async function selfSignedCa(keys: CryptoKeyPair, nowMs: number): Promise<x509.X509Certificate> {
   const notBefore = new Date(nowMs - 3_600_000);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+  return x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
     name: 'CN=smartdoor local CA, O=smartdoor',
     notBefore,
     notAfter: new Date(notBefore.getTime() + 20 * 365 * DAY_MS),
-    keys: material.keys,
+    keys,
     signingAlgorithm: SIGNING_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(material.keys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { cert, ...material };
 }
 
 async function createServerCert(
@@ -301,6 +313,13 @@ async function generateKeyMaterial(): Promise<KeyMaterial> {
   return { keys, privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') };
 }
 
+/** The key pair of a private key's PEM (the public half derived from it). */
+async function keyPairOf(pem: string): Promise<CryptoKeyPair> {
+  const spki = createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  const publicKey = await webcrypto.subtle.importKey('spki', spki, KEY_ALGORITHM, true, ['verify']);
+  return { privateKey: await importPrivateKey(pem), publicKey } as CryptoKeyPair;
+}
+
 async function importPrivateKey(pem: string): Promise<CryptoKey> {
   const der = x509.PemConverter.decodeFirst(pem);
   return webcrypto.subtle.importKey('pkcs8', der, KEY_ALGORITHM, false, ['sign']) as Promise<CryptoKey>;
@@ -320,16 +339,4 @@ async function readIfExists(path: string): Promise<string | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-}
-
-async function writeSecret(path: string, content: string): Promise<void> {
-  await writeAtomic(path, content, 0o600);
-}
-
-/** Write then rename, so a crash never leaves half a key behind. */
-async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, content, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
 }
