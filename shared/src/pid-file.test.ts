@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,4 +128,52 @@ describe('Function: claimPidFile', () => {
     // Act / Assess
     expect(() => claimPidFile(join(dir, 'missing', 'x.pid'))).toThrow(/ENOENT/);
   });
+
+  it('gives a stale file to one of two processes taking it over at the same moment', async () => {
+    // Prepare: stale files (a crash left them), one a round; two processes that, round
+    // after round, wait for the same instant and then both claim that round's file. Their
+    // file removals and renames are slowed by 20 ms, so the two take-overs overlap.
+    const rounds = 8;
+    const roundMs = 200;
+    for (let i = 0; i < rounds; i++) writeFileSync(`${file}.${i}`, `${deadPid()}\n`);
+    const t0 = Date.now() + 2_500; // after both have loaded
+    const claimer = `
+      import fs from 'node:fs';
+      import { syncBuiltinESMExports } from 'node:module';
+      const slow = (f) => (...args) => { const t = Date.now() + 20; while (Date.now() < t) {} return f(...args); };
+      fs.rmSync = slow(fs.rmSync);
+      fs.renameSync = slow(fs.renameSync);
+      syncBuiltinESMExports();
+      const { claimPidFile } = await import(${JSON.stringify(new URL('./pid-file.ts', import.meta.url).pathname)});
+      const [file, t0, rounds, roundMs] = process.argv.slice(1).map((a, i) => (i ? Number(a) : a));
+      for (let i = 0; i < rounds; i++) {
+        while (Date.now() < t0 + i * roundMs) {}
+        let got = false;
+        try { claimPidFile(file + '.' + i); got = true; } catch {}
+        process.stdout.write(got ? 'G' : 'H');
+      }
+    `;
+    const start = () =>
+      new Promise<string>((resolve, reject) => {
+        const args = [file, String(t0), String(rounds), String(roundMs)];
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', claimer, ...args],
+          {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('error', reject);
+        child.on('close', () => resolve(out));
+      });
+    // Act
+    const [a, b] = await Promise.all([start(), start()]);
+    // Assess: every round, exactly one of the two took the file.
+    expect(a).toHaveLength(rounds);
+    expect(b).toHaveLength(rounds);
+    const winners = [...a].map((x, i) => Number(x === 'G') + Number(b[i] === 'G'));
+    expect(winners).toEqual(Array(rounds).fill(1));
+  }, 20_000);
 });

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
  * A pid file that claims something on disk for one process: the local cloud's data folder,
@@ -49,12 +49,43 @@ export function claimPidFile(file: string): () => void {
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = readHolder(file);
-      // A second EEXIST means another process took the stale file first.
-      if ((holder && isHolding(holder)) || attempt > 1) throw new PidFileHeldError(file, holder?.pid ?? 0);
-      rmSync(file, { force: true });
+      const text = readProc(file);
+      const holder = parseHolder(text);
+      // Past a few rounds, other processes keep winning the file: one of them holds it.
+      if ((holder && isHolding(holder)) || attempt > 3) throw new PidFileHeldError(file, holder?.pid ?? 0);
+      removeIfStill(file, text);
     }
   }
+}
+
+/**
+ * Remove the stale claim `file` held when it read `text`, and nothing newer. A plain
+ * delete could remove a claim another process made in the meantime (two starts after a
+ * crash both find the stale file; the second deletes the first's fresh claim and makes
+ * its own, and both run). A rename moves one file only once: moved aside, the file is
+ * checked, and a claim that is not the stale one is put back. Throws PidFileHeldError
+ * when another process took the file over first.
+ */
+function removeIfStill(file: string, text: string | undefined): void {
+  const aside = `${file}.${process.pid}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    // Gone already: someone removed it (or released it); try to create it again.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = readProc(aside);
+  if (moved !== text) {
+    // Another process's fresh claim: hand it back (link fails only if yet another
+    // claim appeared in the moment between, which then holds the file).
+    try {
+      linkSync(aside, file);
+    } catch {}
+    rmSync(aside, { force: true });
+    throw new PidFileHeldError(file, parseHolder(moved)?.pid ?? 0);
+  }
+  rmSync(aside, { force: true });
 }
 
 /** Whether a process runs: signal 0 checks that it exists; EPERM means it does, under another user. */
@@ -84,7 +115,11 @@ function holderOf(pid: number): Holder {
 }
 
 function readHolder(file: string): Holder | undefined {
-  const [pidText, boot, started] = (readProc(file) ?? '').trim().split(/\s+/);
+  return parseHolder(readProc(file));
+}
+
+function parseHolder(text: string | undefined): Holder | undefined {
+  const [pidText, boot, started] = (text ?? '').trim().split(/\s+/);
   const pid = Number.parseInt(pidText ?? '', 10);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   return {
