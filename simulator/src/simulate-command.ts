@@ -7,6 +7,7 @@ import pino from 'pino';
 import { makeFolder, nonNegative, openFileLimit, wholeNumber } from './cli-options.js';
 import { SimulatorOptionError } from './errors.js';
 import { externalCloud } from './external-cloud.js';
+import type { SimOutboxKind } from './fleet/virtual-door.js';
 import type { RunSummary } from './ledger.js';
 import { ProgressDisplay } from './progress.js';
 import { findScenario, SCENARIOS } from './scenarios/catalog.js';
@@ -26,7 +27,7 @@ export interface SimulateOptions {
   cert?: string;
   key?: string;
   bundles?: string;
-  outbox: 'memory' | 'sqlite';
+  outbox: SimOutboxKind;
   dataDir?: string;
   drain: string;
   json?: boolean;
@@ -66,12 +67,12 @@ export function simulateCommand(): Command {
     )
     .option(
       '--outbox <kind>',
-      'memory (load runs) or sqlite (one file per door, as on a real door)',
+      "memory (load runs), or log or sqlite: the agent's durable outboxes, one file per door (log is a real door's default)",
       'memory',
     )
     .option(
       '--data-dir <dir>',
-      'folder for the SQLite outboxes, kept after the run (default: a temporary folder, removed after it)',
+      'folder for the log or sqlite outboxes, kept after the run (default: a temporary folder, removed after it)',
     )
     .option(
       '--drain <time>',
@@ -93,8 +94,11 @@ export function simulateCommand(): Command {
 
 /** Parse the options, run the simulation against its cloud, and return the summary. */
 export async function runSimulate(options: SimulateOptions): Promise<RunSummary> {
-  if (options.outbox !== 'memory' && options.outbox !== 'sqlite') {
-    throw new SimulatorOptionError('--outbox', `expected memory or sqlite, received "${options.outbox}"`);
+  if (!['memory', 'sqlite', 'log'].includes(options.outbox)) {
+    throw new SimulatorOptionError(
+      '--outbox',
+      `expected memory, log or sqlite, received "${options.outbox}"`,
+    );
   }
   findScenario(options.scenario);
   // The doors' names are the prefix and a number: the prefix must be a thing name itself.
@@ -107,9 +111,9 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
   checkFileDescriptors(options);
   const durationMs = parseDuration(options.duration);
   const drainMs = parseDuration(options.drain, '--drain');
-  // SQLite outboxes need a folder: the one given, or a temporary one for this run only
+  // File outboxes need a folder: the one given, or a temporary one for this run only
   // (made before the cloud starts, so a bad folder stops nothing half-started).
-  if (options.outbox === 'sqlite' && options.dataDir) makeFolder(options.dataDir, '--data-dir');
+  if (options.outbox !== 'memory' && options.dataDir) makeFolder(options.dataDir, '--data-dir');
   // Ctrl-C and a service manager's SIGTERM alike, from here on (the cloud takes a moment to
   // start): stop early, still print the summary, and remove the temporary folders (the
   // cloud's among them holds its CA key).
@@ -141,7 +145,7 @@ async function simulateRun(
   stop: StopRequest,
 ): Promise<RunSummary> {
   const scratch =
-    options.outbox === 'sqlite' && !options.dataDir
+    options.outbox !== 'memory' && !options.dataDir
       ? mkdtempSync(join(tmpdir(), 'smartdoor-sim-'))
       : undefined;
   const cloud: SimCloud = options.endpoint
@@ -199,9 +203,13 @@ async function simulateRun(
 function checkFileDescriptors(options: SimulateOptions): void {
   const limit = openFileLimit();
   if (limit === undefined) return;
-  // Per door: its socket; the proxy's two; the local cloud's end; a SQLite outbox's three files.
+  // Per door: its socket; the proxy's two; the local cloud's end; a SQLite outbox's three
+  // files (database, WAL, shared memory) or a log outbox's one.
   const perDoor =
-    1 + (options.proxy ? 2 : 0) + (options.endpoint ? 0 : 1) + (options.outbox === 'sqlite' ? 3 : 0);
+    1 +
+    (options.proxy ? 2 : 0) +
+    (options.endpoint ? 0 : 1) +
+    (options.outbox === 'sqlite' ? 3 : options.outbox === 'log' ? 1 : 0);
   const needed = options.doors * perDoor + 200;
   if (needed <= limit) return;
   throw new SimulatorOptionError(

@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { knownBadges, SIM_BADGE_SECRET } from './badges.js';
 import { SimulatorError } from './errors.js';
 import { TcpProxy } from './fleet/tcp-proxy.js';
-import { VirtualDoor } from './fleet/virtual-door.js';
+import { type SimOutboxKind, VirtualDoor } from './fleet/virtual-door.js';
 import { RunLedger, type RunSummary } from './ledger.js';
 import { Random } from './random.js';
 import { type Plan, planRun } from './scenarios/plan.js';
@@ -22,7 +22,7 @@ export interface SimulationOptions {
   durationMs: number;
   seed: number | string;
   /** @default 'memory' (see VirtualDoor) */
-  outbox?: 'memory' | 'sqlite';
+  outbox?: SimOutboxKind;
   dataDir?: string;
   /** How long to wait after the run for the backlog to reach the bus and every opening to get its result. @default 15000 */
   drainMs?: number;
@@ -97,8 +97,9 @@ export class Simulation {
     if (cloud.subscribeBus) this.unsubscribe.push(cloud.subscribeBus((e, at) => this.ledger.busEvent(e, at)));
     if (cloud.subscribeDeliveries)
       this.unsubscribe.push(cloud.subscribeDeliveries((k) => this.ledger.delivered(k)));
-    if (this.options.outbox === 'sqlite') {
-      if (!this.options.dataDir) throw new SimulatorError('a SQLite outbox needs a data folder');
+    if (this.options.outbox === 'sqlite' || this.options.outbox === 'log') {
+      if (!this.options.dataDir)
+        throw new SimulatorError(`a ${this.options.outbox} outbox needs a data folder`);
       mkdirSync(this.options.dataDir, { recursive: true });
     }
     const url = `${cloud.broker.scheme}://${this.proxy ? '127.0.0.1' : cloud.broker.host}:${this.proxy?.port ?? cloud.broker.port}`;

@@ -135,7 +135,10 @@ describe('Binary: smartdoor', () => {
     },
   );
 
-  it('keeps SQLite outboxes in --data-dir, one file per door, and keeps its log quiet', async () => {
+  it.each([
+    ['sqlite', '.outbox.db'],
+    ['log', '.outbox.log'],
+  ])('keeps %s outboxes in --data-dir, one file per door, and keeps its log quiet', async (kind, suffix) => {
     // Prepare
     const dataDir = mkdtempSync(join(tmpdir(), 'smartdoor-sim-outbox-'));
     try {
@@ -151,7 +154,7 @@ describe('Binary: smartdoor', () => {
         '--drain',
         '3s',
         '--outbox',
-        'sqlite',
+        kind,
         '--data-dir',
         dataDir,
         '--scenario',
@@ -164,9 +167,9 @@ describe('Binary: smartdoor', () => {
       expect(JSON.parse(stdout)).toMatchObject({ observed: 'bus', lost: 0 });
       expect(
         readdirSync(dataDir)
-          .filter((f) => f.endsWith('.outbox.db'))
+          .filter((f) => f.endsWith(suffix))
           .sort(),
-      ).toEqual(['door-001.outbox.db', 'door-002.outbox.db']);
+      ).toEqual([`door-001${suffix}`, `door-002${suffix}`]);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@ import { DoorAgent } from '@smartdoor/device/agent';
 import { type Clock, systemClock } from '@smartdoor/device/core/clock';
 import { SimulatedBadgeReader, SimulatedBuzzer } from '@smartdoor/device/inputs/simulated-badge-reader';
 import { SimulatedDoorSensor } from '@smartdoor/device/inputs/simulated-door-sensor';
+import { LogOutbox } from '@smartdoor/device/outbox/log-outbox';
 import { MemoryOutbox } from '@smartdoor/device/outbox/memory-outbox';
 import { SqliteOutbox } from '@smartdoor/device/outbox/sqlite-outbox';
 import type { Outbox } from '@smartdoor/device/outbox/types';
@@ -19,18 +20,22 @@ export interface DoorCredentials {
   key?: string;
 }
 
+/** Where a virtual door keeps its outbox: in memory, or a durable file as a real door does. */
+export type SimOutboxKind = 'memory' | 'sqlite' | 'log';
+
 export interface VirtualDoorOptions {
   thingName: string;
   /** Broker URL (mqtts://... through the proxy, or mqtt://). */
   url: string;
   credentials: DoorCredentials;
   /**
-   * 'memory' keeps each outbox in memory (for load runs: a SQLite file per door for
-   * thousands of doors costs a file handle and ~1 MB each); 'sqlite' is what a real door uses.
+   * 'memory' keeps each outbox in memory (for load runs: a file per door for thousands of
+   * doors costs file handles and an fsync per event); 'log' (a real door's default) and
+   * 'sqlite' are the agent's durable outboxes, a file per door.
    * @default 'memory'
    */
-  outbox?: 'memory' | 'sqlite';
-  /** Folder for SQLite outboxes. */
+  outbox?: SimOutboxKind;
+  /** Folder for the file outboxes. */
   dataDir?: string;
   badgeSecret: string;
   settings?: ScenarioDoorSettings;
@@ -77,7 +82,9 @@ export class VirtualDoor {
     this.outbox =
       options.outbox === 'sqlite'
         ? new SqliteOutbox(`${options.dataDir}/${this.thingName}.outbox.db`)
-        : new MemoryOutbox();
+        : options.outbox === 'log'
+          ? new LogOutbox(`${options.dataDir}/${this.thingName}.outbox.log`)
+          : new MemoryOutbox();
     const config: AgentConfigInput = {
       thingName: this.thingName,
       dataDir: options.dataDir ?? '/nonexistent',
