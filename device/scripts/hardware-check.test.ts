@@ -64,10 +64,37 @@ describe('Function: runHardwareCheck', () => {
     expect(text).toContain('reed switch GPIO17: closed (normally-open, start)');
     expect(text).toMatch(/door open\n.*door closed/);
     expect(text).toContain('buzzer GPIO18: beep 200 ms');
+    expect(text).toContain(`badge reader ${pty.b}: connected`);
     // On, then off (by its timer and/or by stop, depending on how long the check took).
     expect(gpios.get(18).writes[0]).toBe(1);
     expect(gpios.get(18).writes.at(-1)).toBe(0);
     expect(text).not.toContain('0102030405');
     expect(summary).toEqual({ transitions: 2, badges: 1, badFrames: 0, problems: [] });
+  });
+
+  it('counts a badge reader that cannot be opened as a problem', async () => {
+    // Prepare
+    const gpios = new FakeGpioFactory();
+    const config = parseAgentConfig({
+      thingName: 'hw',
+      mqtt: { endpoint: 'mqtt://127.0.0.1:1883' },
+      badgeReader: { path: join(dir, 'no-such-port') },
+    });
+    const lines: string[] = [];
+    // Act
+    const summary = await runHardwareCheck({
+      config,
+      seconds: 0,
+      buzzer: false,
+      badge: true,
+      print: (l) => lines.push(l),
+      until: Promise.resolve(),
+      deps: { sysfsRoot: sysfs.root, gpioFactory: gpios.create, path: '' },
+    });
+    // Assess
+    expect(summary.problems).toEqual([
+      `badge reader ${join(dir, 'no-such-port')}: not connected (cannot open ${join(dir, 'no-such-port')}: no such file or directory)`,
+    ]);
+    expect(lines.at(-1)).toMatch(/, 1 problem\(s\)$/);
   });
 });

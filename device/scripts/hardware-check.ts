@@ -82,17 +82,25 @@ export async function runHardwareCheck(opts: HardwareCheckOptions): Promise<Hard
     }
   }
   if (opts.badge) {
+    const path = config.badgeReader.path;
     reader = createBadgeReader({ badgeReader: { ...config.badgeReader, enabled: true } }, opts.deps);
-    reader?.onConnectionChange((connected, error) =>
-      print(
-        `  ${t()} badge reader ${config.badgeReader.path}: ${connected ? 'connected' : `not connected (${error?.message})`}`,
-      ),
-    );
+    let changed = false;
+    reader?.onConnectionChange((connected, error) => {
+      changed = true;
+      // A reader that cannot be opened is a problem (exit 1), as one that cannot be read is.
+      if (connected) print(`  ${t()} badge reader ${path}: connected`);
+      else problem(`badge reader ${path}: not connected (${error?.message})`);
+    });
+    reader?.onFrameErrors?.((failing, error) => {
+      if (failing) print(`  ${t()} badge reader: ${error?.message}`);
+    });
     reader?.onScan((s) => {
       summary.badges++;
       print(`  ${t()} badge ${badgeLogHash(s.badgeId)} (hash of the id)`);
     });
     await reader?.start();
+    // A reader found at start is not a change: start() resolves after the first attempt to open.
+    if (reader && !changed) print(`  ${t()} badge reader ${path}: connected`);
   }
   print(`watching for ${opts.seconds} s: open and close the door, present a badge`);
   await (opts.until ?? new Promise((r) => setTimeout(r, opts.seconds * 1000)));

@@ -22,6 +22,8 @@ import { DoorMonitor, type ResumedDoorState } from './core/door-monitor.js';
 import type { DoorOutput } from './core/door-state-machine.js';
 import { AgentError, OutboxFullError } from './core/errors.js';
 import { badgeRef, EventFactory } from './core/event-factory.js';
+import { InputConfigError } from './inputs/errors.js';
+import { retryDelay } from './inputs/retry-backoff.js';
 import type { BadgeReader, Buzzer, DoorSensor } from './inputs/types.js';
 import { OutboxSender } from './outbox/outbox-sender.js';
 import type { Outbox, OutboxEntry } from './outbox/types.js';
@@ -94,6 +96,7 @@ export class DoorAgent {
     commands: 0,
     duplicateCommands: 0,
     badCloudMessages: 0,
+    badFrames: 0,
   };
   #o: DoorAgentOptions;
   #clock: Clock;
@@ -104,16 +107,28 @@ export class DoorAgent {
   #commands: CommandHandler | undefined;
   #heartbeatTimer: TimerHandle | undefined;
   #statusTimer: TimerHandle | undefined;
+  #sensorRetryTimer: TimerHandle | undefined;
+  /** Failed sensor starts in a row: sets the wait before the next. */
+  #sensorAttempts = 0;
+  /** A sensor.error fault is raised and not yet cleared. */
+  #sensorFault = false;
+  /** Why the last failed connection failed, since the last success: repeats log at info. */
+  #connectFailure: string | undefined;
+  #failedConnects = 0;
   #startedAt: number | undefined;
   #running = false;
+  #stopping = false;
   /** Settings the shadow applied: kept over the config file's across restarts. */
   #shadowApplied: Partial<ShadowSettings> = {};
   #savedSettings = '{}';
   #savedDoor: string | undefined;
   /** The state of the last door.state.changed the outbox took. */
   #storedDoor: string | undefined;
-  /** Events the full outbox did not keep, not yet reported to the cloud, and since when. */
-  #dropped = { refused: 0, superseded: 0, since: 0 };
+  /**
+   * Events the outbox did not keep, not yet reported to the cloud, and since when: refused
+   * by the full outbox, superseded there, or failed to be written (a full disk), and why.
+   */
+  #dropped = { refused: 0, superseded: 0, failed: 0, failure: '', since: 0 };
   #reportingDrops = false;
   #acceptedListeners: Array<(entry: OutboxEntry) => void> = [];
   #pubackListeners: Array<(entry: OutboxEntry, at: number) => void> = [];
@@ -157,6 +172,7 @@ export class DoorAgent {
     await outbox.start();
     const resumedDoor = this.#restoreState();
     this.#running = true;
+    this.#stopping = false;
     this.#startedAt = this.#clock.now();
     this.#monitor = new DoorMonitor(
       this.#machineSettings(),
@@ -201,26 +217,19 @@ export class DoorAgent {
 
     // A read error raises sensor.error once; the next good reading, or the driver saying
     // the input reads again (the door need not move), clears it.
-    let sensorFault = false;
-    const clearSensorFault = (at: number) => {
-      if (!sensorFault) return;
-      sensorFault = false;
-      this.#record({ type: 'device.fault', fault: 'sensor.error', active: false }, at);
-    };
+    this.#sensorFault = false;
     sensor.onReading((r) => {
-      clearSensorFault(r.at);
+      this.#clearSensorFault(r.at);
       this.#monitor?.reading(r.state, r.at);
     });
-    sensor.onRecovered?.(() => clearSensorFault(this.#clock.now()));
+    sensor.onRecovered?.(() => this.#clearSensorFault(this.#clock.now()));
     sensor.onError((err) => {
       this.logger.warn({ err: err.message }, 'door sensor read error');
-      if (sensorFault) return;
-      sensorFault = true;
-      const message = err.message.slice(0, 256);
-      this.#record({ type: 'device.fault', fault: 'sensor.error', active: true, message }, this.#clock.now());
+      this.#raiseSensorFault(err);
     });
     sensor.setDebounceMs(this.#settings.debounceMs);
-    await sensor.start();
+    this.#sensorAttempts = 0;
+    await this.#startSensor();
     if (badgeReader) {
       badgeReader.onScan((scan) =>
         this.#record({ type: 'badge.read', badgeRef: badgeRef(this.#o.badgeSecret!, scan.badgeId) }, scan.at),
@@ -231,6 +240,17 @@ export class DoorAgent {
             type: 'device.fault',
             fault: 'reader.disconnected',
             active: !connected,
+            ...(error ? { message: error.message.slice(0, 256) } : {}),
+          },
+          this.#clock.now(),
+        ),
+      );
+      badgeReader.onFrameErrors?.((failing, error) =>
+        this.#record(
+          {
+            type: 'device.fault',
+            fault: 'reader.error',
+            active: failing,
             ...(error ? { message: error.message.slice(0, 256) } : {}),
           },
           this.#clock.now(),
@@ -247,7 +267,9 @@ export class DoorAgent {
   /** Stop inputs first (no new events), let in-flight publishes finish, say offline, close. */
   async stop(): Promise<void> {
     if (!this.#running) return;
+    this.#stopping = true;
     const { sensor, badgeReader, buzzer, transport, outbox } = this.#o;
+    this.#clearTimers();
     await sensor.stop();
     await badgeReader?.stop();
     await buzzer?.stop();
@@ -283,10 +305,66 @@ export class DoorAgent {
       lastPubackAt: iso(this.#sender?.lastPubackAt),
       outbox: this.#o.outbox.stats(),
       outboxFile: this.#o.outbox.file,
-      counters: { ...this.counters, publishErrors: this.#sender?.publishErrors ?? 0 },
+      counters: {
+        ...this.counters,
+        publishErrors: this.#sender?.publishErrors ?? 0,
+        badFrames: this.#o.badgeReader?.badFrames ?? 0,
+      },
       settings: { ...this.#settings },
       doorState: this.#monitor?.state.door ?? 'unknown',
     };
+  }
+
+  /**
+   * Start the door sensor. Hardware that fails to start (a line busy, a tool missing or
+   * failing) is a sensor.error fault and a retry with backoff, not a reason to stop: the
+   * badge reader and the link to the cloud still work, and the cloud hears of it. A config
+   * error (a pin the chip does not have) will not heal by retrying: start() throws it.
+   */
+  async #startSensor(): Promise<void> {
+    const { sensor } = this.#o;
+    try {
+      await sensor.start();
+    } catch (cause) {
+      const err = cause instanceof Error ? cause : new Error(String(cause));
+      if (err instanceof InputConfigError) throw err;
+      if (this.#stopping) return;
+      const delayMs = retryDelay(this.#sensorAttempts++);
+      this.logger[this.#sensorAttempts === 1 ? 'error' : 'warn'](
+        { err: err.message, retryInSeconds: delayMs / 1000 },
+        'door sensor cannot start; retrying',
+      );
+      this.#raiseSensorFault(err);
+      this.#sensorRetryTimer = this.#clock.setTimeout(() => {
+        this.#sensorRetryTimer = undefined;
+        this.#startSensor().catch((e: Error) =>
+          this.logger.error({ err: e.message }, 'door sensor cannot start; fix the config and restart'),
+        );
+      }, delayMs);
+      return;
+    }
+    // A stop that came while the sensor was starting: let go of it again.
+    if (this.#stopping) {
+      await sensor.stop();
+      return;
+    }
+    if (this.#sensorAttempts > 0)
+      this.logger.info({ attempts: this.#sensorAttempts + 1 }, 'door sensor started');
+    this.#sensorAttempts = 0;
+    this.#clearSensorFault(this.#clock.now());
+  }
+
+  #raiseSensorFault(err: Error): void {
+    if (this.#sensorFault) return;
+    this.#sensorFault = true;
+    const message = err.message.slice(0, 256);
+    this.#record({ type: 'device.fault', fault: 'sensor.error', active: true, message }, this.#clock.now());
+  }
+
+  #clearSensorFault(at: number): void {
+    if (!this.#sensorFault) return;
+    this.#sensorFault = false;
+    this.#record({ type: 'device.fault', fault: 'sensor.error', active: false }, at);
   }
 
   #onDoorOutput(out: DoorOutput): void {
@@ -355,10 +433,13 @@ export class DoorAgent {
     } catch (err) {
       this.counters.refused++;
       const heartbeat = body.type === 'device.heartbeat';
-      const level = err instanceof OutboxFullError && heartbeat ? 'warn' : 'error';
+      const full = err instanceof OutboxFullError;
+      const level = full && heartbeat ? 'warn' : 'error';
       this.logger[level]({ err, type: body.type }, 'event refused by the outbox');
       // Heartbeats are droppable by design; anything else the cloud is told about.
-      if (!heartbeat) this.#noteDrop('refused', now);
+      if (heartbeat) return;
+      if (full) this.#noteDrop('refused', now);
+      else this.#noteDrop('failed', now, writeFailure(err));
       return;
     }
     if (body.type === 'door.state.changed') this.#storedDoor = body.state;
@@ -368,34 +449,44 @@ export class DoorAgent {
     this.#reportDrops();
   }
 
-  #noteDrop(kind: 'refused' | 'superseded', at: number): void {
-    if (this.#dropped.refused + this.#dropped.superseded === 0) this.#dropped.since = at;
+  #noteDrop(kind: 'refused' | 'superseded' | 'failed', at: number, failure?: string): void {
+    const { refused, superseded, failed } = this.#dropped;
+    if (refused + superseded + failed === 0) this.#dropped.since = at;
     this.#dropped[kind]++;
+    if (failure !== undefined) this.#dropped.failure = failure;
   }
 
   /**
-   * Once the outbox has room again, tell the cloud what it did not keep: an outbox.full
-   * fault, raised at the first loss and cleared now with the counts, then the door's
-   * current state if the last one the outbox took is not it.
+   * Once the outbox takes events again, tell the cloud what it did not keep: an outbox.full
+   * fault, raised at the first loss and cleared now, whose message counts them and says
+   * why (the bound, or a write that failed: a full disk), then the door's current state if
+   * the last one the outbox took is not it.
    */
   #reportDrops(): void {
-    const { refused, superseded, since } = this.#dropped;
+    const dropped = { ...this.#dropped };
+    const { refused, superseded, failed, failure, since } = dropped;
     const { outbox } = this.#o;
-    if (refused + superseded === 0 || this.#reportingDrops || outbox.depth + 2 > outbox.maxEvents) return;
+    if (refused + superseded + failed === 0 || this.#reportingDrops || outbox.depth + 2 > outbox.maxEvents)
+      return;
     this.#reportingDrops = true;
     try {
       const before = this.counters.refused;
-      const message =
-        `${refused + superseded} events not kept while the outbox was full (${outbox.maxEvents} events): ` +
-        `${refused} refused, ${superseded} door states superseded by a newer one`;
+      const why: string[] = [];
+      if (refused + superseded > 0)
+        why.push(
+          `${refused + superseded} events not kept while the outbox was full (${outbox.maxEvents} events): ` +
+            `${refused} refused, ${superseded} door states superseded by a newer one`,
+        );
+      if (failed > 0) why.push(`${failed} event(s) not kept: ${failure}`);
+      const message = why.join('; ').slice(0, 256);
       this.#record({ type: 'device.fault', fault: 'outbox.full', active: true, message }, since);
       this.#record({ type: 'device.fault', fault: 'outbox.full', active: false, message }, this.#clock.now());
       if (this.counters.refused !== before) {
         // Not stored (a disk error): keep the original counts, not our own report, for later.
-        this.#dropped = { refused, superseded, since };
+        this.#dropped = dropped;
         return;
       }
-      this.#dropped = { refused: 0, superseded: 0, since: 0 };
+      this.#dropped = { refused: 0, superseded: 0, failed: 0, failure: '', since: 0 };
       const door = this.#monitor?.state.door;
       if (door !== undefined && door !== 'unknown' && door !== this.#storedDoor)
         this.#record({ type: 'door.state.changed', state: door }, this.#clock.now());
@@ -405,7 +496,7 @@ export class DoorAgent {
   }
 
   #onConnection(state: ConnectionState, error?: Error): void {
-    this.logger.info({ state, ...(error ? { err: error.message } : {}) }, 'connection');
+    this.#logConnection(state, error);
     this.#writeStatus();
     if (state !== 'connected') this.#sender?.pause();
     if (state !== 'connected' || !this.#running) return;
@@ -418,6 +509,30 @@ export class DoorAgent {
     // An empty get: the shadow service answers on get/accepted with desired and delta.
     transport.publish(topics.shadow(this.thingName, 'get'), '', { qos: 1 }).catch(warn('shadow get failed'));
     this.#sender?.restart();
+  }
+
+  /**
+   * A failed or lost connection (refused, not authorized, DNS, a certificate) is a warning
+   * the first time and when its reason changes; the same reason again, retry after retry,
+   * is info, so the log is not one warning per retry for ever. A connect is info.
+   */
+  #logConnection(state: ConnectionState, error?: Error): void {
+    if (state === 'connected') {
+      const after = this.#failedConnects > 0 ? { failedAttempts: this.#failedConnects } : {};
+      this.#connectFailure = undefined;
+      this.#failedConnects = 0;
+      this.logger.info({ state, ...after }, 'connection');
+      return;
+    }
+    if (state === 'disconnected' && !this.#stopping && this.#running) {
+      const reason = error?.message ?? 'connection closed';
+      this.#failedConnects++;
+      const level = reason === this.#connectFailure ? 'info' : 'warn';
+      this.#connectFailure = reason;
+      this.logger[level]({ state, err: reason, failedAttempts: this.#failedConnects }, 'connection');
+      return;
+    }
+    this.logger.info({ state, ...(error ? { err: error.message } : {}) }, 'connection');
   }
 
   #applySettings(change: Partial<ShadowSettings>): void {
@@ -493,10 +608,11 @@ export class DoorAgent {
   }
 
   #clearTimers(): void {
-    for (const t of [this.#heartbeatTimer, this.#statusTimer])
+    for (const t of [this.#heartbeatTimer, this.#statusTimer, this.#sensorRetryTimer])
       if (t !== undefined) this.#clock.clearTimeout(t);
     this.#heartbeatTimer = undefined;
     this.#statusTimer = undefined;
+    this.#sensorRetryTimer = undefined;
   }
 
   #statusPayload(state: DeviceStatus['state']): string {
@@ -507,4 +623,18 @@ export class DoorAgent {
     };
     return JSON.stringify(status);
   }
+}
+
+/** Why an append failed to be written, for the outbox.full message: a full disk, said plainly. */
+function writeFailure(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const known: Record<string, string> = {
+    ENOSPC: 'disk full (ENOSPC)',
+    SQLITE_FULL: 'disk full (SQLITE_FULL)',
+    EDQUOT: 'disk quota exceeded (EDQUOT)',
+    EROFS: 'file system read-only (EROFS)',
+    EIO: 'disk I/O error (EIO)',
+  };
+  if (typeof code === 'string') return known[code] ?? `write failed (${code})`;
+  return `write failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 120);
 }

@@ -12,6 +12,8 @@ export interface AgentCounters {
   commands: number;
   duplicateCommands: number;
   badCloudMessages: number;
+  /** Badge reader frames that failed their checks (read from the reader: a wrong baud rate shows here). */
+  badFrames: number;
 }
 
 /** The agent's status: what `status()` returns and the status file holds. */

@@ -6,7 +6,11 @@ export class AgentError extends Error {
   override name = 'AgentError';
 }
 
-/** The durable outbox could not be opened, read or written. */
+/**
+ * The durable outbox could not be opened, read or written. The cause's message is part of
+ * the message: the CLI prints the message alone, and "no space left on device" is the
+ * part that says what to do.
+ */
 export class OutboxError extends AgentError {
   override name = 'OutboxError';
   constructor(
@@ -15,7 +19,9 @@ export class OutboxError extends AgentError {
     readonly location: string,
     options?: { cause?: unknown },
   ) {
-    super(`${message} (outbox ${location})`, options);
+    const cause = options?.cause;
+    const why = cause === undefined ? '' : `: ${cause instanceof Error ? cause.message : String(cause)}`;
+    super(`${message}${why} (outbox ${location})`, options);
   }
 }
 

@@ -3,6 +3,14 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
+/**
+ * The input's configuration cannot work on this machine (a pin the chip does not have):
+ * retrying will not help, so the agent refuses to start instead of reporting a fault.
+ */
+export class InputConfigError extends InputError {
+  override name = 'InputConfigError';
+}
+
 /** No gpiochip under the sysfs root has a Raspberry Pi GPIO label. */
 export class GpioChipNotFoundError extends InputError {
   override name = 'GpioChipNotFoundError';
@@ -20,7 +28,7 @@ export class GpioChipNotFoundError extends InputError {
 }
 
 /** The BCM pin number is not a line of the chip. */
-export class GpioPinOutOfRangeError extends InputError {
+export class GpioPinOutOfRangeError extends InputConfigError {
   override name = 'GpioPinOutOfRangeError';
   constructor(
     readonly bcmPin: number,
@@ -69,5 +77,16 @@ export class SerialPortError extends InputError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/** The badge reader sends frames that cannot be read: wrong baud rate or reader model, or noise. */
+export class BadgeFrameError extends InputError {
+  override name = 'BadgeFrameError';
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
   }
 }

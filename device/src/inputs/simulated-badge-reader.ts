@@ -1,4 +1,6 @@
 import { type Clock, systemClock } from '../core/clock.js';
+import { BadFrameAlarm } from './bad-frame-alarm.js';
+import { BadgeFrameError } from './errors.js';
 import type { BadgeReader, BadgeScan, Buzzer } from './types.js';
 
 /** A badge reader driven by method calls: scan(id), unplug(), replug(), badFrame(). */
@@ -7,7 +9,9 @@ export class SimulatedBadgeReader implements BadgeReader {
   #running = false;
   #scanListeners: Array<(scan: BadgeScan) => void> = [];
   #connectionListeners: Array<(connected: boolean, error?: Error) => void> = [];
+  #frameErrorListeners: Array<(failing: boolean, error?: Error) => void> = [];
   #badFrames = 0;
+  #alarm = new BadFrameAlarm();
 
   constructor(options: { clock?: Clock } = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -25,6 +29,8 @@ export class SimulatedBadgeReader implements BadgeReader {
     this.#running = false;
     this.#scanListeners = [];
     this.#connectionListeners = [];
+    this.#frameErrorListeners = [];
+    this.#alarm.reset();
   }
 
   onScan(listener: (scan: BadgeScan) => void): void {
@@ -35,8 +41,13 @@ export class SimulatedBadgeReader implements BadgeReader {
     this.#connectionListeners.push(listener);
   }
 
+  onFrameErrors(listener: (failing: boolean, error?: Error) => void): void {
+    this.#frameErrorListeners.push(listener);
+  }
+
   scan(badgeId: string): void {
     if (!this.#running) return;
+    if (this.#alarm.good()) for (const l of this.#frameErrorListeners) l(false);
     const scan = { badgeId, at: this.#clock.now() };
     for (const l of this.#scanListeners) l(scan);
   }
@@ -49,9 +60,12 @@ export class SimulatedBadgeReader implements BadgeReader {
     for (const l of this.#connectionListeners) l(true);
   }
 
-  /** A frame with a bad checksum: counted, never reported as a scan. */
+  /** A frame with a bad checksum: counted, never reported as a scan; a run of them raises onFrameErrors. */
   badFrame(): void {
     this.#badFrames++;
+    if (!this.#alarm.bad(this.#clock.now())) return;
+    const error = new BadgeFrameError('bad frames and none read (simulated)', 'simulated');
+    for (const l of this.#frameErrorListeners) l(true, error);
   }
 }
 

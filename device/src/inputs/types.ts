@@ -16,6 +16,11 @@ export interface DoorSensorReading {
   at: number;
 }
 
+/**
+ * The reed switch. start() rejects when the input cannot be opened; the agent then reports
+ * a sensor.error fault and calls start() again later, unless the error is an
+ * InputConfigError (a pin the chip does not have), which stops the agent's start.
+ */
 export interface DoorSensor extends Lifecycle {
   /** The current debounced state, or 'unknown' before the first read. */
   readonly state: 'open' | 'closed' | 'unknown';
@@ -41,8 +46,17 @@ export interface BadgeScan {
 
 export interface BadgeReader extends Lifecycle {
   onScan(listener: (scan: BadgeScan) => void): void;
-  /** Connected/disconnected changes (unplug, replug); the reader reconnects by itself. */
+  /**
+   * Connected/disconnected changes (unplug, replug); the reader reconnects by itself. A
+   * reader found at start is not a change; one missing at start is (`false`).
+   */
   onConnectionChange(listener: (connected: boolean, error?: Error) => void): void;
+  /**
+   * Frames keep failing their checks and none is read (wrong baud rate or reader model,
+   * noise on the line): `true` with why, then `false` at the next good frame. Optional: a
+   * reader without it only counts badFrames.
+   */
+  onFrameErrors?(listener: (failing: boolean, error?: Error) => void): void;
   /** Frames dropped for a bad checksum or shape, since start. */
   readonly badFrames: number;
 }

@@ -11,6 +11,7 @@ import { startTestBroker, type TestBroker } from '../../../test/support/aedes-br
 import { ManualClock } from '../../../test/support/manual-clock.js';
 import { waitUntil } from '../../../test/support/wait.js';
 import { DoorAgent } from '../agent.js';
+import { SimulatedBadgeReader } from '../inputs/simulated-badge-reader.js';
 import { SimulatedDoorSensor } from '../inputs/simulated-door-sensor.js';
 import { MemoryOutbox } from '../outbox/memory-outbox.js';
 import { MqttJsTransport } from '../transport/mqttjs-transport.js';
@@ -37,10 +38,11 @@ describe('Class: AgentMetrics', () => {
     return out;
   };
 
-  const start = async (maxEvents?: number) => {
+  const start = async (maxEvents?: number, badgeReader?: SimulatedBadgeReader) => {
     agent = new DoorAgent({
       config: parseAgentConfig({ thingName: THING, mqtt: { endpoint: broker.url } }),
       sensor,
+      ...(badgeReader ? { badgeReader, badgeSecret: 'a-test-secret-of-enough-bytes' } : {}),
       transport: new MqttJsTransport({ url: broker.url, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } }),
       outbox: new MemoryOutbox(maxEvents === undefined ? {} : { maxEvents }),
       clock,
@@ -108,6 +110,18 @@ describe('Class: AgentMetrics', () => {
     expect(await read('smartdoor_agent_outbox_depth_events')).toEqual({ '': 0 });
     expect(await read('smartdoor_agent_outbox_oldest_age_seconds')).toEqual({ '': 0 });
     expect((await read('smartdoor_agent_publish_latency_seconds'))._count).toBe(5);
+  });
+
+  it("counts the badge reader's bad frames, as status does", async () => {
+    // Prepare
+    const reader = new SimulatedBadgeReader({ clock });
+    await start(undefined, reader);
+    // Act
+    reader.badFrame();
+    reader.badFrame();
+    // Assess
+    expect(await read('smartdoor_agent_badge_reader_bad_frames_total')).toEqual({ '': 2 });
+    expect(agent.status().counters.badFrames).toBe(2);
   });
 
   it('counts a malformed command from the cloud as an error', async () => {

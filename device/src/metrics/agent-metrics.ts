@@ -97,6 +97,11 @@ export class AgentMetrics {
       (s) => s.counters.duplicateCommands,
     );
     counter(
+      'smartdoor_agent_badge_reader_bad_frames_total',
+      'Badge reader frames that failed their checks (climbing with no badges: wrong baud rate or reader model)',
+      (s) => s.counters.badFrames,
+    );
+    counter(
       'smartdoor_agent_outbox_evicted_heartbeats_total',
       'Heartbeats dropped to make room in a full outbox',
       (s) => s.outbox.evictedHeartbeats,

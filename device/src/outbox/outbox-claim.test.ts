@@ -67,7 +67,7 @@ describe('Class: LogOutbox, claimed for one agent', () => {
     expect(existsSync(`${path}.pid`)).toBe(false);
   });
 
-  it('says so when the claim itself cannot be written', async () => {
+  it('says so, and why, when the claim itself cannot be written', async () => {
     // Prepare: the pid file's place is a folder
     const path = join(dir, 'outbox.log');
     mkdirSync(join(dir, 'outbox.log.pid', 'x'), { recursive: true });
@@ -79,6 +79,9 @@ describe('Class: LogOutbox, claimed for one agent', () => {
     );
     // Assess
     expect(error).toBeInstanceOf(OutboxError);
-    expect((error as Error).message).toMatch(/^cannot claim the outbox \(outbox .*outbox\.log\)$/);
+    // The cause is in the message: the CLI prints the message alone.
+    expect((error as Error).message).toMatch(
+      /^cannot claim the outbox: .*is a directory.* \(outbox .*outbox\.log\)$/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -37,6 +37,19 @@ describe('Function: writeFileAtomic', () => {
     // Assess
     expect(act).toThrow(ProvisioningFileError);
     expect(act).toThrow(/nope\/x/);
+  });
+
+  it('leaves no temp file behind when the write fails', () => {
+    // Prepare: a folder with something in it where the file should go, so the rename fails
+    const path = join(dir, 'agent.json');
+    mkdirSync(join(path, 'x'), { recursive: true });
+
+    // Act
+    const act = () => writeFileAtomic(path, 'new');
+
+    // Assess
+    expect(act).toThrow(ProvisioningFileError);
+    expect(readdirSync(dir)).toEqual(['agent.json']);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,7 +14,7 @@ import { ProvisioningFileError } from './errors.js';
 
 /**
  * Write temp + fsync + rename (+ fsync of the folder), so a power cut leaves either the
- * old file or the new one, never half of either.
+ * old file or the new one, never half of either. A failed write removes its temp file.
  */
 export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -29,6 +30,11 @@ export function writeFileAtomic(path: string, content: string, mode = 0o600): vo
     renameSync(tmp, path);
     fsyncDir(dirname(path));
   } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The write's error is the one to report.
+    }
     throw new ProvisioningFileError(path, `cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -1,8 +1,9 @@
 import type { AgentConfig } from '@smartdoor/shared';
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { TransportError, TransportUnavailableError } from '../core/errors.js';
 import { AwsIotTransport, loadAwsIotSdk } from './aws-iot-transport.js';
+import { checkClientCertificate } from './client-certificate.js';
 import { MqttJsTransport } from './mqttjs-transport.js';
 import type { Transport } from './types.js';
 
@@ -59,17 +60,27 @@ export function wantsAwsIot(config: AgentConfig): boolean {
 /**
  * The transport for the config: aws-iot-device-sdk-v2 (MQTT 5, mutual TLS) when asked
  * for or for *.amazonaws.com endpoints, MQTT.js otherwise. When the SDK cannot load
- * (aws-crt has no 32-bit ARM binary), MQTT.js takes over, with one clear log line.
+ * (aws-crt has no 32-bit ARM binary), MQTT.js takes over, with one clear log line. The
+ * client certificate is checked first (dates, and that the key is its key: see
+ * checkClientCertificate).
  */
 export async function createTransport(config: AgentConfig, o: CreateTransportOptions): Promise<Transport> {
   const m = config.mqtt;
   const endpoint = parseEndpoint(m.endpoint);
-  if (wantsAwsIot(config)) {
-    if (!m.certFile || !m.keyFile) {
-      throw new TransportError(
-        'the aws-iot transport needs mqtt.certFile and mqtt.keyFile (mutual TLS); provision the device first',
-      );
-    }
+  const awsIot = wantsAwsIot(config);
+  if (awsIot && (!m.certFile || !m.keyFile)) {
+    throw new TransportError(
+      'the aws-iot transport needs mqtt.certFile and mqtt.keyFile (mutual TLS); provision the device first',
+    );
+  }
+  const ca = m.caFile ? o.readFile(m.caFile) : undefined;
+  const cert = m.certFile ? o.readFile(m.certFile) : undefined;
+  const key = m.keyFile ? o.readFile(m.keyFile) : undefined;
+  if (m.certFile && cert) {
+    const now = (o.clock ?? systemClock).now();
+    checkClientCertificate({ certFile: m.certFile, cert, keyFile: m.keyFile, key, now, logger: o.logger });
+  }
+  if (awsIot) {
     try {
       await (o.loadSdk ?? loadAwsIotSdk)();
       o.logger.info(
@@ -79,9 +90,9 @@ export async function createTransport(config: AgentConfig, o: CreateTransportOpt
       return new AwsIotTransport({
         host: endpoint.host,
         port: endpoint.port,
-        cert: o.readFile(m.certFile).toString('utf8'),
-        key: o.readFile(m.keyFile).toString('utf8'),
-        ...(m.caFile ? { ca: o.readFile(m.caFile).toString('utf8') } : {}),
+        cert: cert!.toString('utf8'),
+        key: key!.toString('utf8'),
+        ...(ca ? { ca: ca.toString('utf8') } : {}),
         keepaliveSeconds: m.keepaliveSeconds,
         reconnect: m.reconnect,
         ...(o.clock ? { clock: o.clock } : {}),
@@ -97,9 +108,9 @@ export async function createTransport(config: AgentConfig, o: CreateTransportOpt
   o.logger.info({ url: endpoint.url }, 'transport: MQTT.js');
   return new MqttJsTransport({
     url: endpoint.url,
-    ...(m.caFile ? { ca: o.readFile(m.caFile) } : {}),
-    ...(m.certFile ? { cert: o.readFile(m.certFile) } : {}),
-    ...(m.keyFile ? { key: o.readFile(m.keyFile) } : {}),
+    ...(ca ? { ca } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
     keepaliveSeconds: m.keepaliveSeconds,
     reconnect: m.reconnect,
     ...(o.clock ? { clock: o.clock } : {}),

@@ -58,9 +58,17 @@ export const FaultKind = {
   SensorError: 'sensor.error',
   /** The badge reader went away (unplugged, serial error). */
   ReaderDisconnected: 'reader.disconnected',
+  /**
+   * The badge reader sends frames that cannot be read: wrong baud rate or reader model, or
+   * noise on the line (bad frames keep coming, none good). Cleared at the next good frame.
+   */
+  ReaderError: 'reader.error',
   /** The enclosure or wiring was tampered with. */
   Tamper: 'tamper',
-  /** The outbox was full during a long outage: events were not kept (the message counts them). */
+  /**
+   * Events were not kept: the outbox was full during a long outage, or its disk was (the
+   * message counts them and says which).
+   */
   OutboxFull: 'outbox.full',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];

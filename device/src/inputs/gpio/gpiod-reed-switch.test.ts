@@ -1,3 +1,5 @@
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import {
   appendFileSync,
   chmodSync,
@@ -9,10 +11,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../../../test/support/manual-clock.js';
 import { GpiodToolError } from '../errors.js';
 import type { DoorSensorReading } from '../types.js';
-import { createCommandRunner } from './command-runner.js';
+import { type CommandRunner, createCommandRunner } from './command-runner.js';
 import { GpiodReedSwitch } from './gpiod-reed-switch.js';
 
 /*
@@ -137,7 +141,7 @@ describe('Class: GpiodReedSwitch', () => {
   it('signals recovery once gpiomon is back, though the door did not move', async () => {
     // Prepare
     writeFileSync(join(dir, 'crash-once'), '');
-    const { sensor, readings, errors } = make(2);
+    const { sensor, readings, errors } = make(2, { stableMs: 50 });
     const events: string[] = [];
     sensor.onError(() => events.push('error'));
     sensor.onRecovered(() => events.push('recovered'));
@@ -177,5 +181,112 @@ describe('Class: GpiodReedSwitch', () => {
     const started = sensor.start();
     // Assess
     await expect(started).rejects.toThrow('BCM pin 60 is out of range: pinctrl-rp1 has 54 lines (0 to 53)');
+  });
+});
+
+/** A gpiomon child the test ends at will: `exit(1)` as a busy line does, `edge(line)`. */
+class FakeMonitor extends EventEmitter {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly stdin = new PassThrough();
+  readonly pid = 4242;
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  exit(code: number): void {
+    this.exitCode = code;
+    this.emit('exit', code, null);
+  }
+  edge(line: string): void {
+    this.stdout.write(`${line}\n`);
+  }
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    if (this.exitCode === null && this.signalCode === null) {
+      this.signalCode = signal;
+      queueMicrotask(() => this.emit('exit', null, signal));
+    }
+    return true;
+  }
+}
+
+/*
+ * The restart policy on a manual clock: fake tools (libgpiod v2, GPIO17 reading 0) and
+ * gpiomon children the test ends, so every wait is asserted, none slept through.
+ */
+describe('Class: GpiodReedSwitch, restarting a failing gpiomon', () => {
+  let clock: ManualClock;
+  let monitors: FakeMonitor[];
+  let sensor: GpiodReedSwitch;
+  let events: string[];
+  const runner: CommandRunner = {
+    run: async (command) => {
+      if (command === 'gpiodetect') return { stdout: 'gpiochip0 [pinctrl-rp1] (54 lines)\n', stderr: '' };
+      if (command === 'gpioget') return { stdout: '"17"=inactive\n', stderr: '' };
+      return { stdout: 'gpiomon (libgpiod) v2.1\n', stderr: '' };
+    },
+    spawn: () => {
+      const child = new FakeMonitor();
+      monitors.push(child);
+      return child as unknown as ChildProcessWithoutNullStreams;
+    },
+  };
+  beforeEach(async () => {
+    clock = new ManualClock();
+    monitors = [];
+    events = [];
+    sensor = new GpiodReedSwitch({
+      bcmPin: 17,
+      runner,
+      debounceMs: 0,
+      timers: clock,
+      now: () => clock.now(),
+    });
+    sensor.onError(() => events.push('error'));
+    sensor.onRecovered(() => events.push('recovered'));
+    await sensor.start();
+  });
+  afterEach(async () => {
+    await sensor.stop();
+  });
+  /** End the current gpiomon, wait out the restart delay, return the delay. */
+  const failAndRestart = async (): Promise<number> => {
+    const count = monitors.length;
+    monitors.at(-1)!.exit(1);
+    const delay = clock.pendingDelays[0]!;
+    clock.advance(delay);
+    await vi.waitFor(() => expect(monitors).toHaveLength(count + 1));
+    return delay;
+  };
+
+  it('backs off the restarts from 2 s to 60 s and declares no recovery for a gpiomon that dies at once', async () => {
+    // Act
+    const delays: number[] = [];
+    for (let i = 0; i < 7; i++) delays.push(await failAndRestart());
+    // Assess
+    expect(delays).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
+    expect(events).toEqual(Array(7).fill('error'));
+  });
+
+  it('declares recovery once a new gpiomon has run 10 s, and starts the backoff again from 2 s', async () => {
+    // Prepare
+    await failAndRestart();
+    await failAndRestart();
+    // Act
+    clock.advance(9_999);
+    const early = [...events];
+    clock.advance(1);
+    // Assess
+    expect(early).toEqual(['error', 'error']);
+    expect(events).toEqual(['error', 'error', 'recovered']);
+    expect(await failAndRestart()).toBe(2_000);
+  });
+
+  it("declares recovery at the new gpiomon's first edge, before 10 s", async () => {
+    // Prepare
+    await failAndRestart();
+    // Act
+    monitors.at(-1)!.edge('rising 17');
+    // Assess
+    await vi.waitFor(() => expect(events).toEqual(['error', 'recovered']));
+    expect(sensor.state).toBe('open');
   });
 });

@@ -1,6 +1,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { GpiodToolError } from '../errors.js';
+import { INPUT_RETRY, retryDelay } from '../retry-backoff.js';
 import { SYSTEM_TIMERS, type Timers } from '../timers.js';
 import type { DoorSensor, DoorSensorReading } from '../types.js';
 import { type CommandRunner, createCommandRunner } from './command-runner.js';
@@ -28,8 +29,15 @@ export interface GpiodReedSwitchOptions {
   gpioChip?: string;
   /** Runs gpiomon/gpioget/gpiodetect; tests put fakes on its PATH. @default the real tools on PATH */
   runner?: CommandRunner;
-  /** Wait before starting gpiomon again after it exits. @default 2000 */
+  /** First wait before starting gpiomon again after it exits; doubles on each failure. @default 2000 */
   restartDelayMs?: number;
+  /** Longest wait between restarts. @default 60000 */
+  maxRestartDelayMs?: number;
+  /**
+   * How long a new gpiomon must run (or its first edge) before the input counts as
+   * recovered; the restart wait starts again from restartDelayMs after it too. @default 10000
+   */
+  stableMs?: number;
   /** @default Date.now */
   now?: () => number;
   /** @default the global timers */
@@ -39,7 +47,9 @@ export interface GpiodReedSwitchOptions {
 /**
  * The reed switch on the GPIO character device, for kernels without sysfs GPIO. It reads
  * the start level with gpioget, then follows gpiomon's edges (a child process); if gpiomon
- * dies it is restarted after a delay, and the level is read again so nothing is missed.
+ * dies it is restarted with a growing delay, and the level is read again so nothing is missed.
+ * Recovery is declared only once a new gpiomon has lived `stableMs` or seen an edge: one
+ * that dies at once would otherwise clear the fault it raised at every restart.
  */
 export class GpiodReedSwitch implements DoorSensor {
   private readonly input: DoorInput;
@@ -47,6 +57,11 @@ export class GpiodReedSwitch implements DoorSensor {
   private readonly timers: Timers;
   private child: ChildProcessWithoutNullStreams | undefined;
   private restartTimer: unknown;
+  private stableTimer: unknown;
+  /** Failed restarts since gpiomon last ran stableMs: sets the next wait. */
+  private attempt = 0;
+  /** An error was reported and recovery not yet. */
+  private failing = false;
   private running = false;
   private major: GpiodMajor = 1;
   private chip = '';
@@ -98,6 +113,9 @@ export class GpiodReedSwitch implements DoorSensor {
     this.running = false;
     if (this.restartTimer !== undefined) this.timers.clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    this.clearStableTimer();
+    this.attempt = 0;
+    this.failing = false;
     this.input.reset();
     const child = this.child;
     this.child = undefined;
@@ -117,6 +135,13 @@ export class GpiodReedSwitch implements DoorSensor {
     const args = gpiomonArgs(this.major, this.chip, this.opts.bcmPin, this.bias);
     const child = this.runner.spawn('gpiomon', args);
     this.child = child;
+    this.clearStableTimer();
+    this.stableTimer = this.timers.setTimeout(() => {
+      this.stableTimer = undefined;
+      if (this.child !== child) return;
+      this.attempt = 0;
+      this.settle();
+    }, this.opts.stableMs ?? INPUT_RETRY.stableMs);
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
@@ -126,14 +151,17 @@ export class GpiodReedSwitch implements DoorSensor {
     lines.on('line', (line) => {
       const edge = parseGpiomonLine(line, this.major);
       if (!edge) return;
+      // An edge proves the line is followed again, before stableMs.
+      if (this.child === child) this.settle();
       this.level = edge === 'rising' ? 1 : 0;
       this.input.edge(this.level);
     });
     child.on('error', (cause) => {
-      this.input.error(new GpiodToolError(`gpiomon cannot run: ${cause.message}`, 'gpiomon', { cause }));
+      this.fail(new GpiodToolError(`gpiomon cannot run: ${cause.message}`, 'gpiomon', { cause }));
       // A process that never started emits no 'exit': retry from here instead.
       if (child.pid === undefined && this.child === child && this.running) {
         this.child = undefined;
+        this.clearStableTimer();
         this.scheduleRestart();
       }
     });
@@ -141,17 +169,40 @@ export class GpiodReedSwitch implements DoorSensor {
       lines.close();
       if (this.child !== child || !this.running) return;
       this.child = undefined;
+      this.clearStableTimer();
       const why = stderr.trim() || (signal ? `signal ${signal}` : `exit code ${code}`);
-      this.input.error(new GpiodToolError(`gpiomon stopped (${why}); restarting`, 'gpiomon'));
+      this.fail(new GpiodToolError(`gpiomon stopped (${why}); restarting`, 'gpiomon'));
       this.scheduleRestart();
     });
   }
 
+  private fail(error: Error): void {
+    this.failing = true;
+    this.input.error(error);
+  }
+
+  /** gpiomon follows the line again: the error is over even if the door has not moved. */
+  private settle(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.input.recovered();
+  }
+
+  private clearStableTimer(): void {
+    if (this.stableTimer !== undefined) this.timers.clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+  }
+
   private scheduleRestart(): void {
+    const delay = retryDelay(
+      this.attempt++,
+      this.opts.restartDelayMs ?? INPUT_RETRY.initialMs,
+      this.opts.maxRestartDelayMs ?? INPUT_RETRY.maxMs,
+    );
     this.restartTimer = this.timers.setTimeout(() => {
       this.restartTimer = undefined;
       void this.restart();
-    }, this.opts.restartDelayMs ?? 2_000);
+    }, delay);
   }
 
   /** Read the level again (an edge may have been missed while gpiomon was down), then follow edges. */
@@ -160,15 +211,13 @@ export class GpiodReedSwitch implements DoorSensor {
     try {
       const level = await this.readLevel();
       if (!this.running) return;
-      // The line reads again: the error is over even if the door has not moved.
-      this.input.recovered();
       if (level !== this.level) {
         this.level = level;
         this.input.edge(level);
       }
       this.spawnMonitor();
     } catch (cause) {
-      this.input.error(cause instanceof Error ? cause : new Error(String(cause)));
+      this.fail(cause instanceof Error ? cause : new Error(String(cause)));
       if (this.running) this.scheduleRestart();
     }
   }

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
+import { BAD_FRAME_ALARM, BadFrameAlarm } from '../bad-frame-alarm.js';
 import { badgeLogHash } from '../badge-log-hash.js';
-import { SerialPortError } from '../errors.js';
+import { BadgeFrameError, SerialPortError } from '../errors.js';
 import { type InputLogger, SILENT_LOGGER } from '../logger.js';
 import { SYSTEM_TIMERS, type Timers } from '../timers.js';
 import type { BadgeReader, BadgeScan } from '../types.js';
@@ -40,16 +41,26 @@ export interface SerialBadgeReaderOptions {
   timers?: Timers;
   /** Badge ids are logged only as a short hash. @default silent */
   logger?: InputLogger;
+  /** Bad frames within badFrameWindowMs, and no good one, that raise onFrameErrors. @default 5 */
+  badFrameAlarmCount?: number;
+  /** @default 60000 */
+  badFrameWindowMs?: number;
 }
 
 /**
  * A badge reader on a serial port. It opens the port at start and, whenever the port is
  * missing or goes away (unplugged), retries every `reconnectMs` until stop(); frames that
- * fail their checks are counted and dropped, and a held card's repeats are suppressed.
+ * fail their checks are counted and dropped, and a held card's repeats are suppressed. When
+ * bad frames keep coming and none is good, onFrameErrors says so: every badge would
+ * otherwise be lost without a word.
  */
 export class SerialBadgeReader implements BadgeReader {
   private readonly scanListeners: Array<(scan: BadgeScan) => void> = [];
   private readonly connectionListeners: Array<(connected: boolean, error?: Error) => void> = [];
+  private readonly frameErrorListeners: Array<(failing: boolean, error?: Error) => void> = [];
+  private readonly alarm: BadFrameAlarm;
+  /** When the last warning about bad frames was logged: at most one a window. */
+  private warnedAt = Number.NEGATIVE_INFINITY;
   private readonly parser: BadgeFrameParser;
   private readonly repeats: RepeatFilter;
   private readonly timers: Timers;
@@ -67,6 +78,10 @@ export class SerialBadgeReader implements BadgeReader {
     this.timers = opts.timers ?? SYSTEM_TIMERS;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger ?? SILENT_LOGGER;
+    this.alarm = new BadFrameAlarm(
+      opts.badFrameAlarmCount ?? BAD_FRAME_ALARM.count,
+      opts.badFrameWindowMs ?? BAD_FRAME_ALARM.windowMs,
+    );
   }
 
   get badFrames(): number {
@@ -81,12 +96,17 @@ export class SerialBadgeReader implements BadgeReader {
   onConnectionChange(listener: (connected: boolean, error?: Error) => void): void {
     this.connectionListeners.push(listener);
   }
+  onFrameErrors(listener: (failing: boolean, error?: Error) => void): void {
+    this.frameErrorListeners.push(listener);
+  }
 
   /** Resolves after the first attempt to open, whether or not the reader is there. */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.bad = 0;
+    this.alarm.reset();
+    this.warnedAt = Number.NEGATIVE_INFINITY;
     await this.tryOpen();
   }
 
@@ -127,7 +147,7 @@ export class SerialBadgeReader implements BadgeReader {
     }
     if (opened) {
       this.disconnected(
-        new SerialPortError(`cannot open ${path}: ${opened.message}`, path, { cause: opened }),
+        new SerialPortError(`cannot open ${path}: ${openFailure(opened, path)}`, path, { cause: opened }),
       );
       return;
     }
@@ -160,19 +180,27 @@ export class SerialBadgeReader implements BadgeReader {
     }, this.opts.reconnectMs ?? 2_000);
   }
 
-  /** Tell listeners only about changes, not about every failed retry. */
+  /**
+   * Tell listeners only about changes, not about every failed retry. From start's unknown
+   * state only a missing reader is news: a reader found at start was never disconnected.
+   */
   private setConnected(connected: boolean, error?: Error): void {
-    if (this.connected === connected) return;
+    const before = this.connected;
+    if (before === connected) return;
     this.connected = connected;
+    if (before === undefined && connected) return;
     for (const l of [...this.connectionListeners]) l(connected, error);
   }
 
   private onData(chunk: Buffer): void {
     for (const result of this.parser.push(chunk)) {
       if (!result.ok) {
-        this.bad++;
-        this.log.debug({ reason: result.reason, badFrames: this.bad }, 'badge frame dropped');
+        this.badFrame(result.reason);
         continue;
+      }
+      if (this.alarm.good()) {
+        this.log.info({ path: this.opts.path, badFrames: this.bad }, 'badge reader frames read again');
+        for (const l of [...this.frameErrorListeners]) l(false);
       }
       const at = this.now();
       if (!this.repeats.accept(result.badgeId, at)) continue;
@@ -187,6 +215,43 @@ export class SerialBadgeReader implements BadgeReader {
       }
     }
   }
+
+  private badFrame(reason: string): void {
+    this.bad++;
+    this.log.debug({ reason, badFrames: this.bad }, 'badge frame dropped');
+    const at = this.now();
+    const raised = this.alarm.bad(at);
+    if (!this.alarm.active) return;
+    const windowMs = this.opts.badFrameWindowMs ?? BAD_FRAME_ALARM.windowMs;
+    const { path, baudRate = 9600, protocol = 'rdm6300' } = this.opts;
+    // Rate-limited: a reader at the wrong baud rate sends bad frames all day.
+    if (raised || at - this.warnedAt >= windowMs) {
+      this.warnedAt = at;
+      this.log.warn(
+        { path, baudRate, protocol, badFrames: this.bad, reason },
+        'badge reader frames cannot be read: wrong baud rate or reader model, or noise on the line',
+      );
+    }
+    if (!raised) return;
+    const count = this.opts.badFrameAlarmCount ?? BAD_FRAME_ALARM.count;
+    const error = new BadgeFrameError(
+      `${count} bad frames within ${windowMs / 1000} s and none read from ${path} (${protocol} at ${baudRate} baud): ` +
+        'wrong baud rate or reader model, or noise on the line',
+      path,
+    );
+    for (const l of [...this.frameErrorListeners]) l(true, error);
+  }
+}
+
+/**
+ * serialport's open error as one reason: it reads "Error: No such file or directory,
+ * cannot open /dev/x", which would repeat the path after our own "cannot open /dev/x".
+ */
+function openFailure(error: Error, path: string): string {
+  let reason = error.message.replace(/^Error:\s*/, '');
+  const tail = `, cannot open ${path}`;
+  if (reason.endsWith(tail)) reason = reason.slice(0, -tail.length);
+  return reason.charAt(0).toLowerCase() + reason.slice(1);
 }
 
 function messageOf(cause: unknown): string {

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { AgentConfig } from '@smartdoor/shared';
+import { CERT_EXPIRY_WARN_DAYS } from '../../transport/client-certificate.js';
 import { parseEndpoint } from '../../transport/create-transport.js';
 import { type CheckResult, fail, messageOf, ok, warn } from './check-result.js';
 
@@ -13,9 +14,6 @@ export const NODE_CREDENTIAL_FS: CredentialFs = {
   readFile: (p) => readFileSync(p),
   mode: (p) => statSync(p).mode,
 };
-
-/** Days before expiry from which `doctor` warns about the device certificate. */
-export const CERT_EXPIRY_WARN_DAYS = 30;
 
 /** Whether the agent will use TLS for this endpoint (a bare host does); an unreadable one counts as TLS. */
 export function usesTls(endpoint: string): boolean {
