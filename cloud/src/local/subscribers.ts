@@ -71,7 +71,7 @@ export class SubscribersNotReadyError extends Error {
   override name = 'SubscribersNotReadyError';
 }
 
-/** Correlations and spent keys are kept this long (DynamoDB TTL does it on AWS). */
+/** Correlations, spent keys and notification state are kept this long (DynamoDB TTL does it on AWS). */
 const RETENTION_MS = 24 * 3600_000;
 
 /** The identification and notification subscribers wired to the local cloud's parts. */
@@ -129,9 +129,15 @@ export function createLocalSubscribers(options: LocalSubscribersOptions): LocalS
   }
   if (options.dashboardSink) channels.push(new DashboardChannel(options.dashboardSink));
   channels.push(new LogChannel(nLog));
+  const nStore = new SqliteNotificationStore(db, {
+    now,
+    // A pending offline check reads the door's presence a grace period after it was
+    // written: kept that much longer, however long the grace is configured.
+    retentionSeconds: RETENTION_MS / 1000 + config.offlineGraceSeconds,
+  });
   const notification = createNotificationHandler({
     ports: {
-      store: new SqliteNotificationStore(db),
+      store: nStore,
       channels,
       eventBridge: options.eventBridge,
       delayQueue: nDelays,
@@ -148,9 +154,22 @@ export function createLocalSubscribers(options: LocalSubscribersOptions): LocalS
 
   let purgeHandle: unknown;
   const purge = () => {
-    void correlations.purgeBefore(now() - RETENTION_MS);
-    idRecords.purgeExpired(); // the table is shared: this purges both handlers' records
+    // The next purge is scheduled first: one that fails (a busy or full disk) must not
+    // end purging for the life of the process.
     purgeHandle = timers.setTimeout(purge, 3600_000);
+    const failed = (what: string) => (err: unknown) =>
+      options.logger.error({ err, what }, 'purge of spent records failed; retrying in an hour');
+    correlations.purgeBefore(now() - RETENTION_MS).catch(failed('correlations'));
+    try {
+      idRecords.purgeExpired(); // the table is shared: this purges both handlers' records
+    } catch (err) {
+      failed('idempotency records')(err);
+    }
+    try {
+      nStore.purgeExpired();
+    } catch (err) {
+      failed('notification state')(err);
+    }
   };
 
   return {

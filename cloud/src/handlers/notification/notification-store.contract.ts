@@ -1,16 +1,37 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NotificationStore } from './notification-store.js';
 
+/** A store built for one contract case. */
+export interface NotificationStoreUnderTest {
+  store: NotificationStore;
+  close(): Promise<void> | void;
+  /**
+   * Remove what has expired by the test clock: the store's own purge, or for a database
+   * that expires items itself a stand-in for its sweep. Needed unless `expiry` is `none`.
+   */
+  expire?(): Promise<void>;
+}
+
 /** The behaviour every notification store shows (STYLE rule 9). */
 export function describeNotificationStoreContract(
   name: string,
-  factory: () => Promise<{ store: NotificationStore; close(): Promise<void> | void }>,
+  /** `now`: the test clock, for the store's own stamps (expiry). */
+  factory: (now: () => number) => Promise<NotificationStoreUnderTest>,
+  /**
+   * How state expires: `purge` (the store removes it when told, SQLite), `ttl` (the
+   * database does in the background, DynamoDB: `expire` stands in for its sweep), `none`
+   * (kept while the store lives, memory: nothing to test).
+   */
+  expiry: 'purge' | 'ttl' | 'none',
 ) {
   describe(`Contract: notification store (${name})`, () => {
     let store: NotificationStore;
     let close: () => Promise<void> | void;
+    let expire: (() => Promise<void>) | undefined;
+    let clock = 0;
     beforeEach(async () => {
-      ({ store, close } = await factory());
+      clock = 0;
+      ({ store, close, expire } = await factory(() => clock));
     });
     afterEach(async () => {
       await close();
@@ -119,6 +140,50 @@ export function describeNotificationStoreContract(
       expect(stale).toBe(false);
       expect(await store.isStillOffline('door-9', 'k1')).toBe(false);
     });
+
+    // Memory keeps everything for the life of its (test) process, so there is no expiry to test.
+    it.skipIf(expiry === 'none')(
+      'forgets state a day after its last use, keeps what is still needed, and works on after',
+      async () => {
+        // Prepare: the default retention is a day; the expiry runs at 26 h.
+        const h = 3600_000;
+        const at = async <T>(ms: number, act: () => Promise<T>): Promise<T> => {
+          clock = ms;
+          return act();
+        };
+        await at(0, () => join('a', 0));
+        await at(30_000, () => join('b', 30_000));
+        await at(3 * h, () => join('c', 3 * h, 'door-2'));
+        await at(3 * h + 10_000, () => join('d', 3 * h + 10_000, 'door-2'));
+        await at(0, () => store.markDelivered('n-old', 'log'));
+        await at(1 * h, () => store.markDelivered('n-new', 'log'));
+        await at(3 * h, () => store.markDelivered('n-new', 'webhook'));
+        await at(0, () => store.recordDisconnected('door-1', 0, 'k1'));
+        await at(0, () => store.recordConnected('door-3', 0));
+        await at(3 * h, () => store.recordDisconnected('door-2', 3 * h, 'k2'));
+        await at(3 * h, () => store.recordDisconnected('door-3', 3 * h, 'k3'));
+        // Act
+        clock = 26 * h;
+        await expire!();
+        // Assess: the old window (with its member), delivery and presence are gone; the
+        // later window, both channels of a delivery renewed at 3 h, and doors still
+        // waiting on their offline check are kept.
+        expect(await store.getWindow('w-a')).toBeUndefined();
+        expect(await store.deliveredChannels('n-old')).toEqual([]);
+        expect(await store.isStillOffline('door-1', 'k1')).toBe(false);
+        expect(await store.getWindow('w-c')).toMatchObject({ repeats: 1, window: { leaderKey: 'c' } });
+        expect(await store.deliveredChannels('n-new')).toEqual(['log', 'webhook']);
+        expect(await store.isStillOffline('door-2', 'k2')).toBe(true);
+        expect(await store.isStillOffline('door-3', 'k3')).toBe(true);
+        // ...and the same door and reason open a new window that counts from zero.
+        const next = await at(26 * h, () => join('e', 26 * h));
+        const repeat = await at(26 * h + 1_000, () => join('f', 26 * h + 1_000));
+        expect(next).toMatchObject({ role: 'leader', window: { windowId: 'w-e', startedAtMs: 26 * h } });
+        expect(repeat).toMatchObject({ role: 'member', window: { windowId: 'w-e' }, repeats: 1 });
+        expect(await at(26 * h, () => store.recordDisconnected('door-1', 26 * h, 'k4'))).toBe(true);
+        expect(await store.isStillOffline('door-1', 'k4')).toBe(true);
+      },
+    );
 
     it('follows only the latest disconnect', async () => {
       // Prepare
