@@ -9,7 +9,8 @@ export interface DynamoDbNotificationStoreOptions {
   client: Pick<DynamoDBDocumentClient, 'send'>;
   tableName: string;
   /**
-   * How long state lives before DynamoDB's TTL removes it.
+   * How long state lives after its last write before DynamoDB's TTL removes it; a collapse
+   * window's, after the window ends (a window longer than this would otherwise expire open).
    * @default 86400
    */
   retentionSeconds?: number;
@@ -49,7 +50,12 @@ export class DynamoDbNotificationStore implements NotificationStore {
       await this.#update(current, 'SET #w = :w, expiresAt = :exp', {
         condition: 'attribute_not_exists(pk) OR (#w.endsAtMs <= :now AND #w.windowId <> :id)',
         names: { '#w': 'window' },
-        values: { ':w': window, ':now': input.nowMs, ':id': input.windowId, ':exp': this.#expiry() },
+        values: {
+          ':w': window,
+          ':now': input.nowMs,
+          ':id': input.windowId,
+          ':exp': this.#expiry(window.endsAtMs),
+        },
       });
       // if_not_exists, and the stored window back in the same call: a window this alert
       // led before (its pointer since moved on) is kept, not reopened under the same id,
@@ -57,7 +63,7 @@ export class DynamoDbNotificationStore implements NotificationStore {
       const stored = (
         await this.#update(`WINDOW#${input.windowId}`, 'SET #w = if_not_exists(#w, :w), expiresAt = :exp', {
           names: { '#w': 'window' },
-          values: { ':w': window, ':exp': this.#expiry() },
+          values: { ':w': window, ':exp': this.#expiry(window.endsAtMs) },
           returnValues: 'UPDATED_NEW',
         })
       )?.window as CollapseWindow | undefined;
@@ -70,7 +76,7 @@ export class DynamoDbNotificationStore implements NotificationStore {
     const open = (await this.#get(current))?.window as CollapseWindow;
     if (open.leaderKey === input.key) return { role: 'leader', window: open };
     const out = await this.#update(`WINDOW#${open.windowId}`, 'ADD members :k SET expiresAt = :exp', {
-      values: { ':k': new Set([input.key]), ':exp': this.#expiry() },
+      values: { ':k': new Set([input.key]), ':exp': this.#expiry(open.endsAtMs) },
       returnValues: 'ALL_NEW',
     });
     return { role: 'member', window: open, repeats: (out?.members as Set<string> | undefined)?.size ?? 0 };
@@ -182,7 +188,8 @@ export class DynamoDbNotificationStore implements NotificationStore {
     return out.Attributes;
   }
 
-  #expiry(): number {
-    return Math.floor(this.#o.now() / 1000) + this.#o.retentionSeconds;
+  /** The TTL (epoch seconds) of an item written now, or of a window ending at `fromMs`. */
+  #expiry(fromMs: number = this.#o.now()): number {
+    return Math.floor(Math.max(fromMs, this.#o.now()) / 1000) + this.#o.retentionSeconds;
   }
 }

@@ -52,7 +52,13 @@ export function buildNotificationHandler(
   channels.push(new LogChannel(aws.log));
   return createNotificationHandler({
     ports: {
-      store: new DynamoDbNotificationStore({ client: aws.doc, tableName: config.NOTIFICATION_TABLE }),
+      store: new DynamoDbNotificationStore({
+        client: aws.doc,
+        tableName: config.NOTIFICATION_TABLE,
+        // A pending offline check reads the door's presence a grace period after it was
+        // written: kept that much longer than a day, however long the grace is.
+        retentionSeconds: 86_400 + config.OFFLINE_GRACE_SECONDS,
+      }),
       channels,
       eventBridge: aws.eventBridge,
       delayQueue: aws.delayQueue,

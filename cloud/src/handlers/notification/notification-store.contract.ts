@@ -185,6 +185,32 @@ export function describeNotificationStoreContract(
       },
     );
 
+    it.skipIf(expiry === 'none')('keeps a window longer than the retention until it ends', async () => {
+      // Prepare: a 2-day collapse window, and a repeat a day into it.
+      const h = 3600_000;
+      clock = 0;
+      await store.joinWindow({
+        thingName: 'door-1',
+        reason: 'device-offline',
+        subject: 'Device Offline',
+        key: 'long',
+        windowId: 'w-long',
+        nowMs: 0,
+        windowMs: 48 * h,
+      });
+      clock = 20 * h;
+      await join('again', 20 * h, 'door-1', 'device-offline');
+      // Act
+      clock = 40 * h;
+      await expire!();
+      // Assess: still open at 40 h, with its member, and repeats still join it.
+      expect(await store.getWindow('w-long')).toMatchObject({ repeats: 1 });
+      expect(await join('late', 40 * h, 'door-1', 'device-offline')).toMatchObject({
+        role: 'member',
+        window: { windowId: 'w-long' },
+      });
+    });
+
     it('follows only the latest disconnect', async () => {
       // Prepare
       await store.recordDisconnected('door-1', 1_000, 'k1');
