@@ -78,9 +78,10 @@ describe('Class: GpiodBuzzer', () => {
     const b = make(2);
     await b.start();
     await b.sound(100);
-    // Act
-    await b.sound(300);
-    await new Promise((r) => setTimeout(r, 150));
+    // Act: past the first sound's end, well inside the second's (with room for a loaded
+    // machine's slow process starts).
+    await b.sound(5_000);
+    await new Promise((r) => setTimeout(r, 400));
     // Assess
     expect(log()).toHaveLength(2);
     expect(b.sounding).toBe(true);

@@ -1,40 +1,15 @@
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic as writeWhole } from '../atomic-file.js';
 import { ProvisioningFileError } from './errors.js';
 
 /**
- * Write temp + fsync + rename (+ fsync of the folder), so a power cut leaves either the
- * old file or the new one, never half of either. A failed write removes its temp file.
+ * The agent's atomic write (../atomic-file.ts), with errors that name the file as the
+ * provisioning commands report them.
  */
 export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
-  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    const fd = openSync(tmp, 'w', mode);
-    try {
-      writeSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    chmodSync(tmp, mode);
-    renameSync(tmp, path);
-    fsyncDir(dirname(path));
+    writeWhole(path, content, { mode, createFolder: false });
   } catch (err) {
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // The write's error is the one to report.
-    }
     throw new ProvisioningFileError(path, `cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -55,18 +30,5 @@ export function readIfExists(path: string): string | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ProvisioningFileError(path, `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on a folder; the rename itself is still atomic.
   }
 }
