@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { PartLoadError } from './errors.js';
 
 /** Where a subcommand lives and how to get it out of the module. */
@@ -27,8 +27,28 @@ export function lazyCommand(spec: LazyCommandSpec): Command {
     .allowExcessArguments()
     .action(async (_options: unknown, command: Command) => {
       const factory = await loadFactory(spec);
-      await factory().parseAsync(command.args, { from: 'user' });
+      const real = factory();
+      // Its usage lines name the whole command (`Usage: smartdoor start ...`).
+      real.name(`smartdoor ${real.name()}`);
+      exitTwoOnUsageErrors(real);
+      try {
+        await real.parseAsync(command.args, { from: 'user' });
+      } catch (error) {
+        if (!(error instanceof CommanderError)) throw error;
+        // Commander has printed the error (or the help); a usage error exits 2, apart
+        // from what the commands themselves exit 1 for (a rule that did not fire, ...).
+        process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+      }
     });
+}
+
+/** Exit code of a usage error: a missing, unknown or invalid option or argument. */
+export const EXIT_USAGE = 2;
+
+/** Make commander throw instead of exiting, in the command and every subcommand. */
+function exitTwoOnUsageErrors(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) exitTwoOnUsageErrors(sub);
 }
 
 /** Import the module and return its command factory, or throw PartLoadError naming the file. */
