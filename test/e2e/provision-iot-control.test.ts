@@ -20,6 +20,7 @@ import {
   GetPolicyCommand,
   InvalidRequestException,
   IoTClient,
+  ListPoliciesCommand,
   ListThingPrincipalsCommand,
   ListThingsCommand,
   MalformedPolicyException,
@@ -229,6 +230,36 @@ describe('Service: local IoT control plane', () => {
       expect(got.policyDocument).toBe(doc);
       expect(dup).toBeInstanceOf(ResourceAlreadyExistsException);
       expect(malformed).toBeInstanceOf(MalformedPolicyException);
+    });
+  });
+
+  describe('Operation: ListPolicies', () => {
+    it('pages through the policies in name order, either way', async () => {
+      // Prepare
+      const doc = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+      for (const name of ['lp-b', 'lp-a', 'lp-c']) {
+        await iot.send(new CreatePolicyCommand({ policyName: name, policyDocument: doc }));
+      }
+      const mine = (names: Array<{ policyName?: string }> = []) =>
+        names.map((p) => p.policyName!).filter((n) => n.startsWith('lp-'));
+
+      // Act
+      const pages: string[][] = [];
+      let marker: string | undefined;
+      do {
+        const out = await iot.send(new ListPoliciesCommand({ pageSize: 2, ...(marker ? { marker } : {}) }));
+        pages.push((out.policies ?? []).map((p) => p.policyName!));
+        marker = out.nextMarker;
+      } while (marker);
+      const descending = await iot.send(new ListPoliciesCommand({ ascendingOrder: false }));
+      const tooBig = await iot.send(new ListPoliciesCommand({ pageSize: 251 })).catch((e: unknown) => e);
+
+      // Assess
+      expect(pages.every((p) => p.length <= 2)).toBe(true);
+      expect(mine(pages.flat().map((policyName) => ({ policyName })))).toEqual(['lp-a', 'lp-b', 'lp-c']);
+      expect(mine(descending.policies)).toEqual(['lp-c', 'lp-b', 'lp-a']);
+      expect(descending.policies?.[0]?.policyArn).toMatch(/:policy\//);
+      expect(tooBig).toBeInstanceOf(InvalidRequestException);
     });
   });
 });

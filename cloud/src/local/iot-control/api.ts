@@ -128,6 +128,23 @@ export function iotControlApi(
         },
       };
     })
+    .add('GET', '/policies', 'ListPolicies', async (req) => {
+      const limit = pageSize(req, 250, 'pageSize');
+      const after = decodeToken(req.query.get('marker'));
+      const ascending = req.query.get('isAscendingOrder') !== 'false';
+      const page = registry.store.listPolicyNames(after, limit + 1, ascending);
+      const more = page.length > limit;
+      const names = page.slice(0, limit);
+      return {
+        body: {
+          policies: names.map((policyName) => ({
+            policyName,
+            policyArn: policyArn(region, accountId, policyName),
+          })),
+          ...(more ? { nextMarker: encodeToken(names.at(-1)!) } : {}),
+        },
+      };
+    })
     .add('GET', '/policies/{policyName}', 'GetPolicy', async (_req, p) => {
       const policy = registry.getPolicy(p.policyName!);
       return {
@@ -186,12 +203,12 @@ function principalHeader(req: AwsRequest): string {
   return v;
 }
 
-function pageSize(req: AwsRequest, max: number): number {
-  const raw = req.query.get('maxResults');
+function pageSize(req: AwsRequest, max: number, param = 'maxResults'): number {
+  const raw = req.query.get(param);
   if (raw === null) return max;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new InvalidRequestError(`maxResults must be an integer from 1 to ${max}, not "${raw}"`);
+    throw new InvalidRequestError(`${param} must be an integer from 1 to ${max}, not "${raw}"`);
   }
   return n;
 }

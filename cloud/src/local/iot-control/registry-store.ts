@@ -106,6 +106,17 @@ export class SqliteRegistryStore {
     return row && { policyName: row.policy_name, document: row.document, createdAt: row.created_at };
   }
 
+  /** Policy names after `after`, in name order (descending: before it). */
+  listPolicyNames(after: string, limit: number, ascending = true): string[] {
+    const sql = ascending
+      ? 'SELECT policy_name FROM iot_policies WHERE policy_name > ? ORDER BY policy_name LIMIT ?'
+      : "SELECT policy_name FROM iot_policies WHERE ? = '' OR policy_name < ? ORDER BY policy_name DESC LIMIT ?";
+    const rows = (
+      ascending ? this.#db.prepare(sql).all(after, limit) : this.#db.prepare(sql).all(after, after, limit)
+    ) as Array<{ policy_name: string }>;
+    return rows.map((r) => r.policy_name);
+  }
+
   putPolicy(p: PolicyRecord): void {
     this.#db
       .prepare('INSERT INTO iot_policies (policy_name, document, created_at) VALUES (?, ?, ?)')

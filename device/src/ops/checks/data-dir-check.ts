@@ -8,7 +8,7 @@ export function checkDataDir(dataDir: string): CheckResult {
   } catch {
     return warn(
       'data dir',
-      `${dataDir} does not exist yet (install-service creates it; the agent needs it to start)`,
+      `${dataDir} does not exist yet (install-service prints the command that creates it; the agent needs it to start)`,
     );
   }
   try {
