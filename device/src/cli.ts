@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENT_VERSION } from './agent.js';
-import { buildAgent, type OutboxKind } from './agent-factory.js';
+import { buildAgent, DEFAULT_OUTBOX_KIND, type OutboxKind } from './agent-factory.js';
 import { loadAgentConfig, loadBadgeSecret } from './config/load-agent-config.js';
 import type { MetricsServer } from './metrics/metrics-server.js';
 import { doctorCommand } from './ops/doctor-command.js';
@@ -19,7 +19,11 @@ export function runCommand(): Command {
       '-c, --config <file>',
       'agent config file (default: $SMARTDOOR_AGENT_CONFIG or /etc/smartdoor/agent.json)',
     )
-    .addOption(new Option('--outbox <kind>', 'durable outbox store').choices(['sqlite', 'log']))
+    .addOption(
+      new Option('--outbox <kind>', 'durable outbox store (switch only once the other is empty)')
+        .choices(['sqlite', 'log'])
+        .default(DEFAULT_OUTBOX_KIND),
+    )
     .option(
       '--metrics-port <port>',
       'serve Prometheus metrics at http://<metrics.host>:<port>/metrics (overrides metrics in the config; 0 picks a free port)',

@@ -51,7 +51,11 @@ export function provisionCommand(io: { stdout?: (t: string) => void } = {}): Com
       '--create-keys',
       'let IoT Core make the key (CreateKeysAndCertificate) instead of a CSR made here',
     )
-    .option('--param <name=value>', 'another template parameter (repeatable)', param, {})
+    .addOption(
+      new Option('--param <name=value>', 'another template parameter (repeatable)')
+        .argParser(param)
+        .default({}, 'none'),
+    )
     .option(
       '--client-id <id>',
       'client id of the claim connection, starting with claim- (default claim-<serial>)',
