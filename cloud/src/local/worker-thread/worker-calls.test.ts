@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type StartedWorker, startWorker } from './worker-calls.js';
+import { type StartedWorker, startWorker, WorkerStartError } from './worker-calls.js';
 
 type Request = { op: 'ask'; value: string } | { op: 'heapLimit' } | { op: 'stop' };
 
@@ -83,5 +83,23 @@ describe('Function: startWorker', () => {
     expect(bounded / 2 ** 20).toBeGreaterThanOrEqual(256);
     expect(bounded / 2 ** 20).toBeLessThan(512);
     expect(unbounded).toBeGreaterThan(bounded);
+  });
+});
+
+describe('Function: failed', () => {
+  it('fails the start with one line, the error name and message, and keeps the stack apart', async () => {
+    // Act
+    const started = startWorker<Request, unknown, never, string>({
+      module: new URL('./testing/echo-worker.ts', import.meta.url),
+      data: { failStart: 'the seed file is not JSON' },
+      label: 'the echo thread',
+    });
+    const error = await started.catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect((error as Error).message).toBe(
+      'the echo thread did not start: RangeError: the seed file is not JSON',
+    );
+    expect((error as WorkerStartError).threadStack).toMatch(/echo-worker\.ts/);
   });
 });

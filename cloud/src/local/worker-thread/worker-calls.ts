@@ -14,7 +14,7 @@ export type WorkerRequest = { op: string };
 /** What the worker sends: its start (ready or failed), replies, and its own messages. */
 export type WorkerOutMessage<Own> =
   | { kind: 'ready'; value: unknown }
-  | { kind: 'failed'; error: string }
+  | { kind: 'failed'; error: string; stack?: string }
   | { kind: 'reply'; id: number; value?: unknown; error?: { name: string; message: string } }
   | { kind: 'own'; message: Own }
   | { kind: 'call'; id: number; message: unknown };
@@ -39,6 +39,13 @@ export class WorkerExitedError extends Error {
 /** The worker reported that it could not start. */
 export class WorkerStartError extends Error {
   override name = 'WorkerStartError';
+  constructor(
+    message: string,
+    /** Where in the thread it failed: for a bug report, not for the one-line message. */
+    readonly threadStack?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The worker's error, re-thrown here with its name and message. */
@@ -122,7 +129,7 @@ export async function startWorker<
         if (m.error) w?.reject(new WorkerCallError(m.error.name, `${options.label}: ${m.error.message}`));
         else w?.resolve(m.value);
       } else if (m.kind === 'ready') resolve(m.value as Ready);
-      else reject(new WorkerStartError(`${options.label} did not start: ${m.error}`));
+      else reject(new WorkerStartError(`${options.label} did not start: ${m.error}`, m.stack));
     });
     // An uncaught exception in the thread: its 'exit' follows, and names it.
     let crash: Error | undefined;
@@ -191,8 +198,15 @@ export function ready(value?: unknown): void {
 
 /** Tell the caller the worker could not start, and end the thread. */
 export function failed(error: unknown): never {
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  port().postMessage({ kind: 'failed', error: text } satisfies WorkerOutMessage<never>);
+  // The name and message make the caller's one line (a bad seed file is the user's to
+  // fix, not a stack to read); the stack travels beside them.
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const stack = error instanceof Error ? error.stack : undefined;
+  port().postMessage({
+    kind: 'failed',
+    error: text,
+    ...(stack ? { stack } : {}),
+  } satisfies WorkerOutMessage<never>);
   process.exit(1);
 }
 

@@ -1,10 +1,14 @@
 // A worker for the supervisor's tests: `echo` answers with its value and the thread's id;
 // `crash` throws outside any call, as a bug would, which ends the thread; `ask` calls the
 // caller with its value and answers with the caller's answer (or its error's text);
-// `heapLimit` answers the thread's heap size limit in bytes.
+// `heapLimit` answers the thread's heap size limit in bytes. With `failStart` in its data it
+// fails to start, as a thread whose set-up throws.
 import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
-import { answerCalls, callParent, ready } from '../worker-calls.js';
+import { answerCalls, callParent, failed, ready, workerInput } from '../worker-calls.js';
+
+const { failStart } = workerInput<{ failStart?: string }>() ?? {};
+if (failStart) failed(new RangeError(failStart));
 
 type Request =
   | { op: 'echo'; value: string }
