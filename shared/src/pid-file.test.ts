@@ -152,24 +152,35 @@ describe('Function: claimPidFile', () => {
         try { claimPidFile(file + '.' + i); got = true; } catch {}
         process.stdout.write(got ? 'G' : 'H');
       }
+      // Hold the claims until the test has both answers: a claim whose process has exited
+      // is stale, and the other, if it came late, would rightly take it over.
+      process.stdin.resume();
+      process.stdin.on('end', () => process.exit(0));
     `;
-    const start = () =>
-      new Promise<string>((resolve, reject) => {
-        const args = [file, String(t0), String(rounds), String(roundMs)];
-        const child = spawn(
-          process.execPath,
-          ['--import', 'tsx', '--input-type=module', '-e', claimer, ...args],
-          {
-            stdio: ['ignore', 'pipe', 'inherit'],
-          },
-        );
+    const start = () => {
+      const args = [file, String(t0), String(rounds), String(roundMs)];
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', claimer, ...args],
+        {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      );
+      const answers = new Promise<string>((resolve, reject) => {
         let out = '';
-        child.stdout.on('data', (d) => (out += d));
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.length >= rounds) resolve(out);
+        });
         child.on('error', reject);
         child.on('close', () => resolve(out));
       });
+      return { child, answers };
+    };
     // Act
-    const [a, b] = await Promise.all([start(), start()]);
+    const claimers = [start(), start()];
+    const [a, b] = await Promise.all(claimers.map((c) => c.answers));
+    for (const c of claimers) c.child.stdin.end();
     // Assess: every round, exactly one of the two took the file.
     expect(a).toHaveLength(rounds);
     expect(b).toHaveLength(rounds);

@@ -22,19 +22,24 @@ export const ReedSwitchConfig = z.object({
 });
 
 export const BadgeReaderConfig = z.object({
-  enabled: z.boolean().default(true),
+  enabled: z.boolean().default(true).describe('Read badges (false: a door with a reed switch only)'),
   path: z.string().default('/dev/serial0').describe('Serial device of the badge reader'),
-  baudRate: z.number().int().positive().default(9600),
+  baudRate: z.number().int().positive().default(9600).describe('Serial speed; the RDM6300 sends at 9600'),
   protocol: z
     .enum(['rdm6300', 'line'])
     .default('rdm6300')
     .describe('rdm6300: STX, 10 hex, 2 checksum, ETX; line: one id per line'),
-  reconnectMs: z.number().int().min(100).default(2_000),
+  reconnectMs: z
+    .number()
+    .int()
+    .min(100)
+    .default(2_000)
+    .describe('Wait between attempts to open a missing or unplugged reader'),
 });
 
 export const BuzzerConfig = z.object({
-  enabled: z.boolean().default(false),
-  bcmPin: z.number().int().min(0).max(53).default(18),
+  enabled: z.boolean().default(false).describe('Sound a buzzer when the cloud says so (unknown badge)'),
+  bcmPin: z.number().int().min(0).max(53).default(18).describe('BCM GPIO number of the buzzer'),
 });
 
 export const MqttConfig = z.object({
@@ -50,14 +55,28 @@ export const MqttConfig = z.object({
     .string()
     .optional()
     .describe('Defaults to the thing name (IoT Core requires it for the policy)'),
-  caFile: z.string().optional(),
-  certFile: z.string().optional(),
-  keyFile: z.string().optional(),
-  keepaliveSeconds: z.number().int().min(5).max(1200).default(30),
+  caFile: z
+    .string()
+    .optional()
+    .describe("CA the broker's certificate must chain to (Amazon Root CA 1 for IoT Core)"),
+  certFile: z.string().optional().describe("The door's client certificate (PEM), for mutual TLS"),
+  keyFile: z.string().optional().describe("The door's private key (PEM, mode 0600)"),
+  keepaliveSeconds: z
+    .number()
+    .int()
+    .min(5)
+    .max(1200)
+    .default(30)
+    .describe('MQTT keepalive; IoT Core allows 30-1200'),
   reconnect: z
     .object({
-      initialDelayMs: z.number().int().positive().default(1_000),
-      maxDelayMs: z.number().int().positive().default(60_000),
+      initialDelayMs: z
+        .number()
+        .int()
+        .positive()
+        .default(1_000)
+        .describe('First reconnect wait; doubles, with jitter'),
+      maxDelayMs: z.number().int().positive().default(60_000).describe('Longest reconnect wait'),
     })
     .prefault({}),
 });
@@ -99,7 +118,12 @@ export const AgentConfig = z.object({
       .min(3)
       .default(10)
       .describe('Transitions within the window that mean a faulty sensor'),
-    flappingWindowMs: z.number().int().min(100).default(5_000),
+    flappingWindowMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(5_000)
+      .describe('Window the flapping transitions are counted in'),
   }).prefault({}),
   outbox: OutboxConfig.prefault({}),
   metrics: MetricsConfig.prefault({}),
@@ -107,7 +131,10 @@ export const AgentConfig = z.object({
     .string()
     .optional()
     .describe('File holding the HMAC secret for badge references (env SMARTDOOR_BADGE_SECRET overrides)'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+    .default('info')
+    .describe('Least severe log level written (to stdout, for the journal)'),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 export type AgentConfigInput = z.input<typeof AgentConfig>;
