@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { REFERENCE_DOCS, renderReference, rows, typeText } from './config-reference.js';
+import { REFERENCE_DOCS, renderReference, rows, schemaNode, typeText } from './config-reference.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
@@ -19,7 +19,7 @@ describe('Script: config-reference', () => {
 
   it.each(REFERENCE_DOCS.map((d) => [d.file, d] as const))('%s says what every field is', (_file, doc) => {
     // Act
-    const undescribed = rows(z.toJSONSchema(doc.schema, { io: 'input' })).filter((r) => r.description === '');
+    const undescribed = rows(schemaNode(doc.schema)).filter((r) => r.description === '');
     // Assess: a new field without .describe() in the schema fails here
     expect(undescribed.map((r) => r.path)).toEqual([]);
   });
@@ -35,7 +35,7 @@ describe('Script: config-reference', () => {
       nested: z.object({ deep: z.boolean().describe('x') }).describe('x'),
     });
     // Act
-    const got = rows(z.toJSONSchema(schema, { io: 'input' }));
+    const got = rows(schemaNode(schema));
     // Assess
     expect(got.map((r) => [r.path, r.type, r.default])).toEqual([
       ['mode', '`"a"`, `"b"`', 'required'],

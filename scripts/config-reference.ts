@@ -62,9 +62,14 @@ export const REFERENCE_DOCS: readonly ReferenceDoc[] = [
   },
 ];
 
+/** A zod schema as the JSON Schema node the reference reads (its input side: defaults optional). */
+export function schemaNode(schema: z.ZodType): SchemaNode {
+  return z.toJSONSchema(schema, { io: 'input' }) as SchemaNode;
+}
+
 /** The whole Markdown file for a reference. */
 export function renderReference(doc: ReferenceDoc): string {
-  const root = z.toJSONSchema(doc.schema, { io: 'input' }) as SchemaNode;
+  const root = schemaNode(doc.schema);
   const lines = [
     `# ${doc.title}`,
     '',

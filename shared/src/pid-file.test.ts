@@ -179,7 +179,7 @@ describe('Function: claimPidFile', () => {
     };
     // Act
     const claimers = [start(), start()];
-    const [a, b] = await Promise.all(claimers.map((c) => c.answers));
+    const [a, b] = (await Promise.all(claimers.map((c) => c.answers))) as [string, string];
     for (const c of claimers) c.child.stdin.end();
     // Assess: every round, exactly one of the two took the file.
     expect(a).toHaveLength(rounds);
