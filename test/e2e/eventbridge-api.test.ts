@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateArchiveCommand,
   CreateEventBusCommand,
@@ -27,8 +30,11 @@ import {
   ResourceNotFoundException,
   StartReplayCommand,
   TestEventPatternCommand,
+  UpdateArchiveCommand,
 } from '@aws-sdk/client-eventbridge';
+import { LocalCloud } from '@smartdoor/cloud';
 import Database from 'better-sqlite3';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsEndpoint } from '../../cloud/src/local/aws-endpoint/aws-endpoint.js';
 import { listenAwsEndpoint } from '../../cloud/src/local/aws-endpoint/server.js';
@@ -48,7 +54,8 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function startStack() {
+/** `now`: the bus's time (timers stay real), for tests that move it by days. */
+async function startStack(opts: { now?: () => number } = {}) {
   const db = new Database(':memory:');
   const queues = new LocalQueues({ db });
   const bus = new EventBusService({
@@ -58,6 +65,13 @@ async function startStack() {
     accountId: ACCOUNT,
     busNames: ['smartdoor'],
     backoff: { baseMs: 5 },
+    ...(opts.now && {
+      clock: {
+        now: opts.now,
+        setTimeout: (fn, ms) => setTimeout(fn, ms),
+        clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+      },
+    }),
   });
   bus.start();
   const endpoint = new AwsEndpoint({ accountId: ACCOUNT, region: REGION });
@@ -687,6 +701,148 @@ describe('Class: EventBusService (EventBridge API through the local AWS endpoint
       // Assess
       expect(opens.EventCount).toBe(2);
       expect(all.EventCount).toBe(3);
+    });
+  });
+
+  describe('Method: UpdateArchive', () => {
+    const DAY_MS = 86_400_000;
+    const SMARTDOOR = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/smartdoor`;
+
+    it('changes RetentionDays, Description and EventPattern, a shorter retention at once', async () => {
+      // Prepare: one event, then two more three days later.
+      let now = Date.parse('2026-11-22T12:00:00Z');
+      const { client, bus } = await startStack({ now: () => now });
+      await client.send(new CreateArchiveCommand({ ArchiveName: 'doors', EventSourceArn: SMARTDOOR }));
+      const created = await client.send(new DescribeArchiveCommand({ ArchiveName: 'doors' }));
+      await client.send(new PutEventsCommand({ Entries: [entry({ state: 'open' })] }));
+      now += 3 * DAY_MS;
+      await client.send(
+        new PutEventsCommand({ Entries: [entry({ state: 'open' }), entry({ state: 'closed' })] }),
+      );
+      const describe = (ArchiveName: string) => client.send(new DescribeArchiveCommand({ ArchiveName }));
+      // Act
+      const updated = await client.send(
+        new UpdateArchiveCommand({ ArchiveName: 'doors', RetentionDays: 1, Description: 'Doors, a day' }),
+      );
+      const shorter = await describe('doors');
+      await client.send(
+        new UpdateArchiveCommand({ ArchiveName: 'doors', EventPattern: '{"detail":{"state":["open"]}}' }),
+      );
+      await client.send(
+        new PutEventsCommand({ Entries: [entry({ state: 'open' }), entry({ state: 'closed' })] }),
+      );
+      const filtered = await describe('doors');
+      // The bus's own archive (a week) still holds the first event; two days, and it leaves the log.
+      const logBefore = bus.store.countEvents('smartdoor');
+      await client.send(new UpdateArchiveCommand({ ArchiveName: 'smartdoor-all', RetentionDays: 2 }));
+      const logAfter = await waitFor(() => {
+        const n = bus.store.countEvents('smartdoor');
+        return n < logBefore ? n : undefined;
+      });
+      const own = await describe('smartdoor-all');
+      // Assess
+      expect(updated).toMatchObject({
+        ArchiveArn: `arn:aws:events:${REGION}:${ACCOUNT}:archive/doors`,
+        State: 'ENABLED',
+        CreationTime: created.CreationTime,
+      });
+      expect(updated.StateReason).toBeUndefined();
+      expect(shorter).toMatchObject({ RetentionDays: 1, Description: 'Doors, a day', EventCount: 2 });
+      expect(shorter.EventPattern).toBeUndefined();
+      // The two events it held stay; of the new ones, only the one its pattern matches.
+      expect(filtered).toMatchObject({
+        EventPattern: '{"detail":{"state":["open"]}}',
+        RetentionDays: 1,
+        Description: 'Doors, a day',
+        EventCount: 3,
+      });
+      expect([logBefore, logAfter]).toEqual([5, 4]);
+      expect(own).toMatchObject({ RetentionDays: 2, EventCount: 4 });
+    });
+
+    it('refuses what EventBridge refuses, naming the field, and leaves the archive as it was', async () => {
+      // Prepare
+      const { client } = await startStack();
+      await client.send(
+        new CreateArchiveCommand({ ArchiveName: 'doors', EventSourceArn: SMARTDOOR, RetentionDays: 5 }),
+      );
+      const refused = (input: ConstructorParameters<typeof UpdateArchiveCommand>[0]) =>
+        client.send(new UpdateArchiveCommand(input)).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      // Act
+      const missing = await refused({ ArchiveName: 'nope', RetentionDays: 1 });
+      const negative = await refused({ ArchiveName: 'doors', RetentionDays: -1 });
+      const longDescription = await refused({ ArchiveName: 'doors', Description: 'd'.repeat(513) });
+      const badPattern = await refused({ ArchiveName: 'doors', EventPattern: '{"source":"x"}' });
+      const longPattern = await refused({
+        ArchiveName: 'doors',
+        EventPattern: JSON.stringify({ source: ['x'.repeat(4100)] }),
+      });
+      const badName = await refused({ ArchiveName: 'no spaces', RetentionDays: 1 });
+      const after = await client.send(new DescribeArchiveCommand({ ArchiveName: 'doors' }));
+      // Assess
+      expect(missing).toBeInstanceOf(ResourceNotFoundException);
+      expect(missing?.message).toBe('Archive nope does not exist.');
+      expect(negative).toMatchObject({
+        name: 'ValidationException',
+        message:
+          "1 validation error detected: Value '-1' at 'retentionDays' failed to satisfy constraint: Member must have value greater than or equal to 0",
+      });
+      expect(longDescription).toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining("at 'description' failed to satisfy constraint"),
+      });
+      expect(badPattern).toBeInstanceOf(InvalidEventPatternException);
+      expect(longPattern).toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining("at 'eventPattern' failed to satisfy constraint"),
+      });
+      expect(badName).toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining('archiveName'),
+      });
+      expect(after).toMatchObject({ RetentionDays: 5, EventCount: 0 });
+      expect(after.EventPattern).toBeUndefined();
+      expect(after.Description).toBeUndefined();
+    });
+  });
+
+  describe('LocalCloud: archiveRetentionDays', () => {
+    it("gives the bus's own archive 7 days, and the configured days on the next start of the same folder", async () => {
+      // Prepare
+      const dir = await mkdtemp(join(tmpdir(), 'archive-retention-'));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const retention = async (config: Record<string, unknown>) => {
+        const cloud = new LocalCloud(
+          { dataDir: dir, mqttPort: null, mqttsPort: 0, awsPort: 0, httpPort: 0, ...config },
+          { logger: pino({ level: 'silent' }), dashboard: false },
+        );
+        const { aws } = await cloud.start();
+        const client = new EventBridgeClient({
+          endpoint: aws,
+          region: cloud.config.region,
+          credentials: cloud.config.credentials,
+        });
+        try {
+          return (await client.send(new DescribeArchiveCommand({ ArchiveName: 'smartdoor-all' })))
+            .RetentionDays;
+        } finally {
+          client.destroy();
+          await cloud.stop();
+        }
+      };
+      // Act
+      const first = await retention({});
+      const second = await retention({ archiveRetentionDays: 3 });
+      const refused = await retention({ archiveRetentionDays: -1 }).catch((e: Error) => e.message);
+      // Assess
+      expect(first).toBe(7);
+      expect(second).toBe(3);
+      expect(refused).toBe(
+        'invalid cloud config: archiveRetentionDays: expected a number >= 0, received number -1',
+      );
     });
   });
 

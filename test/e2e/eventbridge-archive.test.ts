@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventBusService } from '../../cloud/src/local/events/service.js';
+import { EventBusService, type EventBusServiceOptions } from '../../cloud/src/local/events/service.js';
 import { LocalQueues } from '../../cloud/src/local/queues/local-queues.js';
 
 // Roles: several EventBusService instances share one SQLite database in turn, as the local
@@ -26,11 +26,13 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-function service(): EventBusService {
-  const s = new EventBusService({ db, queues, region: REGION, accountId: ACCOUNT });
+function service(extra: Partial<EventBusServiceOptions> = {}): EventBusService {
+  const s = new EventBusService({ db, queues, region: REGION, accountId: ACCOUNT, ...extra });
   running.push(s);
   return s;
 }
+
+const DAY_MS = 86_400_000;
 
 const put = (s: EventBusService, n: number) =>
   s.putEvents([
@@ -112,6 +114,107 @@ describe('Class: Replayer', () => {
       // Assess
       expect(s.archives.getArchive('short').eventCount).toBe(0);
       expect(s.archives.getArchive('default-all').eventCount).toBe(1);
+    });
+  });
+});
+
+describe('Class: EventBusService (archive retention)', () => {
+  describe('Method: start', () => {
+    it("keeps a week in the bus's own archive by default: older events leave the bus's log", async () => {
+      // Prepare
+      const s = service();
+      s.start();
+      put(s, 1);
+      await vi.advanceTimersByTimeAsync(6 * DAY_MS);
+      put(s, 2);
+      // Act: the hourly retention pass runs past the first event's 7th day.
+      await vi.advanceTimersByTimeAsync(1 * DAY_MS + 3_600_000);
+      // Assess
+      expect(s.archives.getArchive('default-all')).toMatchObject({ retentionDays: 7, eventCount: 1 });
+      expect(s.store.countEvents('default')).toBe(1);
+    });
+
+    it('gives an existing data folder its own archives the configured retention, and leaves the others theirs', async () => {
+      // Prepare: a folder of an earlier version, its own archive unmarked and kept forever,
+      // beside a user's archive of every device event, also kept forever.
+      const before = service();
+      before.start();
+      const own = before.store.getArchive('default-all')!;
+      before.store.putArchive({
+        name: own.name,
+        arn: own.arn,
+        busName: own.busName,
+        description: own.description!,
+        retentionDays: 0,
+        createdAt: own.createdAt,
+      });
+      before.archives.createArchive(
+        { name: 'devices', busName: 'default', eventPattern: '{"source":["smartdoor.device"]}' },
+        REGION,
+        ACCOUNT,
+      );
+      put(before, 1);
+      before.putEvents([{ Source: 'smartdoor.cloud', DetailType: 'Other', Detail: '{}' }]);
+      await before.stop();
+      await vi.advanceTimersByTimeAsync(10 * DAY_MS);
+      // Act
+      const after = service({ archiveRetentionDays: 3 });
+      after.start();
+      await vi.advanceTimersByTimeAsync(0);
+      // Assess
+      expect(after.archives.getArchive('default-all')).toMatchObject({ retentionDays: 3, eventCount: 0 });
+      expect(after.archives.getArchive('devices')).toMatchObject({ retentionDays: 0, eventCount: 1 });
+      // The device event stays for the user's archive; the other one left the log.
+      expect(after.store.countEvents('default')).toBe(1);
+    });
+
+    it('leaves an archive whose RetentionDays an UpdateArchive set as it is at the next start', async () => {
+      // Prepare
+      const before = service();
+      before.start();
+      before.archives.updateArchive({ name: 'default-all', retentionDays: 30 });
+      await before.stop();
+      // Act
+      const after = service({ archiveRetentionDays: 2 });
+      after.start();
+      // Assess
+      expect(after.archives.getArchive('default-all').retentionDays).toBe(30);
+    });
+
+    it('refuses an archiveRetentionDays that is not a whole number of days from 0', () => {
+      // Act + Assess
+      for (const bad of [-1, 1.5, Number.NaN]) {
+        expect(() => service({ archiveRetentionDays: bad })).toThrow(
+          `archiveRetentionDays must be a whole number of days, 0 or more (0 keeps events forever); received ${bad}`,
+        );
+      }
+    });
+  });
+
+  describe('Method: start (a long backlog)', () => {
+    it('deletes a log past its retention a batch per turn, all of it before the next hour', async () => {
+      // Prepare: 12,000 events, more than two batches, then past the week.
+      const s = service();
+      s.start();
+      for (let n = 0; n < 1_200; n++) {
+        s.putEvents(
+          Array.from({ length: 10 }, () => ({
+            Source: 'smartdoor.device',
+            DetailType: 'Door',
+            Detail: '{}',
+          })),
+        );
+      }
+      await s.stop();
+      await vi.advanceTimersByTimeAsync(8 * DAY_MS);
+      const again = service();
+      // Act
+      again.start();
+      const afterFirstBatch = again.store.countEvents('default');
+      await vi.advanceTimersByTimeAsync(10);
+      // Assess
+      expect(afterFirstBatch).toBe(7_000);
+      expect(again.store.countEvents('default')).toBe(0);
     });
   });
 });

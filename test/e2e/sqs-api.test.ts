@@ -37,6 +37,38 @@ describe('LocalCloud: the SQS API on the AWS endpoint', () => {
     });
   });
 
+  it('keeps failures 14 days, as the stack does, and buffered messages the SQS default of 4', async () => {
+    // Prepare
+    cloud = await startTestCloud('sqs-api');
+    const sqs = new SQSClient(cloud.sdk);
+    const retention = async (QueueName: string) => {
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName }));
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['MessageRetentionPeriod'] }),
+      );
+      return out.Attributes?.MessageRetentionPeriod;
+    };
+    const names = [
+      'rule-errors',
+      'smartdoor-ingest-errors',
+      'smartdoor-identification-dlq',
+      'smartdoor-notification-dlq',
+      'smartdoor-identification',
+    ];
+    // Act: registering a subscriber creates its queues again, as every start does.
+    cloud.cloud.registerHandler('identification', async () => ({ batchItemFailures: [] }));
+    const got = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await retention(n)])));
+    sqs.destroy();
+    // Assess
+    expect(got).toEqual({
+      'rule-errors': '1209600',
+      'smartdoor-ingest-errors': '1209600',
+      'smartdoor-identification-dlq': '1209600',
+      'smartdoor-notification-dlq': '1209600',
+      'smartdoor-identification': '345600',
+    });
+  });
+
   it('hands an error the cloud queued to the SDK, which deletes it', async () => {
     // Prepare
     cloud = await startTestCloud('sqs-api');

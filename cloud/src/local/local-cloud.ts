@@ -57,6 +57,13 @@ export const LOCAL_QUEUES = {
   ingestErrors: 'smartdoor-ingest-errors',
 } as const;
 
+/**
+ * Retention of the queues where failures end (rule and ingest errors, the subscribers' DLQs):
+ * the SQS maximum, 14 days, as the CDK stack gives them (cloud/infra/src/queues.ts,
+ * deadLetterQueue), so there is time to look at them and redrive.
+ */
+export const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+
 const INGEST_FUNCTION = 'smartdoor-ingest';
 const DASHBOARD_FUNCTION = 'smartdoor-dashboard';
 
@@ -170,8 +177,9 @@ export class LocalCloud {
 
       const queues = new LocalQueues({ db });
       this.#queues = queues;
-      queues.createQueue(LOCAL_QUEUES.ruleErrors);
-      queues.createQueue(LOCAL_QUEUES.ingestErrors);
+      const deadLetters = { messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS };
+      queues.createQueue(LOCAL_QUEUES.ruleErrors, deadLetters);
+      queues.createQueue(LOCAL_QUEUES.ingestErrors, deadLetters);
       this.#closers.push(() => queues.stop());
 
       const bus = new EventBusService({
@@ -180,6 +188,7 @@ export class LocalCloud {
         region: c.region,
         accountId: c.accountId,
         busNames: [c.eventBusName],
+        archiveRetentionDays: c.archiveRetentionDays,
       });
       this.#bus = bus;
       bus.functions.register(
@@ -202,6 +211,8 @@ export class LocalCloud {
       });
       this.#closers.push(() => this.#subscribers?.stop());
       this.#installBusRules();
+      // Once every queue has its retention: the first sweep deletes what is past it.
+      queues.start();
 
       const endpoint = new AwsEndpoint({
         accountId: c.accountId,
@@ -352,10 +363,19 @@ export class LocalCloud {
       const arn =
         rule.target === 'dashboard'
           ? `arn:aws:lambda:${region}:${accountId}:function:${DASHBOARD_FUNCTION}`
-          : queueArn(region, accountId, required(this.#subscribers, 'subscribers').ensureQueue(rule.target));
+          : queueArn(region, accountId, this.#ensureSubscriberQueue(rule.target));
       const failed = this.bus.putTargets(rule.name, eventBusName, [{ id: rule.target, arn }]);
       if (failed.length > 0) throw new Error(`cannot add target ${rule.target}: ${failed[0]!.errorMessage}`);
     }
+  }
+
+  /** The subscriber's queue, with its DLQ kept as long as the stack keeps it; returns its name. */
+  #ensureSubscriberQueue(subscriber: string): string {
+    const queue = required(this.#subscribers, 'subscribers').ensureQueue(subscriber);
+    const dlq = this.queues.getQueueAttributes(queue).deadLetterQueue;
+    if (dlq !== undefined)
+      this.queues.setQueueAttributes(dlq, { messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS });
+    return queue;
   }
 
   async #startIot(awsUrl: string): Promise<void> {

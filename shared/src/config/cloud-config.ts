@@ -21,19 +21,27 @@ export const CloudConfig = z.object({
   mqttsPort: port.default(8883).describe('MQTT over TLS with client certificates'),
   awsPort: port.default(4566).describe('One port for every AWS API the project uses'),
   httpPort: port.default(8080).describe('Dashboard and /metrics'),
-  region: z.string().default('us-east-1'),
+  region: z
+    .string()
+    .default('us-east-1')
+    .describe('Region in ARNs and the SigV4 scope clients must sign for'),
   accountId: z
     .string()
     .regex(/^\d{12}$/)
-    .default('000000000000'),
-  eventBusName: z.string().default('smartdoor'),
+    .default('000000000000')
+    .describe('Account id in ARNs'),
+  eventBusName: z.string().default('smartdoor').describe("The project's EventBridge bus"),
   checkSignatures: z
     .boolean()
     .default(false)
     .describe('Verify SigV4 signatures against the configured credentials'),
   credentials: z
-    .object({ accessKeyId: z.string(), secretAccessKey: z.string() })
-    .default({ accessKeyId: 'test', secretAccessKey: 'test' }),
+    .object({
+      accessKeyId: z.string().describe('Access key id clients sign with'),
+      secretAccessKey: z.string().describe('Secret key, checked only with checkSignatures'),
+    })
+    .default({ accessKeyId: 'test', secretAccessKey: 'test' })
+    .describe('What the SDK clients sign with (any key works unless checkSignatures)'),
   webhookUrl: z.url().optional().describe('Notification webhook (JSON POST, HMAC-SHA256 signed)'),
   webhookSecret: z.string().optional().describe('Secret for the webhook signature'),
   badgesFile: z.string().optional().describe('CSV or JSON seed of the badge directory'),
@@ -50,6 +58,14 @@ export const CloudConfig = z.object({
     .min(0)
     .default(60)
     .describe('Repeats for the same door and reason within this window make one notification'),
+  archiveRetentionDays: z
+    .number()
+    .int()
+    .min(0)
+    .default(7)
+    .describe(
+      "Days the bus's own archive of every event ({bus}-all) keeps them; 0 keeps them forever. Applied at every start, to an existing data folder too",
+    ),
   offlineGraceSeconds: z
     .number()
     .int()

@@ -108,11 +108,21 @@ const OPERATIONS: Record<string, Operation> = {
         busName: svc.getEventBus(str(b, 'EventSourceArn')).name,
         eventPattern: opt(b, 'EventPattern'),
         description: opt(b, 'Description'),
-        retentionDays: typeof b.RetentionDays === 'number' ? b.RetentionDays : 0,
+        retentionDays: optNumber(b, 'RetentionDays') ?? 0,
       },
       svc.region,
       svc.accountId,
     );
+    return { ArchiveArn: a.arn, State: 'ENABLED', CreationTime: a.createdAt / 1000 };
+  },
+  // A local archive is always ENABLED, so the answer has no StateReason.
+  UpdateArchive: (svc, b) => {
+    const a = svc.archives.updateArchive({
+      name: str(b, 'ArchiveName'),
+      eventPattern: opt(b, 'EventPattern'),
+      description: opt(b, 'Description'),
+      retentionDays: optNumber(b, 'RetentionDays'),
+    });
     return { ArchiveArn: a.arn, State: 'ENABLED', CreationTime: a.createdAt / 1000 };
   },
   DescribeArchive: (svc, b) => {
@@ -212,6 +222,14 @@ function opt(b: Body, field: string): string | undefined {
   const v = b[field];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw new EventsValidationError(`Parameter ${field} must be a string.`);
+  return v;
+}
+
+/** An optional number field (the service checks its range). */
+function optNumber(b: Body, field: string): number | undefined {
+  const v = b[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number') throw new EventsValidationError(`Parameter ${field} must be a number.`);
   return v;
 }
 

@@ -14,8 +14,10 @@ export { checkTargetInput, renderTemplate, type TargetInput, transformInput } fr
 export { evaluateJsonPath, parseJsonPath } from './json-path.js';
 export * from './model.js';
 export { checkEntry, formatEventTime, type PutEventsEntryInput } from './put-events.js';
+export { PRUNE_INTERVAL_MS } from './replayer.js';
 export { busNameOf, type FailedTarget, RuleBook } from './rule-book.js';
 export {
+  DEFAULT_ARCHIVE_RETENTION_DAYS,
   EventBusService,
   type EventBusServiceEvents,
   type EventBusServiceOptions,

@@ -83,6 +83,14 @@ export interface Archive {
   retentionDays: number;
   createdAt: number;
   /**
+   * Local only. true: the service's own archive of every event of its bus (`archiveEveryBus`),
+   * whose retention follows `archiveRetentionDays` at every start; false: any other (a
+   * user's, or the service's own once an UpdateArchive set its RetentionDays). Absent in
+   * archives of earlier versions, where the service's own is told by its name, description
+   * and lack of a pattern (see `isOwnArchive`).
+   */
+  managed?: boolean;
+  /**
    * The bus log's last sequence number when the archive was created: an archive without a
    * pattern holds the events logged after it. Local only; absent in archives of earlier
    * versions, which go by `createdAt` alone.
@@ -159,6 +167,31 @@ export function ruleArn(region: string, account: string, bus: string, rule: stri
   return bus === 'default'
     ? `arn:aws:events:${region}:${account}:rule/${rule}`
     : `arn:aws:events:${region}:${account}:rule/${bus}/${rule}`;
+}
+
+/** The archive of every event that the service gives each bus (`archiveEveryBus`). */
+export function defaultArchiveName(busName: string): string {
+  return `${busName}-all`.slice(0, 48);
+}
+
+/** The description the service gives its own archive of a bus. */
+export function defaultArchiveDescription(busName: string): string {
+  return `Every event on ${busName}`;
+}
+
+/**
+ * Whether `archive` is the service's own archive of every event of `busName`: so marked, or,
+ * made by an earlier version (unmarked), named, described and kept (forever) as it made them.
+ */
+export function isOwnArchive(archive: Archive, busName: string): boolean {
+  if (archive.managed !== undefined) return archive.managed;
+  return (
+    archive.busName === busName &&
+    archive.name === defaultArchiveName(busName) &&
+    archive.eventPattern === undefined &&
+    archive.description === defaultArchiveDescription(busName) &&
+    archive.retentionDays === 0
+  );
 }
 
 export function archiveArn(region: string, account: string, name: string): string {

@@ -12,13 +12,28 @@ import {
   EventsResourceNotFoundError,
   EventsValidationError,
 } from './errors.js';
-import { type Archive, archiveArn, busArn, nameFromArnOrName, type Replay, replayArn } from './model.js';
+import {
+  type Archive,
+  archiveArn,
+  busArn,
+  isOwnArchive,
+  nameFromArnOrName,
+  type Replay,
+  replayArn,
+} from './model.js';
 import { checkName } from './model-validation.js';
 import type { EventsStore } from './store.js';
 
 type Ingest = (busName: string, event: BusEvent, onlyRules: ReadonlySet<string> | undefined) => void;
 
 const BATCH = 100;
+/** How often the archives' retention is applied (also once at start and after an UpdateArchive). */
+export const PRUNE_INTERVAL_MS = 3_600_000;
+/** Logged events deleted per turn of the event loop while a prune has many to delete. */
+const PRUNE_BATCH = 5_000;
+/** Archive fields' limits (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_UpdateArchive.html). */
+const MAX_DESCRIPTION = 512;
+const MAX_EVENT_PATTERN = 4_096;
 
 /**
  * Archives (every event of a bus, or those matching the archive's pattern) and replays of a
@@ -55,6 +70,10 @@ export class Replayer {
     this.#timers.clear();
   }
 
+  /**
+   * CreateArchive. `managed` marks the service's own archive of every event of the bus (see
+   * {@link Archive.managed}).
+   */
   createArchive(
     input: {
       name: string;
@@ -62,21 +81,18 @@ export class Replayer {
       eventPattern?: string;
       description?: string;
       retentionDays?: number;
+      managed?: boolean;
     },
     region: string,
     account: string,
   ): Archive {
     checkName('archiveName', input.name, 48);
+    checkArchiveFields(input);
     if (this.store.getArchive(input.name)) {
       throw new EventsResourceAlreadyExistsError(input.name, `Archive ${input.name} already exists.`);
     }
     if (!this.store.getBus(input.busName)) {
       throw new EventsResourceNotFoundError(input.busName, `Event bus ${input.busName} does not exist.`);
-    }
-    if (input.eventPattern !== undefined) {
-      const problem = checkEventPattern(input.eventPattern);
-      if (problem !== undefined)
-        throw new EventsInvalidPatternError(`Event pattern is not valid. Reason: ${problem}`);
     }
     const archive: Archive = {
       name: input.name,
@@ -85,11 +101,63 @@ export class Replayer {
       retentionDays: input.retentionDays ?? 0,
       createdAt: this.clock.now(),
       createdAfterSeq: this.store.lastEventSeq(),
+      managed: input.managed ?? false,
     };
     if (input.eventPattern !== undefined) archive.eventPattern = input.eventPattern;
     if (input.description !== undefined) archive.description = input.description;
     this.store.putArchive(archive);
     return archive;
+  }
+
+  /**
+   * UpdateArchive (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_UpdateArchive.html):
+   * what is given replaces what the archive had, the rest stays. A new pattern applies to the
+   * events put from then on; those the archive holds stay in it. A new retention is applied
+   * at once (the next prune runs now), as it is from then on every hour. Setting RetentionDays
+   * of the service's own archive takes it out of `archiveRetentionDays`' hands for good.
+   */
+  updateArchive(input: {
+    name: string;
+    eventPattern?: string;
+    description?: string;
+    retentionDays?: number;
+  }): Archive {
+    checkName('archiveName', input.name, 48);
+    checkArchiveFields(input);
+    const current = this.store.getArchive(input.name);
+    if (!current) throw new EventsResourceNotFoundError(input.name, `Archive ${input.name} does not exist.`);
+    const archive: Archive = { ...current };
+    if (input.description !== undefined) archive.description = input.description;
+    if (input.retentionDays !== undefined) {
+      archive.retentionDays = input.retentionDays;
+      archive.managed = false;
+    }
+    this.store.transaction(() => {
+      if (input.eventPattern !== undefined) {
+        // Without a pattern it held the bus's log; with one, only recorded events: record
+        // what it holds now so that they stay in it.
+        if (current.eventPattern === undefined) this.store.recordHeldEvents(current, this.clock.now());
+        archive.eventPattern = input.eventPattern;
+        this.#compiled.delete(archive.name);
+      }
+      this.store.putArchive(archive);
+    });
+    if (input.retentionDays !== undefined && input.retentionDays !== current.retentionDays) this.#pruneSoon();
+    return archive;
+  }
+
+  /**
+   * Sets the retention of the service's own archive of every event of `busName` (called at
+   * start with `archiveRetentionDays`); an archive by that name that is not the service's own
+   * (a user's, or one whose RetentionDays an UpdateArchive set) keeps its own. Returns
+   * whether it changed.
+   */
+  applyOwnRetention(archiveName: string, busName: string, retentionDays: number): boolean {
+    const archive = this.store.getArchive(archiveName);
+    if (!archive || !isOwnArchive(archive, busName)) return false;
+    if (archive.managed === true && archive.retentionDays === retentionDays) return false;
+    this.store.putArchive({ ...archive, retentionDays, managed: true });
+    return true;
   }
 
   getArchive(nameOrArn: string): Archive & { eventCount: number; sizeBytes: number } {
@@ -198,6 +266,7 @@ export class Replayer {
    * drops logged events that no archive holds any more.
    */
   #prune(): void {
+    this.#pruneTimer = undefined;
     const now = this.clock.now();
     // Per bus, the oldest ingestion time an archive without a pattern still holds.
     const keepFrom = new Map<string, number>();
@@ -210,10 +279,34 @@ export class Replayer {
         keepFrom.set(a.busName, Math.min(keepFrom.get(a.busName) ?? Number.POSITIVE_INFINITY, cutoff));
       }
     }
+    const logs = new Map<string, number>();
     for (const [bus, from] of keepFrom) {
-      if (from > Number.NEGATIVE_INFINITY) this.store.pruneLog(bus, Math.min(from, now));
+      if (from > Number.NEGATIVE_INFINITY) logs.set(bus, Math.min(from, now));
     }
-    this.#pruneTimer = this.clock.setTimeout(() => this.#prune(), 3_600_000);
+    this.#pruneLogs(logs);
+  }
+
+  /**
+   * Deletes the logged events before each bus's cutoff a batch per bus and turn, so a long
+   * backlog (the first prune of a data folder that kept everything) does not hold up the
+   * event loop; the hourly pass follows once every bus is done.
+   */
+  #pruneLogs(logs: Map<string, number>): void {
+    this.#pruneTimer = undefined;
+    for (const [bus, before] of logs) {
+      if (this.store.pruneLog(bus, before, PRUNE_BATCH) < PRUNE_BATCH) logs.delete(bus);
+    }
+    this.#pruneTimer =
+      logs.size > 0
+        ? this.clock.setTimeout(() => this.#pruneLogs(logs), 0)
+        : this.clock.setTimeout(() => this.#prune(), PRUNE_INTERVAL_MS);
+  }
+
+  /** Runs the prune at the next turn instead of at its hour (a retention changed). */
+  #pruneSoon(): void {
+    if (!this.#started) return;
+    if (this.#pruneTimer !== undefined) this.clock.clearTimeout(this.#pruneTimer);
+    this.#pruneTimer = this.clock.setTimeout(() => this.#prune(), 0);
   }
 
   #schedule(name: string): void {
@@ -259,11 +352,50 @@ export class Replayer {
   }
 
   #pattern(archive: Archive): CompiledEventPattern {
+    // Cached by archive name: updateArchive and deleteArchive drop the entry.
     let compiled = this.#compiled.get(archive.name);
     if (!compiled) {
       compiled = compileEventPattern(archive.eventPattern!);
       this.#compiled.set(archive.name, compiled);
     }
     return compiled;
+  }
+}
+
+/**
+ * The fields CreateArchive and UpdateArchive share, checked as EventBridge checks them:
+ * RetentionDays a whole number of days from 0, Description up to 512 characters, EventPattern
+ * up to 4096 and valid.
+ */
+function checkArchiveFields(input: {
+  eventPattern?: string;
+  description?: string;
+  retentionDays?: number;
+}): void {
+  const days = input.retentionDays;
+  if (days !== undefined && !Number.isInteger(days)) {
+    throw new EventsValidationError(
+      `Parameter RetentionDays is not valid. Reason: ${JSON.stringify(days)} is not a whole number of days.`,
+    );
+  }
+  if (days !== undefined && days < 0) {
+    throw new EventsValidationError(
+      `1 validation error detected: Value '${days}' at 'retentionDays' failed to satisfy constraint: Member must have value greater than or equal to 0`,
+    );
+  }
+  if (input.description !== undefined && input.description.length > MAX_DESCRIPTION) {
+    throw new EventsValidationError(
+      `1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to ${MAX_DESCRIPTION} (it has ${input.description.length})`,
+    );
+  }
+  if (input.eventPattern !== undefined) {
+    if (input.eventPattern.length > MAX_EVENT_PATTERN) {
+      throw new EventsValidationError(
+        `1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to ${MAX_EVENT_PATTERN} (it has ${input.eventPattern.length})`,
+      );
+    }
+    const problem = checkEventPattern(input.eventPattern);
+    if (problem !== undefined)
+      throw new EventsInvalidPatternError(`Event pattern is not valid. Reason: ${problem}`);
   }
 }

@@ -317,13 +317,24 @@ export class SqliteEventsStore implements EventsStore {
       .run(archiveName, before).changes;
   }
 
-  pruneLog(busName: string, before: number): number {
+  pruneLog(busName: string, before: number, limit: number): number {
+    // A batch at a time off the (bus, ingested_at) index: a first pass over a data folder
+    // that kept everything may have millions to delete, which one statement would block on.
     return this.#sql
       .get(
-        `DELETE FROM eb_events WHERE bus = ? AND ingested_at < ?
-         AND NOT EXISTS (SELECT 1 FROM eb_archive_events a WHERE a.seq = eb_events.seq)`,
+        `DELETE FROM eb_events WHERE seq IN (SELECT seq FROM eb_events WHERE bus = ? AND ingested_at < ?
+         AND NOT EXISTS (SELECT 1 FROM eb_archive_events a WHERE a.seq = eb_events.seq) LIMIT ?)`,
       )
-      .run(busName, before).changes;
+      .run(busName, before, limit).changes;
+  }
+
+  recordHeldEvents(archive: Archive, now: number): number {
+    return this.#sql
+      .get(
+        `INSERT OR IGNORE INTO eb_archive_events (archive, seq)
+         SELECT ?, seq FROM eb_events WHERE bus = ? AND ingested_at >= ? AND seq > ?`,
+      )
+      .run(archive.name, archive.busName, holdsFrom(archive, now), archive.createdAfterSeq ?? 0).changes;
   }
 
   insertDelivery(d: Delivery): void {

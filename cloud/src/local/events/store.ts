@@ -54,8 +54,16 @@ export interface EventsStore {
   archiveStats(archive: Archive, now: number): { eventCount: number; sizeBytes: number };
   /** Drops the records of an archive with a pattern for events ingested before `before`; returns how many. */
   pruneArchive(archiveName: string, before: number): number;
-  /** Deletes a bus's logged events ingested before `before` that no archive records hold. */
-  pruneLog(busName: string, before: number): number;
+  /**
+   * Deletes up to `limit` of a bus's logged events ingested before `before` that no archive
+   * records hold; returns how many (`limit` when more may be left).
+   */
+  pruneLog(busName: string, before: number, limit: number): number;
+  /**
+   * Records, for an archive without a pattern that is about to get one, each logged event it
+   * holds at `now` (an archive with a pattern holds only recorded events); returns how many.
+   */
+  recordHeldEvents(archive: Archive, now: number): number;
 
   insertDelivery(delivery: Delivery): void;
   /**

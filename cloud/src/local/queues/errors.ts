@@ -19,6 +19,17 @@ export class QueueValidationError extends QueueError {
   }
 }
 
+/** A queue attribute's value is out of its range (SQS InvalidAttributeValue). */
+export class QueueAttributeValueError extends QueueError {
+  override name = 'QueueAttributeValueError';
+  constructor(
+    readonly attribute: string,
+    message: string,
+  ) {
+    super('InvalidAttributeValue', message, 400);
+  }
+}
+
 export class ReceiptHandleInvalidError extends QueueError {
   override name = 'ReceiptHandleInvalidError';
   constructor(readonly receiptHandle: string) {

@@ -1,6 +1,7 @@
 export { type Clock, SYSTEM_CLOCK } from './clock.js';
 export {
   BatchNotTakenError,
+  QueueAttributeValueError,
   QueueDoesNotExistError,
   QueueError,
   QueueValidationError,
@@ -10,10 +11,13 @@ export {
   LocalQueues,
   type LocalQueuesEvents,
   type LocalQueuesOptions,
+  type QueueAttributeChanges,
   type QueueBatchHandler,
+  RETENTION_SWEEP_MS,
   type SubscribeOptions,
 } from './local-queues.js';
 export {
+  MESSAGE_RETENTION,
   type QueueAttributes,
   type QueueDepth,
   type QueueMessage,

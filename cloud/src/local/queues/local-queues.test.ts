@@ -1,7 +1,13 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BatchNotTakenError, QueueDoesNotExistError, ReceiptHandleInvalidError } from './errors.js';
-import { LocalQueues } from './local-queues.js';
+import {
+  BatchNotTakenError,
+  QueueAttributeValueError,
+  QueueDoesNotExistError,
+  ReceiptHandleInvalidError,
+} from './errors.js';
+import { LocalQueues, RETENTION_SWEEP_MS } from './local-queues.js';
+import { SqliteQueueStore } from './queue-store.js';
 
 let db: Database.Database;
 let queues: LocalQueues;
@@ -86,8 +92,9 @@ describe('Class: LocalQueues', () => {
 
   describe('Data folders of an earlier version', () => {
     it('moves messages from the id-keyed table into the seq-keyed one, in order', () => {
-      // Prepare: the table as the previous version created it, with two messages.
+      // Prepare: the table as the previous version created it, with two messages sent now.
       const old = new Database(':memory:');
+      const now = Date.now();
       old.exec(`
         CREATE TABLE q_queues (name TEXT PRIMARY KEY, attrs TEXT NOT NULL);
         INSERT INTO q_queues VALUES ('work', '{"visibilityTimeoutSeconds":30}');
@@ -98,8 +105,8 @@ describe('Class: LocalQueues', () => {
         CREATE INDEX q_messages_due ON q_messages (queue, visible_at, seq);
         CREATE INDEX q_messages_order ON q_messages (queue, seq);
         CREATE INDEX q_messages_receipt ON q_messages (receipt);
-        INSERT INTO q_messages VALUES ('m2', 'work', 'second', '{}', 1, 0, 0, NULL, 2, NULL);
-        INSERT INTO q_messages VALUES ('m1', 'work', 'first', '{"a":"1"}', 1, 0, 1, 'old-receipt', 1, 'E: why');`);
+        INSERT INTO q_messages VALUES ('m2', 'work', 'second', '{}', ${now}, 0, 0, NULL, 2, NULL);
+        INSERT INTO q_messages VALUES ('m1', 'work', 'first', '{"a":"1"}', ${now}, 0, 1, 'old-receipt', 1, 'E: why');`);
       // Act
       const upgraded = new LocalQueues({ db: old });
       const got = upgraded.receive('work', { max: 10 });
@@ -297,6 +304,172 @@ describe('Class: LocalQueues (delays)', () => {
       expect(early).toEqual([]);
       expect(due.map((m) => m.body)).toEqual(['later']);
       expect(() => queues.send('work', 'x', {}, { delaySeconds: 901 })).toThrow(/DelaySeconds/);
+    });
+  });
+});
+
+describe('Class: LocalQueues (message retention)', () => {
+  const DAY_MS = 86_400_000;
+
+  describe('Method: receive', () => {
+    it('deletes a message past its queue retention instead of returning it', async () => {
+      // Prepare
+      queues.createQueue('short', { messageRetentionSeconds: 60 });
+      queues.send('short', 'old');
+      await vi.advanceTimersByTimeAsync(60_001);
+      queues.send('short', 'new');
+      // Act
+      const got = queues.receive('short', { max: 10 });
+      // Assess
+      expect(got.map((m) => m.body)).toEqual(['new']);
+      expect(queues.depth('short')).toEqual({ visible: 0, inFlight: 1 });
+    });
+
+    it('fills a batch past expired messages, each received once, with a visibility timeout of 0', async () => {
+      // Prepare
+      queues.createQueue('short', { messageRetentionSeconds: 60 });
+      queues.send('short', 'old-1');
+      queues.send('short', 'old-2');
+      await vi.advanceTimersByTimeAsync(60_001);
+      queues.send('short', 'new-1');
+      queues.send('short', 'new-2');
+      // Act
+      const got = queues.receive('short', { max: 3, visibilityTimeoutSeconds: 0 });
+      // Assess
+      expect(got.map((m) => m.body)).toEqual(['new-1', 'new-2']);
+      expect(queues.depth('short')).toEqual({ visible: 2, inFlight: 0 });
+    });
+
+    it('keeps the first send time through a move to the dead-letter queue, whose own retention then applies', async () => {
+      // Prepare: the DLQ keeps 14 days, the source queue its default 4.
+      queues.createQueue('dlq', { messageRetentionSeconds: 1_209_600 });
+      queues.send('work', 'poison');
+      for (let i = 0; i < 3; i++) {
+        queues.receive('work');
+        await vi.advanceTimersByTimeAsync(10_001);
+      }
+      // Act
+      await vi.advanceTimersByTimeAsync(5 * DAY_MS);
+      const at5Days = queues.peek('dlq').map((m) => m.body);
+      await vi.advanceTimersByTimeAsync(10 * DAY_MS);
+      const at15Days = queues.peek('dlq').map((m) => m.body);
+      // Assess
+      expect(at5Days).toEqual(['poison']);
+      expect(at15Days).toEqual([]);
+    });
+  });
+
+  describe('Method: start', () => {
+    it('sweeps the messages past their retention at start and every hour, without a receive', async () => {
+      // Prepare: one message already past 4 days when the queues start, one sent then.
+      queues.send('work', 'before');
+      await vi.advanceTimersByTimeAsync(4 * DAY_MS + 1);
+      queues.send('work', 'after');
+      // Act
+      queues.start();
+      const atStart = queues.depth('work');
+      await vi.advanceTimersByTimeAsync(4 * DAY_MS - RETENTION_SWEEP_MS / 2);
+      const beforeSweep = queues.depth('work');
+      // The first sweep more than 4 days after it was sent.
+      await vi.advanceTimersByTimeAsync(2 * RETENTION_SWEEP_MS);
+      const afterSweep = queues.depth('work');
+      // Assess
+      expect(atStart).toEqual({ visible: 1, inFlight: 0 });
+      expect(beforeSweep).toEqual({ visible: 1, inFlight: 0 });
+      expect(afterSweep).toEqual({ visible: 0, inFlight: 0 });
+    });
+  });
+
+  describe('Method: createQueue, setQueueAttributes', () => {
+    it('keeps a retention set before when created again without one, and refuses one out of range', () => {
+      // Prepare
+      queues.createQueue('dlq', { messageRetentionSeconds: 1_209_600 });
+      // Act
+      queues.createQueue('dlq');
+      queues.setQueueAttributes('work', { messageRetentionSeconds: 600 });
+      // Assess
+      expect(queues.getQueueAttributes('dlq').messageRetentionSeconds).toBe(1_209_600);
+      expect(queues.getQueueAttributes('work')).toMatchObject({
+        messageRetentionSeconds: 600,
+        visibilityTimeoutSeconds: 10,
+        deadLetterQueue: 'dlq',
+      });
+      for (const bad of [59, 1_209_601, 1.5]) {
+        expect(() => queues.createQueue('bad', { messageRetentionSeconds: bad })).toThrow(
+          QueueAttributeValueError,
+        );
+      }
+      expect(() => queues.setQueueAttributes('work', { messageRetentionSeconds: 59 })).toThrow(
+        'Invalid value for the parameter MessageRetentionPeriod of queue work: 59. Reason: it must be a whole number of seconds from 60 (1 minute) to 1209600 (14 days).',
+      );
+    });
+  });
+});
+
+describe('Class: LocalQueues (depth)', () => {
+  describe('Method: depth', () => {
+    it('counts right through sends, receives, moves, deletes, purges and a rolled-back send', async () => {
+      // Prepare
+      for (const body of ['a', 'b', 'c', 'd']) queues.send('work', body);
+      queues.send('work', 'later', {}, { delaySeconds: 60 });
+      const [first] = queues.receive('work');
+      expect(() =>
+        db.transaction(() => {
+          queues.send('work', 'rolled back');
+          throw new Error('the outer transaction fails');
+        })(),
+      ).toThrow('the outer transaction fails');
+      // Act
+      const mid = queues.depth('work');
+      queues.deleteMessage('work', first!.receiptHandle);
+      queues.redrive('work', 'dlq');
+      const moved = { work: queues.depth('work'), dlq: queues.depth('dlq') };
+      queues.purge('dlq');
+      // Assess
+      expect(mid).toEqual({ visible: 3, inFlight: 2 });
+      expect(moved).toEqual({ work: { visible: 0, inFlight: 0 }, dlq: { visible: 4, inFlight: 0 } });
+      expect(queues.depth('dlq')).toEqual({ visible: 0, inFlight: 0 });
+    });
+
+    it('reads a data folder of an earlier version: its messages counted, the default retention', () => {
+      // Prepare: a folder written by the previous version (no retention in the attributes).
+      const old = new Database(':memory:');
+      const now = Date.now();
+      old.exec(`
+        CREATE TABLE q_queues (name TEXT PRIMARY KEY, attrs TEXT NOT NULL);
+        INSERT INTO q_queues VALUES ('work', '{"visibilityTimeoutSeconds":30}');
+        CREATE TABLE q_messages (
+          seq INTEGER PRIMARY KEY, id TEXT NOT NULL, queue TEXT NOT NULL, body TEXT NOT NULL,
+          attrs TEXT NOT NULL, sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL,
+          receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT, last_error TEXT);
+        CREATE INDEX q_messages_due ON q_messages (queue, visible_at);
+        INSERT INTO q_messages (id, queue, body, attrs, sent_at, visible_at)
+          VALUES ('m1', 'work', 'a', '{}', ${now}, ${now}), ('m2', 'work', 'b', '{}', ${now}, ${now + 60_000});`);
+      // Act
+      const upgraded = new LocalQueues({ db: old });
+      const depth = upgraded.depth('work');
+      upgraded.send('work', 'c');
+      // Assess
+      expect(depth).toEqual({ visible: 1, inFlight: 1 });
+      expect(upgraded.depth('work')).toEqual({ visible: 2, inFlight: 1 });
+      expect(upgraded.getQueueAttributes('work').messageRetentionSeconds).toBe(345_600);
+      old.close();
+    });
+
+    it('answers a count that was slow again for a while, and a quick one never', () => {
+      // Prepare: every count "slow" (any time over -1 ms), and then none.
+      const slow = new SqliteQueueStore(db, { depthMemoFromMs: -1 });
+      const quick = new SqliteQueueStore(db, { depthMemoFromMs: Number.POSITIVE_INFINITY });
+      queues.send('work', 'a');
+      // Act
+      const first = slow.depth('work', Date.now());
+      queues.send('work', 'b');
+      const again = slow.depth('work', Date.now());
+      const fresh = quick.depth('work', Date.now());
+      // Assess: the slow count is reused (approximate, as SQS's counts), the quick one not.
+      expect(first).toEqual({ visible: 1, inFlight: 0 });
+      expect(again).toEqual(first);
+      expect(fresh).toEqual({ visible: 2, inFlight: 0 });
     });
   });
 });

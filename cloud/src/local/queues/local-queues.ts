@@ -4,12 +4,19 @@ import type { Database } from 'better-sqlite3';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import {
   BatchNotTakenError,
+  QueueAttributeValueError,
   QueueDoesNotExistError,
   QueueValidationError,
   ReceiptHandleInvalidError,
 } from './errors.js';
-import type { QueueAttributes, QueueDepth, QueueMessage, ReceivedMessage } from './model.js';
-import { type QueueStore, receiptFor, SqliteQueueStore } from './queue-store.js';
+import {
+  MESSAGE_RETENTION,
+  type QueueAttributes,
+  type QueueDepth,
+  type QueueMessage,
+  type ReceivedMessage,
+} from './model.js';
+import { type QueueStore, receiptFor, SqliteQueueStore, type StoredMessage } from './queue-store.js';
 
 export interface LocalQueuesOptions {
   /** Shared SQLite handle (the local cloud keeps one file). */
@@ -20,6 +27,17 @@ export interface LocalQueuesOptions {
   newId?: () => string;
   /** A listener that threw: reported here, never thrown into a send or receive. */
   onError?: (err: unknown) => void;
+}
+
+/** How often the queues delete the messages past their retention (also once at start). */
+export const RETENTION_SWEEP_MS = 3_600_000;
+
+/** What {@link LocalQueues.setQueueAttributes} changes; an attribute left out keeps its value. */
+export interface QueueAttributeChanges {
+  visibilityTimeoutSeconds?: number;
+  messageRetentionSeconds?: number;
+  /** The dead-letter queue and its receive count; `null` removes them (SQS: an empty RedrivePolicy). */
+  redrive?: { maxReceiveCount: number; deadLetterQueue: string } | null;
 }
 
 export interface SubscribeOptions {
@@ -84,8 +102,8 @@ interface Subscription {
 
 /**
  * SQS-like queues in SQLite: visibility timeout, maximum receive count and redrive to a
- * dead-letter queue (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
- * Consumers poll (receive/delete) or subscribe.
+ * dead-letter queue (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html),
+ * message retention. Consumers poll (receive/delete) or subscribe.
  */
 export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
   readonly #db: Database;
@@ -94,6 +112,7 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
   readonly #newId: () => string;
   readonly #subs = new Set<Subscription>();
   readonly #onError: ((err: unknown) => void) | undefined;
+  #sweepTimer: unknown;
 
   constructor(opts: LocalQueuesOptions) {
     super();
@@ -104,28 +123,69 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     this.#onError = opts.onError;
   }
 
-  start(): void {}
+  /**
+   * Deletes the messages past their queue's retention now, then every
+   * {@link RETENTION_SWEEP_MS} on the queues' clock, until {@link stop}. (A receive never
+   * returns one in between: it deletes those it comes across.)
+   */
+  start(): void {
+    if (this.#sweepTimer !== undefined) return;
+    this.#sweep();
+  }
 
-  /** Stops every subscription's poller. */
+  /** Stops the retention sweep and every subscription's poller. */
   stop(): void {
+    if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     for (const sub of this.#subs) this.#unsubscribe(sub);
   }
 
-  /** Creates a queue, or updates its attributes when it exists (CreateQueue is idempotent). */
+  /**
+   * Creates a queue, or updates its attributes when it exists (CreateQueue is idempotent).
+   * An attribute left out takes its default, except the message retention of a queue that
+   * exists, which stays as it is: a createQueue at every start (a subscriber's DLQ) must not
+   * undo a retention set since, and so cut its messages' life short.
+   */
   createQueue(name: string, attrs: Partial<QueueAttributes> = {}): void {
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
       throw new QueueValidationError(`Queue name ${name} must be 1-80 characters of [A-Za-z0-9_-].`);
     }
-    if (attrs.deadLetterQueue !== undefined && attrs.maxReceiveCount === undefined) {
-      throw new QueueValidationError(`Queue ${name}: a dead-letter queue needs maxReceiveCount.`);
-    }
-    if (attrs.maxReceiveCount !== undefined && (attrs.maxReceiveCount < 1 || attrs.maxReceiveCount > 1000)) {
-      throw new QueueValidationError(`Queue ${name}: maxReceiveCount must be 1-1000.`);
-    }
-    const full: QueueAttributes = { visibilityTimeoutSeconds: attrs.visibilityTimeoutSeconds ?? 30 };
+    const full: QueueAttributes = {
+      visibilityTimeoutSeconds: attrs.visibilityTimeoutSeconds ?? 30,
+      messageRetentionSeconds:
+        attrs.messageRetentionSeconds ??
+        this.#store.getQueue(name)?.messageRetentionSeconds ??
+        MESSAGE_RETENTION.defaultSeconds,
+    };
     if (attrs.maxReceiveCount !== undefined) full.maxReceiveCount = attrs.maxReceiveCount;
     if (attrs.deadLetterQueue !== undefined) full.deadLetterQueue = attrs.deadLetterQueue;
-    this.#store.putQueue(name, full);
+    this.#store.putQueue(name, checkAttributes(name, full));
+  }
+
+  /**
+   * Changes some attributes of a queue (SQS SetQueueAttributes); those left out keep their
+   * values. A shorter retention applies to the messages already there: those now past it are
+   * deleted, never received.
+   */
+  setQueueAttributes(name: string, changes: QueueAttributeChanges): void {
+    const full: QueueAttributes = { ...this.#attrs(name) };
+    if (changes.visibilityTimeoutSeconds !== undefined)
+      full.visibilityTimeoutSeconds = changes.visibilityTimeoutSeconds;
+    if (changes.messageRetentionSeconds !== undefined)
+      full.messageRetentionSeconds = changes.messageRetentionSeconds;
+    if (changes.redrive === null) {
+      delete full.maxReceiveCount;
+      delete full.deadLetterQueue;
+    } else if (changes.redrive !== undefined) {
+      full.maxReceiveCount = changes.redrive.maxReceiveCount;
+      full.deadLetterQueue = changes.redrive.deadLetterQueue;
+    }
+    this.#store.putQueue(name, checkAttributes(name, full));
+  }
+
+  /** A queue's attributes; QueueDoesNotExist when there is no such queue. */
+  getQueueAttributes(name: string): Readonly<QueueAttributes> {
+    return this.#attrs(name);
   }
 
   hasQueue(name: string): boolean {
@@ -184,38 +244,69 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     max: number,
   ): ReceivedMessage[] {
     const out: ReceivedMessage[] = [];
-    for (const msg of this.#store.visible(queue, now, max)) {
-      if (
-        attrs.maxReceiveCount !== undefined &&
-        attrs.deadLetterQueue &&
-        msg.receiveCount >= attrs.maxReceiveCount
-      ) {
-        this.#store.move(msg.key, attrs.deadLetterQueue, now, false);
-        this.#emitLater('message-dead-lettered', {
-          queue,
-          deadLetterQueue: attrs.deadLetterQueue,
-          messageId: msg.messageId,
-          receiveCount: msg.receiveCount,
-          ...(msg.lastError === undefined ? {} : { reason: msg.lastError }),
-        });
-        continue;
+    const sentFrom = retainedFrom(attrs, now);
+    const seen = new Set<number>();
+    for (;;) {
+      // Past the rows already looked at: a visibility timeout of 0 leaves received ones visible.
+      const limit = max - out.length + seen.size;
+      const batch = this.#store.visible(queue, now, limit);
+      let expired = 0;
+      for (const msg of batch) {
+        if (out.length >= max) break;
+        if (seen.has(msg.key)) continue;
+        seen.add(msg.key);
+        // Past its retention (counted from when it was first sent): deleted, as SQS does.
+        if (msg.sentAt < sentFrom) {
+          this.#store.delete(msg.key);
+          expired++;
+          continue;
+        }
+        const received = this.#receiveOne(queue, attrs, msg, now, hideUntil);
+        if (received) out.push(received);
       }
-      const receiptHandle = receiptFor(msg.key, this.#newId());
-      const receiveCount = msg.receiveCount + 1;
-      this.#store.markReceived(msg.key, receiptHandle, hideUntil, receiveCount);
-      const received: ReceivedMessage = {
-        messageId: msg.messageId,
-        body: msg.body,
-        attributes: msg.attributes,
-        sentAt: msg.sentAt,
-        receiveCount,
-        receiptHandle,
-      };
-      if (msg.attributeTypes) received.attributeTypes = msg.attributeTypes;
-      if (msg.lastError !== undefined) received.lastError = msg.lastError;
-      out.push(received);
+      // Expired messages took room in a full batch: look again for the ones behind them.
+      if (expired === 0 || out.length >= max || batch.length < limit) break;
     }
     return out;
+  }
+
+  /** Receives one message, or moves it to the dead-letter queue (undefined) past maxReceiveCount. */
+  #receiveOne(
+    queue: string,
+    attrs: QueueAttributes,
+    msg: StoredMessage,
+    now: number,
+    hideUntil: number,
+  ): ReceivedMessage | undefined {
+    if (
+      attrs.maxReceiveCount !== undefined &&
+      attrs.deadLetterQueue &&
+      msg.receiveCount >= attrs.maxReceiveCount
+    ) {
+      this.#store.move(msg.key, attrs.deadLetterQueue, now, false);
+      this.#emitLater('message-dead-lettered', {
+        queue,
+        deadLetterQueue: attrs.deadLetterQueue,
+        messageId: msg.messageId,
+        receiveCount: msg.receiveCount,
+        ...(msg.lastError === undefined ? {} : { reason: msg.lastError }),
+      });
+      return undefined;
+    }
+    const receiptHandle = receiptFor(msg.key, this.#newId());
+    const receiveCount = msg.receiveCount + 1;
+    this.#store.markReceived(msg.key, receiptHandle, hideUntil, receiveCount);
+    const received: ReceivedMessage = {
+      messageId: msg.messageId,
+      body: msg.body,
+      attributes: msg.attributes,
+      sentAt: msg.sentAt,
+      receiveCount,
+      receiptHandle,
+    };
+    if (msg.attributeTypes) received.attributeTypes = msg.attributeTypes;
+    if (msg.lastError !== undefined) received.lastError = msg.lastError;
+    return received;
   }
 
   deleteMessage(queue: string, receiptHandle: string): void {
@@ -241,10 +332,12 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     return this.#store.depth(queue, this.#clock.now());
   }
 
-  /** Messages in a queue without receiving them (dashboard, DLQ inspection). */
+  /** Messages in a queue without receiving them (dashboard, DLQ inspection), those past its retention left out. */
   peek(queue: string, limit = 100): QueueMessage[] {
-    this.#attrs(queue);
-    return this.#store.peek(queue, limit).map(({ key: _key, receipt: _receipt, ...message }) => message);
+    const sentFrom = retainedFrom(this.#attrs(queue), this.#clock.now());
+    return this.#store
+      .peek(queue, limit, sentFrom)
+      .map(({ key: _key, receipt: _receipt, ...message }) => message);
   }
 
   purge(queue: string): number {
@@ -434,6 +527,19 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     });
   }
 
+  /** Deletes every queue's messages past its retention, then plans the next sweep. */
+  #sweep(): void {
+    try {
+      const now = this.#clock.now();
+      for (const { name, attrs } of this.#store.listQueues()) {
+        this.#store.transaction(() => this.#store.deleteSentBefore(name, retainedFrom(attrs, now)));
+      }
+    } catch (err) {
+      this.#reportError(err);
+    }
+    this.#sweepTimer = this.#clock.setTimeout(() => this.#sweep(), RETENTION_SWEEP_MS);
+  }
+
   #reportError(err: unknown): void {
     (this.#onError ?? ((e: unknown) => console.error('local queues: internal failure', e)))(err);
   }
@@ -443,6 +549,30 @@ export class LocalQueues extends EventEmitter<LocalQueuesEvents> {
     if (!attrs) throw new QueueDoesNotExistError(queue);
     return attrs;
   }
+}
+
+/** The first sent time a queue still keeps at `now`: older messages are past its retention. */
+function retainedFrom(attrs: QueueAttributes, now: number): number {
+  return now - attrs.messageRetentionSeconds * 1000;
+}
+
+/** A queue's attributes, checked before they are stored; returns them. */
+function checkAttributes(name: string, attrs: QueueAttributes): QueueAttributes {
+  if (attrs.deadLetterQueue !== undefined && attrs.maxReceiveCount === undefined) {
+    throw new QueueValidationError(`Queue ${name}: a dead-letter queue needs maxReceiveCount.`);
+  }
+  if (attrs.maxReceiveCount !== undefined && (attrs.maxReceiveCount < 1 || attrs.maxReceiveCount > 1000)) {
+    throw new QueueValidationError(`Queue ${name}: maxReceiveCount must be 1-1000.`);
+  }
+  const retention = attrs.messageRetentionSeconds;
+  const { minSeconds, maxSeconds } = MESSAGE_RETENTION;
+  if (!Number.isInteger(retention) || retention < minSeconds || retention > maxSeconds) {
+    throw new QueueAttributeValueError(
+      'MessageRetentionPeriod',
+      `Invalid value for the parameter MessageRetentionPeriod of queue ${name}: ${JSON.stringify(retention)}. Reason: it must be a whole number of seconds from ${minSeconds} (1 minute) to ${maxSeconds} (14 days).`,
+    );
+  }
+  return attrs;
 }
 
 /** A consumer's error as stored with the message: `Name: message`, bounded. */

@@ -9,7 +9,19 @@ export interface QueueAttributes {
   maxReceiveCount?: number;
   /** Name of the dead-letter queue (SQS RedrivePolicy deadLetterTargetArn). */
   deadLetterQueue?: string;
+  /**
+   * How long a message is kept, from when it was first sent (SQS MessageRetentionPeriod,
+   * {@link MESSAGE_RETENTION}); an older one is deleted, never received.
+   * @default 345600 (4 days)
+   */
+  messageRetentionSeconds: number;
 }
+
+/**
+ * SQS MessageRetentionPeriod: 60 s to 14 days, 4 days by default
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html).
+ */
+export const MESSAGE_RETENTION = { minSeconds: 60, maxSeconds: 1_209_600, defaultSeconds: 345_600 } as const;
 
 export interface QueueMessage {
   messageId: string;

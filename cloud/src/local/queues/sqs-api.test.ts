@@ -5,10 +5,12 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  InvalidAttributeValue,
   QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import Database from 'better-sqlite3';
@@ -151,6 +153,111 @@ describe('Function: sqsApi', () => {
       });
       expect(msg?.MD5OfMessageAttributes).toBe('235c5c510d26fb653d073faed50ae77c'); // as SQS answers (moto's tests)
       expect(msg?.Attributes).toEqual({ ApproximateReceiveCount: '2' });
+    });
+  });
+
+  describe('Method: CreateQueue, SetQueueAttributes, GetQueueAttributes (MessageRetentionPeriod)', () => {
+    it('keeps 4 days by default, takes 60 s to 14 days, and refuses anything else with InvalidAttributeValue', async () => {
+      // Prepare
+      const { sqs } = await start();
+      const retention = async (QueueUrl: string | undefined) =>
+        (
+          await sqs.send(
+            new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['MessageRetentionPeriod'] }),
+          )
+        ).Attributes?.MessageRetentionPeriod;
+      const refused = (p: Promise<unknown>) =>
+        p.then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      // Act
+      const plain = await sqs.send(new CreateQueueCommand({ QueueName: 'plain' }));
+      const short = await sqs.send(
+        new CreateQueueCommand({ QueueName: 'short', Attributes: { MessageRetentionPeriod: '60' } }),
+      );
+      const defaultRetention = await retention(plain.QueueUrl);
+      const created = await retention(short.QueueUrl);
+      await sqs.send(
+        new SetQueueAttributesCommand({
+          QueueUrl: short.QueueUrl,
+          Attributes: { MessageRetentionPeriod: '1209600' },
+        }),
+      );
+      const set = await retention(short.QueueUrl);
+      const tooShort = await refused(
+        sqs.send(new CreateQueueCommand({ QueueName: 'bad', Attributes: { MessageRetentionPeriod: '59' } })),
+      );
+      const tooLong = await refused(
+        sqs.send(
+          new SetQueueAttributesCommand({
+            QueueUrl: short.QueueUrl,
+            Attributes: { MessageRetentionPeriod: '1209601' },
+          }),
+        ),
+      );
+      const notNumber = await refused(
+        sqs.send(
+          new SetQueueAttributesCommand({
+            QueueUrl: short.QueueUrl,
+            Attributes: { MessageRetentionPeriod: 'a week' },
+          }),
+        ),
+      );
+      const differs = await refused(
+        sqs.send(
+          new CreateQueueCommand({ QueueName: 'short', Attributes: { MessageRetentionPeriod: '60' } }),
+        ),
+      );
+      // Assess
+      expect(defaultRetention).toBe('345600');
+      expect(created).toBe('60');
+      expect(set).toBe('1209600');
+      expect(tooShort).toBeInstanceOf(InvalidAttributeValue);
+      expect(tooShort?.message).toBe(
+        'Invalid value for the parameter MessageRetentionPeriod: "59". Reason: Must be an integer from 60 (1 minute) to 1209600 (14 days) seconds.',
+      );
+      expect(tooLong).toBeInstanceOf(InvalidAttributeValue);
+      expect(notNumber?.message).toMatch(/MessageRetentionPeriod: "a week"/);
+      expect(differs).toMatchObject({
+        name: 'QueueNameExists',
+        message: expect.stringContaining('MessageRetentionPeriod'),
+      });
+      expect(await retention(short.QueueUrl)).toBe('1209600');
+    });
+
+    it('changes only the attributes given, and removes the redrive policy when it is empty', async () => {
+      // Prepare
+      const { sqs, queues } = await start();
+      await sqs.send(new CreateQueueCommand({ QueueName: 'dlq' }));
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: 'work',
+          Attributes: {
+            VisibilityTimeout: '5',
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq',
+              maxReceiveCount: 3,
+            }),
+          },
+        }),
+      );
+      // Act
+      await sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl, Attributes: { MessageRetentionPeriod: '600' } }),
+      );
+      const kept = queues.getQueueAttributes('work');
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { RedrivePolicy: '' } }));
+      const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
+      // Assess
+      expect(kept).toEqual({
+        visibilityTimeoutSeconds: 5,
+        messageRetentionSeconds: 600,
+        maxReceiveCount: 3,
+        deadLetterQueue: 'dlq',
+      });
+      expect(attrs.Attributes).toMatchObject({ VisibilityTimeout: '5', MessageRetentionPeriod: '600' });
+      expect(attrs.Attributes?.RedrivePolicy).toBeUndefined();
     });
   });
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { AwsServiceError } from '../aws-endpoint/errors.js';
 import type { AwsRequest, AwsResponse, AwsServiceDefinition } from '../aws-endpoint/types.js';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
-import { QueueDoesNotExistError, QueueValidationError } from './errors.js';
-import type { LocalQueues } from './local-queues.js';
+import { QueueAttributeValueError, QueueDoesNotExistError, QueueValidationError } from './errors.js';
+import type { LocalQueues, QueueAttributeChanges } from './local-queues.js';
 import {
   attributesSize,
   type MessageAttributes,
@@ -11,7 +11,13 @@ import {
   parseMessageAttributes,
   selectWireAttributes,
 } from './message-attributes.js';
-import { type QueueAttributes, queueArn, queueNameFromArn, type ReceivedMessage } from './model.js';
+import {
+  MESSAGE_RETENTION,
+  type QueueAttributes,
+  queueArn,
+  queueNameFromArn,
+  type ReceivedMessage,
+} from './model.js';
 
 type Body = Record<string, unknown>;
 type Ctx = { queues: LocalQueues; req: AwsRequest; region: string; accountId: string };
@@ -44,8 +50,9 @@ export interface SqsApiOptions {
  * endpoint (signing name `sqs`, awsJson1_0, target prefix AmazonSQS:
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/sqs-json-faqs.html).
  * Queue URLs are `{scheme}://{host}/{account}/{name}` on the endpoint itself. A subset:
- * CreateQueue, GetQueueUrl, ListQueues, GetQueueAttributes, SendMessage(Batch),
- * ReceiveMessage (with long polling), DeleteMessage(Batch), ChangeMessageVisibility, PurgeQueue.
+ * CreateQueue, GetQueueUrl, ListQueues, GetQueueAttributes, SetQueueAttributes,
+ * SendMessage(Batch), ReceiveMessage (with long polling), DeleteMessage(Batch),
+ * ChangeMessageVisibility, PurgeQueue.
  */
 export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServiceDefinition {
   const pollMs = opts.longPollIntervalMs ?? 100;
@@ -53,8 +60,8 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
   const ops: Record<string, Operation> = {
     CreateQueue: ({ queues: q, req }, b) => {
       const name = str(b, 'QueueName');
-      const attrs = queueAttributes(b.Attributes);
-      const existing = q.listQueues().find((x) => x.name === name)?.attrs;
+      const attrs = createQueueAttributes(b.Attributes);
+      const existing = q.hasQueue(name) ? q.getQueueAttributes(name) : undefined;
       if (existing) {
         // CreateQueue is idempotent only for the same attribute values.
         const differs = (Object.keys(attrs) as Array<keyof QueueAttributes>).find(
@@ -85,11 +92,12 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
     },
     GetQueueAttributes: ({ queues: q, region, accountId }, b) => {
       const name = nameOf(q, b);
-      const attrs = q.listQueues().find((x) => x.name === name)!.attrs;
+      const attrs = q.getQueueAttributes(name);
       const depth = q.depth(name);
       const all: Record<string, string> = {
         QueueArn: queueArn(region, accountId, name),
         VisibilityTimeout: String(attrs.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(attrs.messageRetentionSeconds),
         ApproximateNumberOfMessages: String(depth.visible),
         ApproximateNumberOfMessagesNotVisible: String(depth.inFlight),
         MaximumMessageSize: String(MAX_MESSAGE_BYTES),
@@ -105,6 +113,13 @@ export function sqsApi(queues: LocalQueues, opts: SqsApiOptions = {}): AwsServic
         ? all
         : Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k)));
       return { Attributes };
+    },
+    SetQueueAttributes: ({ queues: q }, b) => {
+      const name = nameOf(q, b);
+      if (b.Attributes === undefined || b.Attributes === null) {
+        throw new AwsServiceError('MissingParameter', 'The request must contain the parameter Attributes.');
+      }
+      q.setQueueAttributes(name, attributeChanges(b.Attributes));
     },
     SendMessage: ({ queues: q }, b) => {
       const name = nameOf(q, b);
@@ -289,6 +304,7 @@ function nameOf(q: LocalQueues, b: Body): string {
 /** Wire names of the queue attributes the local queues keep. */
 const ATTRIBUTE_NAMES: Record<keyof QueueAttributes, string> = {
   visibilityTimeoutSeconds: 'VisibilityTimeout',
+  messageRetentionSeconds: 'MessageRetentionPeriod',
   maxReceiveCount: 'RedrivePolicy',
   deadLetterQueue: 'RedrivePolicy',
 };
@@ -297,7 +313,6 @@ const ATTRIBUTE_NAMES: Record<keyof QueueAttributes, string> = {
 const UNSUPPORTED_ATTRIBUTES = new Set([
   'DelaySeconds',
   'MaximumMessageSize',
-  'MessageRetentionPeriod',
   'ReceiveMessageWaitTimeSeconds',
   'Policy',
   'RedriveAllowPolicy',
@@ -311,14 +326,33 @@ const UNSUPPORTED_ATTRIBUTES = new Set([
 ]);
 
 /** CreateQueue's Attributes, checked as SQS checks them (string values on the wire). */
-function queueAttributes(raw: unknown): Partial<QueueAttributes> {
-  const attrs = (raw ?? {}) as Record<string, unknown>;
+function createQueueAttributes(raw: unknown): Partial<QueueAttributes> {
+  const changes = attributeChanges(raw ?? {}, false);
   const out: Partial<QueueAttributes> = {};
-  for (const [name, value] of Object.entries(attrs)) {
+  if (changes.visibilityTimeoutSeconds !== undefined)
+    out.visibilityTimeoutSeconds = changes.visibilityTimeoutSeconds;
+  if (changes.messageRetentionSeconds !== undefined)
+    out.messageRetentionSeconds = changes.messageRetentionSeconds;
+  if (changes.redrive) Object.assign(out, changes.redrive);
+  return out;
+}
+
+/**
+ * Queue attributes a request sets, checked as SQS checks them (string values on the wire).
+ * SetQueueAttributes removes the redrive policy with an empty RedrivePolicy (`allowRemove`).
+ */
+function attributeChanges(raw: unknown, allowRemove = true): QueueAttributeChanges {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new QueueValidationError('Attributes must be a map of attribute names to values.');
+  }
+  const out: QueueAttributeChanges = {};
+  for (const [name, value] of Object.entries(raw)) {
     if (name === 'VisibilityTimeout') {
       out.visibilityTimeoutSeconds = wholeNumber('VisibilityTimeout', value, 0, MAX_VISIBILITY_SECONDS);
+    } else if (name === 'MessageRetentionPeriod') {
+      out.messageRetentionSeconds = retentionSeconds(value);
     } else if (name === 'RedrivePolicy') {
-      Object.assign(out, parseRedrive(value));
+      out.redrive = allowRemove && value === '' ? null : parseRedrive(value);
     } else if (UNSUPPORTED_ATTRIBUTES.has(name)) {
       throw new AwsServiceError(
         'InvalidAttributeName',
@@ -329,6 +363,19 @@ function queueAttributes(raw: unknown): Partial<QueueAttributes> {
     }
   }
   return out;
+}
+
+/** MessageRetentionPeriod: whole seconds from 60 to 1209600, else InvalidAttributeValue as SQS answers. */
+function retentionSeconds(value: unknown): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  const { minSeconds, maxSeconds } = MESSAGE_RETENTION;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < minSeconds || n > maxSeconds) {
+    throw new QueueAttributeValueError(
+      'MessageRetentionPeriod',
+      `Invalid value for the parameter MessageRetentionPeriod: ${JSON.stringify(value)}. Reason: Must be an integer from ${minSeconds} (1 minute) to ${maxSeconds} (14 days) seconds.`,
+    );
+  }
+  return n;
 }
 
 function parseRedrive(value: unknown): { maxReceiveCount: number; deadLetterQueue: string } {
