@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type BusEvent, type CloudConfig, parseCloudConfig } from '@smartdoor/shared';
+import { type BusEvent, type CloudConfig, EventSource, parseCloudConfig } from '@smartdoor/shared';
 import Database from 'better-sqlite3';
 import pino, { type Logger } from 'pino';
 import { LOCAL_BUS_RULES } from '../definitions/bus-rules.js';
@@ -9,9 +9,10 @@ import { IOT_RULES } from '../definitions/iot-rules.js';
 import { IngestHandler } from '../handlers/ingest/handler.js';
 import { AwsEndpoint, type AwsServiceDefinition, listenAwsEndpoint } from './aws-endpoint/index.js';
 import { Dashboard } from './dashboard/dashboard.js';
-import type { DashboardSignal, ErrorReason } from './dashboard/types.js';
+import { SqliteKnownDoors } from './dashboard/door-store.js';
+import type { DashboardSignal, DoorDirectory, ErrorReason } from './dashboard/types.js';
 import { lockDataDir } from './data-dir-lock.js';
-import { EventBusService, eventsApi, inProcessEventBridge } from './events/index.js';
+import { EventBusService, eventsApi, putEventsClient, putEventsOnBus } from './events/index.js';
 import { type HttpRouteHandler, LocalHttpServer } from './http/http-server.js';
 import { isLoopbackHost } from './http/loopback.js';
 import { type ConnectionInfo, IotBroker, type Refusal, type TopicHandler } from './iot/broker.js';
@@ -382,8 +383,15 @@ export class LocalCloud {
     const c = this.config;
     const log = this.logger.child({ part: 'iot' });
     const ingest = new IngestHandler({
-      // In this thread: straight to the bus (same checks and answers as the endpoint).
-      eventBridge: inProcessEventBridge(this.bus),
+      // In this thread: straight to the bus (same checks and answers as the endpoint). The
+      // dashboard hears which things send device events this way: those are doors.
+      eventBridge: putEventsClient((entries) => {
+        for (const e of entries) {
+          const thingName = e.Source === EventSource.Device ? thingOfArn(e.Resources?.[0]) : undefined;
+          if (thingName) this.#signal({ kind: 'device', thingName });
+        }
+        return putEventsOnBus(this.bus, entries);
+      }),
       errors: {
         send: async (record) => {
           this.queues.send(LOCAL_QUEUES.ingestErrors, JSON.stringify(record));
@@ -457,6 +465,7 @@ export class LocalCloud {
           this.#signalListeners.add(l);
           return () => this.#signalListeners.delete(l);
         },
+        doors: this.#doorDirectory(),
         deadLetters: () => required(this.#subscribers, 'subscribers').deadLetters(),
         redrive: async (ids) => required(this.#subscribers, 'subscribers').redrive(ids),
         dismiss: async (ids) => required(this.#subscribers, 'subscribers').dismiss(ids),
@@ -470,6 +479,25 @@ export class LocalCloud {
   }
 
   /**
+   * The dashboard's doors: the registry's things and the doors that sent device events
+   * through ingest (kept in the data dir), connected as the broker says.
+   */
+  #doorDirectory(): DoorDirectory {
+    const registry = this.provisioning.registry.store;
+    const remembered = new SqliteKnownDoors(this.db);
+    return {
+      known: () => {
+        const names = new Set(remembered.all());
+        for (const t of registry.listThings('', Number.MAX_SAFE_INTEGER)) names.add(t.thingName);
+        return names;
+      },
+      isDoor: (name) => remembered.has(name) || registry.getThing(name) !== undefined,
+      remember: (name) => remembered.add(name, this.#now()),
+      connected: () => this.broker.connectedClientIds,
+    };
+  }
+
+  /**
    * Counts an error of a part the cloud does not hold (the subscriber thread's crash): in
    * the dashboard's error rate and `smartdoor_errors_total{reason}`.
    */
@@ -480,6 +508,12 @@ export class LocalCloud {
   #signal(signal: DashboardSignal): void {
     for (const l of this.#signalListeners) l(signal);
   }
+}
+
+/** The thing name of a thing ARN (`arn:aws:iot:region:account:thing/NAME`), as ingest sets it. */
+function thingOfArn(arn: string | undefined): string | undefined {
+  const at = arn?.indexOf(':thing/') ?? -1;
+  return at < 0 ? undefined : arn!.slice(at + ':thing/'.length);
 }
 
 function required<T>(value: T | undefined, what: string): T {

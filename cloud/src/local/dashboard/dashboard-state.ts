@@ -1,8 +1,10 @@
 import { type BusEvent, DetailType, EventSource } from '@smartdoor/shared';
 
 /**
- * The dashboard's picture of the fleet, built from bus events only (pure: no I/O, time
- * passed in). The SSE layer sends what changed; a new browser gets a snapshot.
+ * The dashboard's picture of the fleet, built from bus events (pure: no I/O, time passed
+ * in). Tiles are for doors only: things added with `addDoor`, or that `isDoor` accepts when
+ * they first show up; any other thing's events go to the stream and alerts, not the grid.
+ * The SSE layer sends what changed; a new browser gets a snapshot.
  */
 export interface DoorTile {
   thingName: string;
@@ -36,6 +38,11 @@ export interface DashboardStateOptions {
   maxStream?: number;
   /** Alerts kept. @default 100 */
   maxAlerts?: number;
+  /**
+   * Whether a thing without a tile is a door (the registry's answer). @default none is:
+   * only `addDoor` makes tiles
+   */
+  isDoor?: (thingName: string) => boolean;
 }
 
 export class DashboardState {
@@ -46,10 +53,12 @@ export class DashboardState {
   alertTotal = 0;
   private readonly maxStream: number;
   private readonly maxAlerts: number;
+  private readonly isDoor: (thingName: string) => boolean;
 
   constructor(options: DashboardStateOptions = {}) {
     this.maxStream = options.maxStream ?? 200;
     this.maxAlerts = options.maxAlerts ?? 100;
+    this.isDoor = options.isDoor ?? (() => false);
   }
 
   /** Apply one bus event; returns the tile it changed (if any) and the stream item. */
@@ -57,7 +66,7 @@ export class DashboardState {
     const detail = event.detail as Record<string, unknown>;
     const metadata = (detail.metadata ?? {}) as Record<string, unknown>;
     const thingName = typeof metadata.thingName === 'string' ? metadata.thingName : undefined;
-    const door = thingName ? this.tile(thingName) : undefined;
+    const door = thingName ? this.door(thingName) : undefined;
     const item = describe(event, thingName, at);
     if (door) {
       updateTile(door, event, detail, at);
@@ -77,11 +86,26 @@ export class DashboardState {
     return { door, item };
   }
 
-  /** Mark a door connected or not (broker presence, when the bus has not said so yet). */
-  setConnected(thingName: string, connected: boolean): DoorTile {
-    const door = this.tile(thingName);
-    door.connected = connected;
+  /**
+   * Mark a door connected or not (broker presence, when the bus has not said so yet).
+   * Returns its tile; undefined for a client that is no door.
+   */
+  setConnected(thingName: string, connected: boolean): DoorTile | undefined {
+    const door = this.door(thingName);
+    if (door) door.connected = connected;
     return door;
+  }
+
+  /**
+   * Give a door its tile (a thing that sent a device event, or one known at start);
+   * `connected` when known. Returns the tile and whether it is new.
+   */
+  addDoor(thingName: string, connected?: boolean): { door: DoorTile; added: boolean } {
+    let door = this.doors.get(thingName);
+    const added = door === undefined;
+    door ??= this.tile(thingName);
+    if (connected !== undefined) door.connected = connected;
+    return { door, added };
   }
 
   /** Sum of the outbox depths the doors last reported. */
@@ -89,6 +113,13 @@ export class DashboardState {
     let sum = 0;
     for (const d of this.doors.values()) sum += d.outboxDepth ?? 0;
     return sum;
+  }
+
+  /** The door's tile, made when the thing is a door; undefined for any other thing. */
+  private door(thingName: string): DoorTile | undefined {
+    const door = this.doors.get(thingName);
+    if (door || !this.isDoor(thingName)) return door;
+    return this.tile(thingName);
   }
 
   private tile(thingName: string): DoorTile {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type BusEvent, type BusEventMetadata, EventSource } from '@smartdoor/shared';
+import { type BusEvent, type BusEventMetadata, DetailType, EventSource } from '@smartdoor/shared';
 import { DashboardState, type DoorTile, type StreamItem } from './dashboard-state.js';
 import { FiguresTracker } from './figures.js';
 import { CloudMetrics } from './metrics.js';
@@ -9,11 +9,15 @@ import {
   type DashboardRoute,
   type DashboardSignal,
   type DashboardSources,
-  type DeadLetterView,
+  type DeadLetterList,
   ERROR_REASONS,
 } from './types.js';
 
 const KNOWN_REASONS: ReadonlySet<string> = new Set(ERROR_REASONS);
+// The catalog's values: a PutEvents may carry any source or detail-type, and a label value
+// per made-up one would grow the metric without bound.
+const KNOWN_SOURCES: ReadonlySet<string> = new Set(Object.values(EventSource));
+const KNOWN_DETAIL_TYPES: ReadonlySet<string> = new Set(Object.values(DetailType));
 
 /** Timers and time, injected so tests drive them. */
 export interface DashboardClock {
@@ -39,7 +43,10 @@ export interface DashboardOptions {
   sampleMs?: number;
   /** How often the dead-letter list is refreshed. @default 2000 */
   deadLetterPollMs?: number;
-  /** Events sent per flush at most (the rest are counted as skipped). @default 100 */
+  /**
+   * Events sent per flush at most: alerts first (the newest, up to this many: more than the
+   * page lists), then the newest others; the rest are counted as skipped. @default 100
+   */
   maxEventsPerFlush?: number;
 }
 
@@ -49,6 +56,8 @@ const FILES: Record<string, [string, string]> = {
   '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
   '/charts.js': ['charts.js', 'text/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
+  // The page names its icon inline; this answers a browser that opens /metrics or /api/*.
+  '/favicon.ico': ['favicon.svg', 'image/svg+xml'],
 };
 
 /**
@@ -58,14 +67,14 @@ const FILES: Record<string, [string, string]> = {
  */
 export class Dashboard {
   readonly metrics: CloudMetrics;
-  readonly state = new DashboardState();
+  readonly state: DashboardState;
   readonly figures = new FiguresTracker();
-  private readonly hub = new SseHub();
+  private readonly hub = new SseHub(() => [['snapshot', this.freshSnapshot()]]);
   private readonly clock: DashboardClock;
   private readonly changed = new Set<DoorTile>();
   private pending: StreamItem[] = [];
   private skipped = 0;
-  private deadLetterList: DeadLetterView[] = [];
+  private deadLetterList: DeadLetterList = { items: [], total: 0 };
   private timers: unknown[] = [];
   private unsubscribe: Array<() => void> = [];
   private lastSample = 0;
@@ -74,6 +83,8 @@ export class Dashboard {
   constructor(private readonly options: DashboardOptions) {
     this.metrics = options.metrics ?? new CloudMetrics();
     this.clock = options.clock ?? systemClock;
+    const doors = options.sources.doors;
+    this.state = new DashboardState(doors ? { isDoor: (name) => doors.isDoor(name) } : {});
   }
 
   get clients(): number {
@@ -85,6 +96,7 @@ export class Dashboard {
     const { sources } = this.options;
     this.unsubscribe.push(sources.subscribeBus((e) => this.onBusEvent(e)));
     if (sources.subscribeSignals) this.unsubscribe.push(sources.subscribeSignals((s) => this.onSignal(s)));
+    this.seedDoors();
     this.lastSample = this.clock.now();
     const every = (ms: number, fn: () => void) => this.timers.push(this.clock.setInterval(fn, ms));
     every(this.options.flushMs ?? 200, () => this.flush());
@@ -121,7 +133,7 @@ export class Dashboard {
         handler: (_req, res) => this.hub.open(res, [['snapshot', this.freshSnapshot()]]),
       },
       { method: 'GET', path: '/api/state', handler: (_req, res) => json(res, 200, this.snapshot()) },
-      { method: 'GET', path: '/api/dlq', handler: (_req, res) => json(res, 200, this.deadLetterList) },
+      { method: 'GET', path: '/api/dlq', handler: (_req, res) => json(res, 200, this.deadLetterList.items) },
       { method: 'POST', path: '/api/dlq/redrive', handler: (req, res) => this.redrive(req, res) },
       { method: 'POST', path: '/api/dlq/dismiss', handler: (req, res) => this.dismiss(req, res) },
       { method: 'GET', path: '/metrics', handler: (_req, res) => this.serveMetrics(res) },
@@ -147,7 +159,9 @@ export class Dashboard {
       // The page counts alerts from here on: it needs the total, not the list's length.
       alertTotal: this.state.alertTotal,
       figures: this.figures.series,
-      deadLetters: this.deadLetterList,
+      deadLetters: this.deadLetterList.items,
+      // The list is cut (per queue); the page says "showing N of M".
+      deadLetterTotal: this.deadLetterList.total,
     };
   }
 
@@ -160,12 +174,26 @@ export class Dashboard {
     return this.snapshot();
   }
 
+  /**
+   * The doors known at start get their tiles: after a restart a door that is gone shows,
+   * offline (every connection ended with the old process), instead of vanishing.
+   */
+  private seedDoors(): void {
+    const doors = this.options.sources.doors;
+    if (!doors) return;
+    const connected = new Set(doors.connected());
+    // No browser is connected yet: the first snapshot carries them.
+    for (const name of doors.known()) this.state.addDoor(name, connected.has(name));
+  }
+
   private onBusEvent(event: BusEvent): void {
     const now = this.clock.now();
     const { door, item } = this.state.apply(event, now);
     if (door) this.changed.add(door);
     this.pending.push(item);
-    this.metrics.busEvents.inc({ source: event.source, detail_type: event['detail-type'] });
+    const source = KNOWN_SOURCES.has(event.source) ? event.source : 'other';
+    const type = KNOWN_DETAIL_TYPES.has(event['detail-type']) ? event['detail-type'] : 'other';
+    this.metrics.busEvents.inc({ source, detail_type: type });
     const meta = (event.detail as { metadata?: Partial<BusEventMetadata> }).metadata;
     if (event.source === EventSource.Device) {
       // The device's own time, to the millisecond: the envelope's `time` is cut to the
@@ -188,22 +216,29 @@ export class Dashboard {
       // A label value per message would let any device grow the metric without bound.
       const reason = KNOWN_REASONS.has(signal.reason) ? signal.reason : 'other';
       this.metrics.errors.inc({ reason }, signal.count ?? 1);
+    } else if (signal.kind === 'device') {
+      // Per device event: only a new door costs more than a lookup.
+      if (this.state.doors.has(signal.thingName)) return;
+      this.changed.add(this.state.addDoor(signal.thingName).door);
+      this.options.sources.doors?.remember(signal.thingName);
     } else {
-      this.changed.add(this.state.setConnected(signal.thingName, signal.connected));
+      const door = this.state.setConnected(signal.thingName, signal.connected);
+      if (door) this.changed.add(door);
     }
   }
 
   private flush(): void {
     if (this.changed.size > 0) {
-      this.hub.broadcast('doors', [...this.changed]);
+      const doors = [...this.changed];
       this.changed.clear();
+      this.hub.broadcast('doors', doors);
     }
     if (this.pending.length > 0) {
-      const max = this.options.maxEventsPerFlush ?? 100;
-      const items = this.pending.slice(-max);
+      const items = pick(this.pending, this.options.maxEventsPerFlush ?? 100);
       this.skipped += this.pending.length - items.length;
-      this.hub.broadcast('events', { items, skipped: this.skipped });
       this.pending = [];
+      // The page's alerts total: the alerts it is sent may be fewer than there were.
+      this.hub.broadcast('events', { items, skipped: this.skipped, alertTotal: this.state.alertTotal });
     }
   }
 
@@ -211,14 +246,13 @@ export class Dashboard {
     const now = this.clock.now();
     const backlog = this.options.sources.backlog?.() ?? {
       queues: 0,
-      deadLetters: this.deadLetterList.length,
+      deadLetters: this.deadLetterList.total,
     };
     const outbox = this.state.outboxBacklog();
     const point = this.figures.sample(now, { outbox, ...backlog }, now - this.lastSample);
     this.lastSample = now;
     this.updateGauges(outbox, backlog);
-    const behind = this.hub.broadcast('figures', point);
-    for (const res of behind) res.once('drain', () => this.hub.send(res, 'snapshot', this.freshSnapshot()));
+    this.hub.broadcast('figures', point);
   }
 
   private updateGauges(outbox: number, backlog: { queues: number; deadLetters: number }): void {
@@ -241,7 +275,10 @@ export class Dashboard {
     const list = this.options.sources.deadLetters;
     if (!list) return;
     try {
-      const next = await list();
+      const items = await list();
+      // The list stops at a number per queue; the queues' depth counts them all.
+      const total = Math.max(items.length, this.options.sources.backlog?.().deadLetters ?? 0);
+      const next: DeadLetterList = { items, total };
       if (JSON.stringify(next) !== JSON.stringify(this.deadLetterList)) {
         this.deadLetterList = next;
         this.hub.broadcast('dlq', next);
@@ -288,6 +325,19 @@ export class Dashboard {
     res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
     res.end(text);
   }
+}
+
+/**
+ * At most `max` of `pending`, in their order: the newest alerts first (an alert must not
+ * give way to a burst of door events), then the newest other items in what room is left.
+ */
+export function pick(pending: readonly StreamItem[], max: number): StreamItem[] {
+  if (pending.length <= max) return [...pending];
+  const keep = new Set<StreamItem>();
+  for (let i = pending.length - 1; i >= 0 && keep.size < max; i--)
+    if (pending[i]!.level === 'alert') keep.add(pending[i]!);
+  for (let i = pending.length - 1; i >= 0 && keep.size < max; i--) keep.add(pending[i]!);
+  return pending.filter((item) => keep.has(item));
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

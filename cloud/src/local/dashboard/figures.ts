@@ -11,7 +11,7 @@ export interface FigurePoint {
   ingestP99: number | null;
   /** Door edge to a subscriber's result, ms (p99) over the last second; null when idle. */
   resultP99: number | null;
-  /** Failures (delivery failures, dead letters, rule/ingest errors) per bus event, 0-1. */
+  /** Failures (delivery failures, dead letters, rule/ingest errors) over bus events plus failures, 0-1. */
   errorRate: number;
   /** Failures per second. */
   errors: number;
@@ -105,8 +105,9 @@ export class FiguresTracker {
       ingestP50: pct(this.ingest, 50),
       ingestP99: pct(this.ingest, 99),
       resultP99: pct(this.results, 99),
-      errorRate:
-        this.events + this.errors === 0 ? 0 : round(this.errors / Math.max(this.events, this.errors)),
+      // Of everything that came in (events and failures): 2 events and 2 malformed
+      // messages are half failures, not all of them.
+      errorRate: this.events + this.errors === 0 ? 0 : round(this.errors / (this.events + this.errors)),
       errors: round(this.errors / seconds),
       outboxBacklog: backlog.outbox,
       queueBacklog: backlog.queues,

@@ -197,6 +197,19 @@ describe('Class: SubscriberQueues', () => {
       );
     });
 
+    it("names the door of an ingest error from the refused record, which has no bus event's metadata", () => {
+      // Prepare: a payload the ingest function refused, and a refused lifecycle event
+      queues.createQueue('smartdoor-ingest-errors');
+      const refused = (record: object) =>
+        queues.send('smartdoor-ingest-errors', JSON.stringify({ reason: 'invalid', record, at: 1 }));
+      refused({ payload: 'bm90IGpzb24=', thingName: 'door-009', clientId: 'door-009' });
+      refused({ eventType: 'connected', clientId: 'door-010' });
+      // Act
+      const doors = subscribers.deadLetters().map((l) => l.thingName);
+      // Assess
+      expect(doors).toEqual(['door-009', 'door-010']);
+    });
+
     it('drops the message from the queue without a reason when the subscriber succeeds', async () => {
       // Prepare
       const ok: LocalSqsHandler = async () => ({ batchItemFailures: [] });

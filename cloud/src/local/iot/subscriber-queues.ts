@@ -363,14 +363,22 @@ function failedRecords(
   });
 }
 
-/** What the dashboard shows of a message: the bus event's detail-type and door, or an error reason. */
+/**
+ * What the dashboard shows of a message: the bus event's detail-type and door, or an error
+ * reason. An ingest error (`{reason, record, at}`) names its door in the refused record:
+ * the events rule's `thingName` (from the topic), or a lifecycle event's `clientId`.
+ */
 function describeBody(body: string): Pick<DeadLetterView, 'reason' | 'detailType' | 'thingName'> {
   try {
     const v = JSON.parse(body) as Record<string, unknown>;
     const detail = (v.detail ?? {}) as { metadata?: { thingName?: unknown } };
+    const record = (v.record ?? {}) as { thingName?: unknown; clientId?: unknown };
     const out: Pick<DeadLetterView, 'reason' | 'detailType' | 'thingName'> = {};
     if (typeof v['detail-type'] === 'string') out.detailType = v['detail-type'];
-    if (typeof detail.metadata?.thingName === 'string') out.thingName = detail.metadata.thingName;
+    const thingName = [detail.metadata?.thingName, record.thingName, record.clientId].find(
+      (n): n is string => typeof n === 'string',
+    );
+    if (thingName !== undefined) out.thingName = thingName;
     if (typeof v.reason === 'string') out.reason = v.reason;
     if (Array.isArray(v.failures))
       out.reason = `rule ${String(v.ruleName)}: ${JSON.stringify(v.failures[0])}`;

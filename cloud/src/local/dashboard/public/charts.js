@@ -8,6 +8,7 @@ const PAD = 4;
  * @param {SVGSVGElement} svg
  * @param {{label: string, color: string, values: (number|null)[]}[]} lines
  * @param {{min?: number, format: (n: number) => string}} opts
+ * Points between gaps (nulls) get a dot: a line needs two.
  */
 export function drawChart(svg, lines, opts) {
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
@@ -20,20 +21,25 @@ export function drawChart(svg, lines, opts) {
   const grid = [0.25, 0.5, 0.75]
     .map((f) => `<line x1="0" x2="${W}" y1="${y((max * f) / 1.1)}" y2="${y((max * f) / 1.1)}" class="grid"/>`)
     .join('');
+  const has = (v) => v !== null && v !== undefined && Number.isFinite(v);
   const paths = lines
     .map((l) => {
       let d = '';
-      let pen = false;
+      let dots = '';
       const offset = n - l.values.length;
       l.values.forEach((v, i) => {
-        if (v === null || !Number.isFinite(v)) {
-          pen = false;
-          return;
-        }
-        d += `${pen ? 'L' : 'M'}${x(i + offset).toFixed(1)},${y(v).toFixed(1)}`;
-        pen = true;
+        if (!has(v)) return;
+        const at = `${x(i + offset).toFixed(1)},${y(v).toFixed(1)}`;
+        const joined = has(l.values[i - 1]);
+        d += `${joined ? 'L' : 'M'}${at}`;
+        // A second with data between idle ones is a lone point, which a line cannot show:
+        // a zero-length stroke with round caps draws it as a dot.
+        if (!joined && !has(l.values[i + 1])) dots += `M${at}h0`;
       });
-      return `<path d="${d}" stroke="${l.color}" class="line" vector-effect="non-scaling-stroke"/>`;
+      const line = `<path d="${d}" stroke="${l.color}" class="line" vector-effect="non-scaling-stroke"/>`;
+      return dots
+        ? `${line}<path d="${dots}" stroke="${l.color}" class="dot" vector-effect="non-scaling-stroke"/>`
+        : line;
     })
     .join('');
   svg.innerHTML = `${grid}${paths}<text x="${W - 2}" y="11" class="axis">${opts.format(max / 1.1)}</text>`;
