@@ -46,6 +46,12 @@ async function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** How many free ports `start()` tries when another process takes the one it picked. */
+const START_ATTEMPTS = 5;
+
+/** mosquitto could not listen because another process took the port after we picked it. */
+class PortTakenError extends Error {}
+
 /**
  * A real mosquitto (Debian's /usr/sbin/mosquitto) with mutual TLS, as IoT Core does it:
  * client certificates required, the certificate's CN is the username, and an ACL
@@ -67,9 +73,27 @@ export class Mosquitto {
     return this.#log;
   }
 
+  /**
+   * Start mosquitto. The first start picks a free port; as the port is free only until
+   * mosquitto binds it, another process may take it in between: then mosquitto exits and
+   * `start()` tries again on another free port (up to START_ATTEMPTS times). A start after
+   * `stop()` keeps its port, as clients reconnect to it.
+   */
   async start(): Promise<this> {
+    const keepPort = this.port !== 0;
+    for (let attempt = 1; ; attempt++) {
+      if (!keepPort) this.port = await freePort();
+      try {
+        await this.#spawn();
+        return this;
+      } catch (error) {
+        if (keepPort || !(error instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async #spawn(): Promise<void> {
     const { dir, pki } = this.options;
-    this.port = this.port || (await freePort());
     const aclFile = join(dir, 'mosquitto.acl');
     writeFileSync(aclFile, this.options.acl ?? PER_THING_ACL);
     const conf = join(dir, 'mosquitto.conf');
@@ -78,7 +102,9 @@ export class Mosquitto {
       [
         'per_listener_settings false',
         'persistence false',
-        'log_dest stdout',
+        // stderr, not stdout: stdout to a pipe is block-buffered, so log() would stay empty
+        // while mosquitto runs, and "running" (the listener is up) would not be seen.
+        'log_dest stderr',
         'log_type error',
         'log_type warning',
         'log_type notice',
@@ -99,6 +125,8 @@ export class Mosquitto {
       chmodSync(dir, 0o755);
       for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
     }
+    // The log runs on across restarts and retries; this start's output begins here.
+    const from = this.#log.length;
     const child = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     child.stdout!.on('data', (d: Buffer) => {
@@ -107,13 +135,26 @@ export class Mosquitto {
     child.stderr!.on('data', (d: Buffer) => {
       this.#log += d.toString();
     });
+    // 'close', not 'exit': by then all of its output has been read into the log.
+    const closed = new Promise<void>((r) => child.once('close', () => r()));
+    // Ready once mosquitto says it runs (its listener is up) and the port answers: the port
+    // alone could be another process's, which took it before mosquitto could.
     const until = Date.now() + 10_000;
-    while (!(await portOpen(this.port))) {
-      if (child.exitCode !== null) throw new Error(`mosquitto exited at start: ${this.#log}`);
-      if (Date.now() > until) throw new Error(`mosquitto did not listen on ${this.port}: ${this.#log}`);
+    while (!(/ running\b/.test(this.#log.slice(from)) && (await portOpen(this.port)))) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        await closed;
+        this.#child = undefined;
+        if (/Address already in use/.test(this.#log.slice(from))) {
+          throw new PortTakenError(`port ${this.port} was taken before mosquitto could listen: ${this.#log}`);
+        }
+        throw new Error(`mosquitto exited at start: ${this.#log}`);
+      }
+      if (Date.now() > until) {
+        await this.stop();
+        throw new Error(`mosquitto did not listen on ${this.port}: ${this.#log}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
-    return this;
   }
 
   async stop(): Promise<void> {

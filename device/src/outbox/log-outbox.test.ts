@@ -1,6 +1,7 @@
 import {
   appendFileSync,
   existsSync,
+  fdatasyncSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -36,6 +37,7 @@ describe('Class: LogOutbox', () => {
   });
   afterEach(() => {
     logOutboxFs.writeSync = writeSync;
+    logOutboxFs.fdatasyncSync = fdatasyncSync;
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -84,6 +86,31 @@ describe('Class: LogOutbox', () => {
       writeFileSync(path, text.replace('open', 'shut'));
       // Act / Assess
       await expect(new LogOutbox(path).start()).rejects.toBeInstanceOf(OutboxCorruptError);
+    });
+  });
+
+  describe('Method: append', () => {
+    it('syncs the record to disk (fdatasync of the file it wrote) before it returns', async () => {
+      // Prepare: a power cut after append returns must not lose the event, so the write
+      // must be followed by a sync of the same file before append returns.
+      const outbox = new LogOutbox(path);
+      await outbox.start();
+      const calls: string[] = [];
+      logOutboxFs.writeSync = (fd, buf, offset, length) => {
+        calls.push(`write ${fd}`);
+        return writeSync(fd, buf, offset, length);
+      };
+      logOutboxFs.fdatasyncSync = (fd) => {
+        calls.push(`sync ${fd}`);
+        fdatasyncSync(fd);
+      };
+      // Act
+      add(outbox);
+      calls.push('returned');
+      await outbox.stop();
+      // Assess
+      const fd = calls[0]!.split(' ')[1];
+      expect(calls).toEqual([`write ${fd}`, `sync ${fd}`, 'returned']);
     });
   });
 

@@ -45,13 +45,16 @@ export interface LogIndexEntry {
 const COMPACT_MIN_DEAD = 1_000;
 
 /**
- * @internal The file writes, replaceable so that tests can simulate a full disk (a short
- * write, ENOSPC) without mounting a small file system.
+ * @internal The file writes and the append's sync, replaceable so that tests can simulate
+ * a full disk (a short write, ENOSPC) without mounting a small file system, and see that
+ * an append is synced before it returns.
  */
 export const logOutboxFs: {
   writeSync: (fd: number, buf: Buffer, offset?: number, length?: number) => number;
+  fdatasyncSync: (fd: number) => void;
 } = {
   writeSync,
+  fdatasyncSync,
 };
 
 /**
@@ -192,7 +195,7 @@ export class LogOutbox extends BaseOutbox {
     const bytes = Buffer.from(line, 'utf8');
     try {
       writeAll(this.#fd!, bytes);
-      if (sync) fdatasyncSync(this.#fd!);
+      if (sync) logOutboxFs.fdatasyncSync(this.#fd!);
     } catch (error) {
       try {
         ftruncateSync(this.#fd!, this.#size);

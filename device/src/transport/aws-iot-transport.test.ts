@@ -4,8 +4,10 @@
  * Roles: `door-001` is the transport under test, `observer` a client that may read all.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Mosquitto, startMosquitto } from '../../../test/support/mosquitto.js';
 import { makeTestPki, type TestPki } from '../../../test/support/pki.js';
@@ -13,6 +15,7 @@ import { waitUntil } from '../../../test/support/wait.js';
 import { PublishRefusedError } from '../core/errors.js';
 import { AwsIotTransport } from './aws-iot-transport.js';
 import { MqttJsTransport } from './mqttjs-transport.js';
+import type { ConnectionState } from './types.js';
 
 describe('Class: AwsIotTransport', () => {
   let dir: string;
@@ -127,15 +130,81 @@ describe('Class: AwsIotTransport', () => {
       const states: string[] = [];
       door.onConnectionChange((s) => states.push(s));
       // Act: a second connection with the same client id takes over; the broker drops the
-      // first without a DISCONNECT from it, so the will goes out.
+      // first without a DISCONNECT from it, so the will goes out. Once the second one has
+      // gone, the first one's own reconnection is the only one left.
       const twin = transportFor('door-001');
       await twin.connect({ clientId: 'door-001' });
-      // Assess
       await waitUntil(
         () => seen.some((m) => m.topic === 'smartdoor/door-001/status' && m.payload.includes('offline')),
         'will',
       );
       await waitUntil(() => states.includes('disconnected'), 'first connection dropped');
+      await twin.disconnect();
+      // Assess
+      await waitUntil(
+        () => door.state === 'connected' && states.indexOf('connected', states.indexOf('disconnected')) > 0,
+        'the first transport connected again',
+      );
+      await door.publish('smartdoor/door-001/events', '{"after":"reconnect"}');
+      await waitUntil(
+        () => seen.some((m) => m.payload === '{"after":"reconnect"}'),
+        'delivery after reconnecting',
+      );
+    });
+
+    it('refuses a broker whose certificate another CA signed: the TLS handshake never completes', async () => {
+      // Prepare: a TLS server that asks for the door's certificate (it trusts the door's CA)
+      // but shows a server certificate from another CA: one impersonating the real broker.
+      // The handshake completes on its side only once the door has checked the server's
+      // certificate and answered: a door that did not check would, in tens of ms.
+      const otherDir = mkdtempSync(join(tmpdir(), 'smartdoor-other-ca-'));
+      const other = makeTestPki(otherDir, []);
+      const sockets = new Set<Socket>();
+      let handshakes = 0;
+      const rogue = createTlsServer(
+        {
+          cert: readFileSync(other.serverCert),
+          key: readFileSync(other.serverKey),
+          ca: readFileSync(pki.caCert),
+          requestCert: true,
+          rejectUnauthorized: true,
+        },
+        (socket) => {
+          handshakes++;
+          socket.destroy();
+        },
+      );
+      rogue.on('connection', (socket: Socket) => sockets.add(socket));
+      rogue.on('tlsClientError', () => {});
+      rmSync(otherDir, { recursive: true, force: true });
+      await new Promise<void>((r) => rogue.listen(0, '127.0.0.1', () => r()));
+      const door = new AwsIotTransport({
+        host: '127.0.0.1',
+        port: (rogue.address() as AddressInfo).port,
+        cert: readFileSync(pki.clients['door-001']!.cert, 'utf8'),
+        key: readFileSync(pki.clients['door-001']!.key, 'utf8'),
+        ca: readFileSync(pki.caCert, 'utf8'),
+        reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+      });
+      open.push(door);
+      const states: ConnectionState[] = [];
+      door.onConnectionChange((state) => states.push(state));
+      try {
+        // Act
+        await door.connect({ clientId: 'door-001' });
+        await waitUntil(() => sockets.size > 0, 'the door to reach the server');
+        // The CRT's TLS (s2n) says why only after its "blinding" delay, a random 10 to 30 s
+        // that hides the reason from an attacker: so the refusal is read on the server's side.
+        await new Promise((r) => setTimeout(r, 2_000));
+        // Assess
+        expect(handshakes).toBe(0);
+        expect(states).not.toContain('connected');
+      } finally {
+        // The door holds its side open until its delay is over: close the server's first.
+        for (const socket of sockets) socket.destroy();
+        await door.disconnect();
+        await new Promise((r) => rogue.close(() => r(undefined)));
+      }
     });
   });
 });

@@ -1,10 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAgentConfig } from '@smartdoor/shared';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from '../../../test/support/aedes-broker.js';
 import { ManualClock } from '../../../test/support/manual-clock.js';
+import { type Mosquitto, startMosquitto } from '../../../test/support/mosquitto.js';
+import { makeTestPki } from '../../../test/support/pki.js';
 import { waitUntil } from '../../../test/support/wait.js';
 import type { Clock } from '../core/clock.js';
 import { ConnectionLostError, NotConnectedError, PayloadTooLargeError } from '../core/errors.js';
 import { STABLE_CONNECTION_MS } from './backoff.js';
+import { createTransport } from './create-transport.js';
 import { MqttJsTransport } from './mqttjs-transport.js';
 import type { ConnectionState } from './types.js';
 
@@ -168,5 +176,75 @@ describe('Class: MqttJsTransport', () => {
       expect(await broker.retained('smartdoor/door-001/status')).toBeUndefined();
       expect(transport.state).toBe('disconnected');
     });
+  });
+});
+
+describe('Class: MqttJsTransport, checking the broker', () => {
+  let dir: string;
+  let broker: Mosquitto;
+  let trustedCa: string;
+  let door: { cert: string; key: string };
+
+  beforeAll(async () => {
+    // The broker takes the door's certificate (it trusts the door's CA) but shows a server
+    // certificate that another CA signed: a broker impersonating the real one.
+    dir = mkdtempSync(join(tmpdir(), 'smartdoor-rogue-broker-'));
+    const trusted = makeTestPki(dir, ['door-001']);
+    const other = mkdtempSync(join(tmpdir(), 'smartdoor-other-ca-'));
+    const rogue = makeTestPki(other, []);
+    // Into the broker's folder, which the helper makes readable to mosquitto's user.
+    copyFileSync(rogue.serverCert, join(dir, 'rogue-server.pem'));
+    copyFileSync(rogue.serverKey, join(dir, 'rogue-server.key'));
+    rmSync(other, { recursive: true, force: true });
+    trustedCa = trusted.caCert;
+    door = trusted.clients['door-001']!;
+    broker = await startMosquitto({
+      pki: {
+        ...trusted,
+        serverCert: join(dir, 'rogue-server.pem'),
+        serverKey: join(dir, 'rogue-server.key'),
+      },
+      dir,
+    });
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a broker whose certificate is not signed by the config's caFile, saying why", async () => {
+    // Prepare: the agent's transport as the agent makes it, from its config.
+    const config = parseAgentConfig({
+      thingName: 'door-001',
+      mqtt: {
+        endpoint: broker.url,
+        transport: 'mqtt',
+        caFile: trustedCa,
+        certFile: door.cert,
+        keyFile: door.key,
+      },
+    });
+    const transport = await createTransport(config, {
+      logger: pino({ level: 'silent' }),
+      readFile: (p) => readFileSync(p),
+    });
+    expect(transport).toBeInstanceOf(MqttJsTransport);
+    const seen: Array<{ state: ConnectionState; error?: Error }> = [];
+    transport.onConnectionChange((state, error) => seen.push({ state, ...(error ? { error } : {}) }));
+    try {
+      // Act
+      await transport.connect({ clientId: 'door-001' });
+      const outcome = await waitUntil(
+        () => seen.find((s) => s.state === 'connected' || s.error),
+        'the first connection attempt to end',
+      );
+      // Assess: never connected, and the reason names the certificate check.
+      expect(outcome.state).toBe('disconnected');
+      expect((outcome.error as Error & { code?: string }).code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+      expect(seen.some((s) => s.state === 'connected')).toBe(false);
+    } finally {
+      await transport.disconnect();
+    }
   });
 });

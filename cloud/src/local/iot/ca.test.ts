@@ -1,5 +1,5 @@
 import { webcrypto, X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -46,6 +46,19 @@ describe('Class: LocalCa', () => {
       expect((await stat(join(caDir, 'server.key'))).mode & 0o777).toBe(0o600);
       expect(second.caCertPem).toBe(first.caCertPem);
       expect(await readFile(first.caCertPath, 'utf8')).toBe(first.caCertPem);
+    });
+
+    it('makes an existing ca.key 0600 again when it was left readable to others', async () => {
+      // Prepare: a key made 0644 by hand (a copy, a restore from backup).
+      const caDir = join(dir, 'ca');
+      await LocalCa.open({ dir: caDir });
+      await chmod(join(caDir, 'ca.key'), 0o644);
+
+      // Act
+      await LocalCa.open({ dir: caDir });
+
+      // Assess
+      expect((await stat(join(caDir, 'ca.key'))).mode & 0o777).toBe(0o600);
     });
 
     it('makes ca.crt again from ca.key when only the key is there, and what it signed stays valid', async () => {
