@@ -153,7 +153,7 @@ export class Simulation {
       const broker = `${cloud.broker.scheme}://${cloud.broker.host}:${cloud.broker.port}`;
       throw new SimulatorError(
         `no door could connect to the broker at ${broker} within ${CONNECT_WAIT_MS / 1000} s` +
-          (why ? ` (last error: ${why})` : '') +
+          (why ? ` (last error: ${oneLine(why)})` : '') +
           // A broker that refuses the client certificate often just resets the connection.
           (cloud.broker.scheme === 'mqtts'
             ? "; check that the broker trusts the doors' certificates and that the CA file signed the broker's"
@@ -350,6 +350,14 @@ export async function runLimited(tasks: Array<() => Promise<void>>, limit: numbe
     while (next < tasks.length) await tasks[next++]!();
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+/**
+ * A message on one line, to quote it inside another: OpenSSL's errors end with a newline
+ * ("...SSL alert number 48\n"), which would split the sentence that quotes them.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/\s+/g, ' ').trim();
 }
 
 function sleep(ms: number): Promise<void> {

@@ -176,15 +176,32 @@ describe('Binary: smartdoor', () => {
     }
   });
 
-  it('stops on SIGTERM as on Ctrl-C: prints the summary and removes its temporary folders', async () => {
-    // Prepare: its own temp root, to see what the run leaves there.
+  // Up to 30 s for the run to get under way (the cloud starts in a thread: 3-6 s alone,
+  // longer under a loaded suite), then the stop itself: hence more than the default timeout.
+  it('stops on SIGTERM as on Ctrl-C: prints the summary and removes its temporary folders', {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare: its own temp root, to see what the run leaves there. A 1 s drain: a stopped
+    // run waits for no backlog, only for that moment (at most 2 s by default).
     const tmp = mkdtempSync(join(tmpdir(), 'sim-term-'));
+    const child = spawn(
+      process.execPath,
+      [
+        SMARTDOOR_CLI,
+        'simulate',
+        '--doors',
+        '2',
+        '--duration',
+        '60s',
+        '--drain',
+        '1s',
+        '--outbox',
+        'sqlite',
+        '--json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } },
+    );
     try {
-      const child = spawn(
-        process.execPath,
-        [SMARTDOOR_CLI, 'simulate', '--doors', '2', '--duration', '60s', '--outbox', 'sqlite', '--json'],
-        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } },
-      );
       let stdout = '';
       child.stdout.on('data', (d) => {
         stdout += d;
@@ -194,6 +211,7 @@ describe('Binary: smartdoor', () => {
       await waitUntil(
         () => readdirSync(tmp, { recursive: true }).some((f) => String(f).endsWith('.outbox.db')),
         'the doors',
+        30_000,
       );
       child.kill('SIGTERM');
       // Assess
@@ -204,6 +222,8 @@ describe('Binary: smartdoor', () => {
       // (tsx keeps its compile cache there too: not the run's.)
       expect(readdirSync(tmp).filter((f) => !f.startsWith('tsx-'))).toEqual([]);
     } finally {
+      // A failed wait must not leave a 60 s simulation running after the test.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       rmSync(tmp, { recursive: true, force: true });
     }
   });

@@ -3,6 +3,7 @@
 // follow its events only to the PUBACK: the summary must say so and leave the bus figures
 // unknown, not count every acknowledged event as lost.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,8 +184,18 @@ describe('Binary: smartdoor simulate --endpoint', () => {
     const port = closed.port;
     await closed.close();
     const stranger = makeTestPki(mkdtempSync(join(dir, 'stranger-')), ['sim-fleet']);
+    // And a broker that always answers with OpenSSL's error for a refused certificate, whose
+    // text ends with a newline (mosquitto's alert reaches a door only now and then: it often
+    // resets the connection first).
+    const alerting = createServer((socket) => {
+      socket.on('error', () => {});
+      // A fatal TLS alert, unknown_ca (48), in reply to the ClientHello.
+      socket.once('data', () => socket.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x30])));
+    });
+    await new Promise<void>((r) => alerting.listen(0, '127.0.0.1', () => r()));
+    const alertingPort = (alerting.address() as { port: number }).port;
     // Act
-    const [refused, untrusted] = await Promise.all([
+    const [refused, untrusted, alerted] = await Promise.all([
       simulate('--endpoint', `mqtt://127.0.0.1:${port}`),
       simulate(
         '--endpoint',
@@ -196,7 +207,17 @@ describe('Binary: smartdoor simulate --endpoint', () => {
         '--key',
         stranger.clients['sim-fleet']!.key,
       ),
-    ]);
+      simulate(
+        '--endpoint',
+        `mqtts://127.0.0.1:${alertingPort}`,
+        '--ca',
+        pki.caCert,
+        '--cert',
+        pki.clients['sim-fleet']!.cert,
+        '--key',
+        pki.clients['sim-fleet']!.key,
+      ),
+    ]).finally(() => alerting.close());
     // Assess
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`no door could connect to the broker at mqtt://127.0.0.1:${port}`);
@@ -204,6 +225,11 @@ describe('Binary: smartdoor simulate --endpoint', () => {
     expect(untrusted.code).toBe(1);
     expect(untrusted.stderr).toMatch(
       /no door could connect to the broker at mqtts:\/\/127\.0\.0\.1:\d+ within 10 s \(last error: .+\); check that the broker trusts the doors' certificates/,
+    );
+    // The error is quoted on the line it belongs to.
+    expect(alerted.code).toBe(1);
+    expect(alerted.stderr).toMatch(
+      /within 10 s \(last error: [^\n]*tlsv1 alert unknown ca[^\n]*\); check that the broker trusts the doors' certificates/,
     );
   }, 60_000);
 

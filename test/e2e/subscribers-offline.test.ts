@@ -19,6 +19,7 @@ import {
   type LocalSubscribers,
   subscriberConfigFromFlags,
 } from '../../cloud/src/local/subscribers.js';
+import { waitUntilSettled } from '../support/settled.js';
 import { startTestCloud, type TestCloud } from '../support/test-cloud.js';
 
 // The offline grace period end to end: the real agent disconnects from the local cloud's
@@ -102,7 +103,7 @@ describe('Offline grace period on the local cloud', () => {
     await vi.waitFor(() => expect(presence('door-off-1', DetailType.DeviceConnected)).toHaveLength(2), {
       timeout: 10_000,
     });
-    await new Promise((r) => setTimeout(r, 3_500)); // past the grace period and a queue poll
+    await waitUntilSettled(cloud); // the disconnection's grace check handled
     // Assess
     expect(presence('door-off-1', DetailType.DeviceDisconnected)).toHaveLength(1);
     expect(offlineHooks('door-off-1')).toEqual([]);
@@ -117,7 +118,7 @@ describe('Offline grace period on the local cloud', () => {
     // Assess
     await vi.waitFor(() => expect(offlineHooks('door-off-2')).toHaveLength(1), { timeout: 15_000 });
     expect(offlineHooks('door-off-2')[0]).toMatchObject({ reason: 'device-offline' });
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waitUntilSettled(cloud);
     expect(offlineHooks('door-off-2')).toHaveLength(1);
   });
 });

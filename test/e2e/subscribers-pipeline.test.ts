@@ -24,6 +24,7 @@ import {
 } from '../../cloud/src/idempotency/testing/webhook-receiver.js';
 import { LocalCloud } from '../../cloud/src/local/local-cloud.js';
 import { installLocalSubscribers, type LocalSubscribers } from '../../cloud/src/local/subscribers.js';
+import { waitUntilSettled } from '../support/settled.js';
 
 // End to end on the local cloud: the real DoorAgent (MQTT.js over the embedded broker),
 // ingest, the local bus and its rules, the subscriber queues, and the subscribers'
@@ -138,7 +139,7 @@ describe('Subscribers on the local cloud', () => {
       timeout: 15_000,
     });
     expect(of('door-e2e-1', DetailType.EntryIdentified)[0]!.detail).toMatchObject({ personId: 'alice' });
-    await new Promise((r) => setTimeout(r, 2_000)); // past the badge window and a queue poll
+    await waitUntilSettled(cloud); // the opening's window check (if any) handled
     expect(of('door-e2e-1', DetailType.EntryUnidentified)).toEqual([]);
     expect(hooksFor('door-e2e-1')).toEqual([]);
     expect(d.buzzer.sounds).toEqual([]);
@@ -169,7 +170,7 @@ describe('Subscribers on the local cloud', () => {
     await vi.waitFor(() =>
       expect(of('door-e2e-2', DetailType.NotificationSent).length).toBeGreaterThanOrEqual(2),
     );
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waitUntilSettled(cloud);
     expect(hooksFor('door-e2e-2')).toHaveLength(1);
   });
 
@@ -198,7 +199,7 @@ describe('Subscribers on the local cloud', () => {
     );
     // Assess
     await vi.waitFor(() => expect(hooksFor('door-e2e-3')).toHaveLength(1), { timeout: 15_000 });
-    await new Promise((r) => setTimeout(r, 2_500));
+    await waitUntilSettled(cloud); // every copy and its window check handled
     expect(of('door-e2e-3', DetailType.EntryUnidentified)).toHaveLength(1);
     expect(hooksFor('door-e2e-3')).toHaveLength(1);
     client.destroy();
@@ -225,7 +226,7 @@ describe('Subscribers on the local cloud', () => {
     await vi.waitFor(() => expect(hooksFor('door-e2e-4').filter((c) => c.answered === 200)).toHaveLength(1), {
       timeout: 15_000,
     });
-    await new Promise((r) => setTimeout(r, 1_500));
+    await waitUntilSettled(cloud);
     expect(hooksFor('door-e2e-4').filter((c) => c.answered === 200)).toHaveLength(1);
     expect(cloud.queues.depth('smartdoor-notification-dlq').visible).toBe(0);
   }, 60_000);
