@@ -23,6 +23,19 @@ function ev(source: string, key: string, causedBy?: string[], detailType = 'Door
 }
 
 describe('Class: RunLedger', () => {
+  describe('Method: ackedNotIngested', () => {
+    it('counts the events the broker acknowledged that are not on the bus yet', () => {
+      // Prepare: K1 acknowledged and on the bus, K2 acknowledged only, K3 neither.
+      const l = new RunLedger();
+      for (const k of [K1, K2, '0193a1b2-0000-7000-8000-000000000003']) l.created(k, 'door-001', 1_000);
+      l.acked(K1);
+      l.acked(K2);
+      l.busEvent(ev('smartdoor.device', K1), 1_010);
+      // Act / Assess
+      expect(l.ackedNotIngested()).toBe(1);
+    });
+  });
+
   describe('Method: summary', () => {
     it('counts created, acknowledged, ingested and lost events', () => {
       // Prepare

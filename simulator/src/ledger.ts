@@ -222,6 +222,13 @@ export class RunLedger {
     return this.openings.size - this.settled.size;
   }
 
+  /** Events the broker acknowledged that have not reached the bus (yet). */
+  ackedNotIngested(): number {
+    let n = 0;
+    for (const e of this.events.values()) if (e.acked && e.ingested === 0) n++;
+    return n;
+  }
+
   /** Created events not yet on the bus (not yet acknowledged, when the bus is not observed). */
   outstanding(): number {
     if (!this.observesBus) return this.events.size - this.acknowledged;

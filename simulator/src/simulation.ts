@@ -10,6 +10,9 @@ import { type Plan, planRun } from './scenarios/plan.js';
 import type { FleetAction, Step } from './scenarios/types.js';
 import type { SimCloud } from './sim-cloud.js';
 
+/** How long a run stopped early still waits for acknowledged events to reach the bus. */
+const STOPPED_DRAIN_MS = 3_000;
+
 /** How long a starting door may take to connect before the next one starts anyway. */
 const CONNECT_WAIT_MS = 10_000;
 
@@ -62,11 +65,19 @@ export class Simulation {
   private unsubscribe: Array<() => void> = [];
   private stepTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Resolves on stop(): what waits for doors to connect stops waiting then. */
+  private readonly stopping: Promise<void>;
+  private readonly onStop: () => void;
   private plan: Plan | undefined;
   private endPlay: (() => void) | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: SimulationOptions) {
+    let onStop = () => {};
+    this.stopping = new Promise<void>((resolve) => {
+      onStop = resolve;
+    });
+    this.onStop = onStop;
     this.logger = options.logger ?? pino({ level: 'silent' });
     // A broker this process does not run shows only PUBACKs: the books stop there.
     this.ledger = new RunLedger({ observesBus: options.cloud.subscribeBus !== undefined });
@@ -114,6 +125,7 @@ export class Simulation {
     for (let i = 0; i < total; i++) {
       const thingName = `${prefix}${String(i + 1).padStart(width, '0')}`;
       starters.push(async () => {
+        if (this.stopped) return; // stop() has stopped the doors there were: start no more
         const door = new VirtualDoor({
           thingName,
           url,
@@ -140,8 +152,9 @@ export class Simulation {
         await door.start();
         // The agent connects in the background; waiting here is what bounds the handshakes
         // in flight (a burst of thousands overflows the broker's accept backlog and the
-        // dropped SYNs come back only after seconds of TCP retransmission).
-        await up;
+        // dropped SYNs come back only after seconds of TCP retransmission). A stop ends the
+        // wait: Ctrl-C while doors connect must not wait out their connect timeout.
+        await Promise.race([up, this.stopping]);
       });
     }
     await runLimited(starters, this.options.connectConcurrency ?? 50);
@@ -230,6 +243,7 @@ export class Simulation {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.onStop();
     if (this.stepTimer) clearTimeout(this.stepTimer);
     this.endPlay?.();
     for (const u of this.unsubscribe) u();
@@ -313,6 +327,16 @@ export class Simulation {
   private async drain(): Promise<void> {
     this.proxy?.heal();
     for (const d of this.doors) if (d) d.transport.copies = 0;
+    if (this.stopped) {
+      // Stopped early (Ctrl-C): no drain, but what the broker acknowledged is in the
+      // cloud's hands and reaches the bus in a moment; without this wait the summary
+      // would call it lost after its PUBACK.
+      if (this.options.cloud.subscribeBus) {
+        const deadline = Date.now() + Math.min(this.options.drainMs ?? 15_000, STOPPED_DRAIN_MS);
+        while (this.ledger.ackedNotIngested() > 0 && Date.now() < deadline) await sleep(50);
+      }
+      return;
+    }
     if (!this.options.cloud.subscribeBus) {
       await this.waitFor(
         () => this.ledger.acknowledged >= this.counts().created,
