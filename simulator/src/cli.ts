@@ -1,6 +1,6 @@
 // The `smartdoor` operator CLI: one binary mounting every part's subcommand.
 import { Command } from 'commander';
-import { PartLoadError, SimulatorError } from './errors.js';
+import { PartLoadError, SimulatorError, SimulatorOptionError } from './errors.js';
 import { type LazyCommandSpec, lazyCommand } from './lazy-command.js';
 
 /** Every subcommand, imported only when it runs (others may not have landed yet). */
@@ -57,7 +57,11 @@ export function buildProgram(specs: readonly LazyCommandSpec[] = SUBCOMMANDS): C
   return program;
 }
 
-/** Run the CLI; errors become one readable line and exit code 1 (2 for a missing part). */
+/**
+ * Run the CLI; errors become one readable line and exit code 1, or 2 for what the user
+ * asked wrongly (an option) or a part that cannot load. Exit 1 is then what a run found
+ * (simulate: something acknowledged was lost) or could not do (no door could connect).
+ */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
@@ -70,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
     } else if (error instanceof SimulatorError) {
       process.stderr.write(`smartdoor: ${error.message}\n`);
-      process.exitCode = 1;
+      process.exitCode = error instanceof SimulatorOptionError ? 2 : 1;
     } else {
       throw error;
     }

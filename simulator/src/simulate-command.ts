@@ -200,6 +200,9 @@ async function simulateRun(
  * Refuse a fleet this process cannot open files for, before starting it: past the limit,
  * connections fail one by one (EMFILE) and the run reports doors that never connected.
  */
+/** Open files besides the doors': the cloud's databases, listeners and logs, Node's own. */
+const PROCESS_FILES = 200;
+
 function checkFileDescriptors(options: SimulateOptions): void {
   const limit = openFileLimit();
   if (limit === undefined) return;
@@ -210,11 +213,11 @@ function checkFileDescriptors(options: SimulateOptions): void {
     (options.proxy ? 2 : 0) +
     (options.endpoint ? 0 : 1) +
     (options.outbox === 'sqlite' ? 3 : options.outbox === 'log' ? 1 : 0);
-  const needed = options.doors * perDoor + 200;
+  const needed = options.doors * perDoor + PROCESS_FILES;
   if (needed <= limit) return;
   throw new SimulatorOptionError(
     '--doors',
-    `${options.doors} doors need about ${needed} open files (${perDoor} a door) and this process may open ${limit}: ` +
+    `${options.doors} doors need about ${needed} open files (${perDoor} a door, and ${PROCESS_FILES} for the cloud and the process) and this process may open ${limit}: ` +
       `raise the hard limit (ulimit -Hn: Node already takes all of it)${options.proxy ? ', connect straight to the broker with --no-proxy' : ''} or run fewer doors`,
   );
 }

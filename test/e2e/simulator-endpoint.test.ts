@@ -169,7 +169,7 @@ describe('Binary: smartdoor simulate --endpoint', () => {
       const s = JSON.parse(fleet.stdout);
       expect(s).toMatchObject({ observed: 'broker', connects: 3, lost: 0 });
       expect(s.acknowledged).toBe(s.created);
-      expect(oneTooMany.code).toBe(1);
+      expect(oneTooMany.code).toBe(2);
       expect(oneTooMany.stderr).toContain(`--bundles: no bundle for fleet-004 in ${bundles}`);
     } finally {
       cloud.child.kill('SIGINT');
@@ -249,14 +249,14 @@ describe('Binary: smartdoor simulate --endpoint', () => {
       'x.key',
     );
     // Assess
-    expect(endpoint.code).toBe(1);
+    expect(endpoint.code).toBe(2);
     expect(endpoint.stderr).toContain('--endpoint: expected a URL like mqtts://127.0.0.1:8883');
     expect(endpoint.stderr).toContain('received "broker.example:8883"');
-    expect(prefix.code).toBe(1);
+    expect(prefix.code).toBe(2);
     expect(prefix.stderr).toContain('--prefix: expected letters, digits');
     expect(prefix.stderr).toContain('received "front door/"');
     expect(plainBundles.stderr).toContain('--bundles: needs an mqtts:// --endpoint');
     expect(both.stderr).toContain('--bundles: give the doors either --bundles or --cert and --key, not both');
-    expect([plainBundles.code, both.code]).toEqual([1, 1]);
+    expect([plainBundles.code, both.code]).toEqual([2, 2]);
   });
 });
