@@ -200,6 +200,7 @@ export class DoorAgent {
       buzzer,
       logger: this.logger,
       counters: this.counters,
+      clock: this.#clock,
       getSettings: () => this.#settings,
       applySettings: (s) => this.#applySettings(s),
     });

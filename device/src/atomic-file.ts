@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  constants,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -26,12 +28,16 @@ export interface AtomicWriteOptions {
  * (without the fsyncs a power cut can leave the renamed file empty, or the rename undone).
  * A failed write (a full disk) removes its temp file: one would be left per failure
  * otherwise, taking space the disk lacks.
+ *
+ * The temp file has a random name and is created exclusively without following links: a
+ * symlink planted at a guessable temp name would otherwise send the text (a private key)
+ * into its target. The rename replaces a symlink at `path` itself; it never writes through it.
  */
 export function writeFileAtomic(path: string, text: string, options: AtomicWriteOptions = {}): void {
   const { mode, createFolder = true } = options;
   if (createFolder) mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(tmp, TEMP_FLAGS, mode ?? 0o666);
   try {
     try {
       writeFileSync(fd, text);
@@ -51,6 +57,9 @@ export function writeFileAtomic(path: string, text: string, options: AtomicWrite
   }
   fsyncDir(dirname(path));
 }
+
+/** Create only, never an existing file or a link's target ('wx' plus O_NOFOLLOW). */
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 function fsyncDir(dir: string): void {
   try {

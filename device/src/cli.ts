@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Logger } from 'pino';
 import { AGENT_VERSION } from './agent.js';
 import { buildAgent, DEFAULT_OUTBOX_KIND, type OutboxKind } from './agent-factory.js';
 import { loadAgentConfig, loadBadgeSecret } from './config/load-agent-config.js';
@@ -11,6 +12,7 @@ import { buildStatusReport, formatStatusReport } from './status-report.js';
 /**
  * `smartdoor-agent`: run the agent, show its status, and (from their own modules) doctor,
  * install-service and provision. Errors print one readable line and exit 1, no stack.
+ * Every command runs under umask 077 (AGENT_UMASK).
  */
 export function runCommand(): Command {
   return new Command('run')
@@ -35,6 +37,7 @@ export function runCommand(): Command {
         outboxKind: opts.outbox,
         badgeSecret: () => loadBadgeSecret(config),
       });
+      warnIfRoot(agent.logger);
       let metrics: MetricsServer | undefined;
       if (config.metrics.enabled || opts.metricsPort !== undefined) {
         // Loaded only here: prom-client costs about 12 MB and 40 ms of start-up, unused otherwise.
@@ -64,6 +67,18 @@ export function runCommand(): Command {
     });
 }
 
+/**
+ * Log a warning when the agent runs as root: it needs no privileges, and files it makes
+ * as root are unwritable to the service's user later.
+ */
+export function warnIfRoot(logger: Pick<Logger, 'warn'>, getuid = process.getuid): void {
+  if (getuid?.() === 0)
+    logger.warn('running as root: the agent needs no privileges; see install-service (User=smartdoor)');
+}
+
+/** The agent's files (keys, outbox, state) are its own: none readable or writable by others. */
+export const AGENT_UMASK = 0o077;
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535)
@@ -89,15 +104,21 @@ export function statusCommand(): Command {
 }
 
 export async function buildProgram(): Promise<Command> {
-  return new Command('smartdoor-agent')
-    .description('The smartdoor door agent for a Raspberry Pi')
-    .version(AGENT_VERSION)
-    .showHelpAfterError()
-    .addCommand(runCommand())
-    .addCommand(statusCommand())
-    .addCommand(doctorCommand())
-    .addCommand(installServiceCommand())
-    .addCommand(provisionCommand());
+  return (
+    new Command('smartdoor-agent')
+      .description('The smartdoor door agent for a Raspberry Pi')
+      .version(AGENT_VERSION)
+      .showHelpAfterError()
+      // Before any command: under `umask 0` the data folder, outbox and state would be world-writable.
+      .hook('preAction', () => {
+        process.umask(AGENT_UMASK);
+      })
+      .addCommand(runCommand())
+      .addCommand(statusCommand())
+      .addCommand(doctorCommand())
+      .addCommand(installServiceCommand())
+      .addCommand(provisionCommand())
+  );
 }
 
 const isMain = process.argv[1] !== undefined && /smartdoor-agent(\.js)?$|cli\.ts$/.test(process.argv[1]);

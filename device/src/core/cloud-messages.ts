@@ -46,7 +46,15 @@ export function settingsFromShadow(
   } catch (err) {
     return { error: `shadow document is not JSON: ${(err as Error).message}` };
   }
-  const state = (doc as { state?: Record<string, unknown> } | null)?.state;
+  // A delta always carries a state object; a get/accepted is at least an object.
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    return { error: `shadow document is not an object: ${JSON.stringify(doc)}` };
+  if (
+    kind === 'delta' &&
+    (typeof (doc as { state?: unknown }).state !== 'object' || (doc as { state?: unknown }).state === null)
+  )
+    return { error: 'shadow delta has no state object' };
+  const state = (doc as { state?: Record<string, unknown> }).state;
   const source = kind === 'delta' ? state : (state?.delta as Record<string, unknown> | undefined);
   const settings: Record<string, unknown> = {};
   const rejected: string[] = [];

@@ -2,6 +2,7 @@ import { parseTopic, type ShadowSettings, topics } from '@smartdoor/shared';
 import type { Logger } from 'pino';
 import type { Buzzer } from '../inputs/types.js';
 import type { Transport } from '../transport/types.js';
+import { type Clock, monotonicNow, systemClock } from './clock.js';
 import { parseCommand, reportedDiffers, settingsFromShadow } from './cloud-messages.js';
 
 export interface CommandHandlerOptions {
@@ -17,16 +18,25 @@ export interface CommandHandlerOptions {
    * @default 1000
    */
   rememberCommands?: number;
+  /** For the bad-message warning's rate limit. @default systemClock */
+  clock?: Clock;
 }
+
+/** At most one warning about bad cloud messages per minute: each one is still counted. */
+export const BAD_MESSAGE_WARN_INTERVAL_MS = 60_000;
 
 /**
  * Cloud-to-device messages: commands on smartdoor/{thing}/commands, and the classic
  * shadow's update/delta and get/accepted. Settings are applied, then reported back in
- * state.reported. Bad messages are logged and counted, never thrown.
+ * state.reported. Bad messages are counted (badCloudMessages), never thrown, and logged as
+ * a warning at most once a minute with the number suppressed since the last one: a flood
+ * of them on the commands topic would otherwise fill the SD card's journal.
  * https://docs.aws.amazon.com/iot/latest/developerguide/device-shadow-comms-device.html
  */
 export class CommandHandler {
   #seen = new Set<string>();
+  #lastWarnAt: number | undefined;
+  #suppressed = 0;
 
   constructor(private readonly o: CommandHandlerOptions) {}
 
@@ -48,8 +58,7 @@ export class CommandHandler {
   #command(payload: Buffer): void {
     const result = parseCommand(payload);
     if (!result.ok) {
-      this.o.counters.badCloudMessages++;
-      this.o.logger.warn({ reason: result.reason }, 'command ignored');
+      this.#bad({ reason: result.reason }, 'command ignored');
       return;
     }
     const { command } = result;
@@ -78,13 +87,11 @@ export class CommandHandler {
   #shadow(payload: Buffer, kind: 'delta' | 'get-accepted'): void {
     const change = settingsFromShadow(payload, kind);
     if ('error' in change) {
-      this.o.counters.badCloudMessages++;
-      this.o.logger.warn({ reason: change.error }, 'shadow document ignored');
+      this.#bad({ reason: change.error }, 'shadow document ignored');
       return;
     }
     if (change.rejected.length > 0) {
-      this.o.counters.badCloudMessages++;
-      this.o.logger.warn({ rejected: change.rejected }, 'invalid shadow settings ignored');
+      this.#bad({ rejected: change.rejected }, 'invalid shadow settings ignored');
     }
     const hasChange = Object.keys(change.settings).length > 0;
     if (hasChange) this.o.applySettings(change.settings);
@@ -94,6 +101,21 @@ export class CommandHandler {
     // invalid values) would feed an endless report/delta loop.
     if (hasChange || (kind === 'get-accepted' && reportedDiffers(payload, this.o.getSettings())))
       this.#report();
+  }
+
+  /** Count a bad message; warn unless one was warned of within the last minute. */
+  #bad(fields: Record<string, unknown>, message: string): void {
+    this.o.counters.badCloudMessages++;
+    const now = monotonicNow(this.o.clock ?? systemClock);
+    if (this.#lastWarnAt !== undefined && now - this.#lastWarnAt < BAD_MESSAGE_WARN_INTERVAL_MS) {
+      this.#suppressed++;
+      this.o.logger.debug(fields, message);
+      return;
+    }
+    this.#lastWarnAt = now;
+    const suppressed = this.#suppressed;
+    this.#suppressed = 0;
+    this.o.logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, message);
   }
 
   #report(): void {

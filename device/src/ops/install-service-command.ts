@@ -1,11 +1,13 @@
 import { Command } from 'commander';
+import { InstallOptionError } from './errors.js';
 import { installServiceWithBundle } from './install-service.js';
 
 /**
  * `smartdoor-agent install-service [--config FILE] [--user smartdoor] [--data-dir DIR]
  * [--unit-dir /etc/systemd/system] [--bundle-file FILE.mjs] [--no-bundle] [--dry-run]`:
  * builds the agent bundle, writes the hardened systemd unit that runs it with plain node,
- * and prints the commands that finish the installation.
+ * and prints the commands that finish the installation. A bad option or config value
+ * (`--user root`, a newline in a path) exits 2, a failure to build or write exits 1.
  */
 export function installServiceCommand(): Command {
   return new Command('install-service')
@@ -56,7 +58,8 @@ export function installServiceCommand(): Command {
           process.stderr.write(
             `install-service: ${cause instanceof Error ? cause.message : String(cause)}\n`,
           );
-          process.exitCode = 1;
+          // 2: what was asked is wrong (an option or a config value); 1: it could not be done.
+          process.exitCode = cause instanceof InstallOptionError ? 2 : 1;
         }
       },
     );

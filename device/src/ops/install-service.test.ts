@@ -25,6 +25,42 @@ const directive = (unit: string, key: string) =>
     .map((l) => l.slice(key.length + 1));
 
 describe('Function: renderUnit', () => {
+  it('refuses a badge reader path that would inject lines into the unit', () => {
+    // Prepare
+    const serialPath = '/dev/ttyS0 rw\nExecStartPre=/bin/sh -c "id>/tmp/pwn"\nDeviceAllow=/dev/mem';
+    // Act
+    const act = () => renderUnit({ ...BASE, serialPath });
+    // Assess
+    expect(act).toThrow(InstallOptionError);
+    expect(act).toThrow(/^badgeReader\.path must not contain newlines or control characters/);
+  });
+
+  it('refuses a badge reader path that is not a plain device path', () => {
+    // Prepare + Act
+    const act = () => renderUnit({ ...BASE, serialPath: '/dev/tty%n' });
+    // Assess
+    expect(act).toThrow(/^badgeReader\.path must be a device path like \/dev\/serial0/);
+  });
+
+  it.each([
+    ['thingName', { thingName: 'door\nExecStartPre=/bin/true' }],
+    ['configPath', { configPath: '/etc/smartdoor/a\u0001.json' }],
+    ['dataDir', { dataDir: '/var/lib/smart%hdoor' }],
+  ])('refuses a control character or specifier in %s, naming it', (name, extra) => {
+    // Prepare + Act
+    const act = () => renderUnit({ ...BASE, ...extra });
+    // Assess
+    expect(act).toThrow(InstallOptionError);
+    expect(act).toThrow(new RegExp(`^${name} must not contain`));
+  });
+
+  it('refuses to run the agent as root', () => {
+    // Prepare + Act
+    const act = () => renderUnit({ ...BASE, user: 'root' });
+    // Assess
+    expect(act).toThrow(/^--user must not be root: the agent needs no privileges/);
+  });
+
   it('runs the agent as the dedicated user in the gpio and dialout groups, restarting always', () => {
     // Prepare + Act
     const unit = renderUnit({ ...BASE, thingName: 'door-001' });
@@ -323,7 +359,23 @@ describe('Function: installServiceCommand', () => {
     expect(description).not.toMatch(/on failure/);
   });
 
-  it('reports a bad option on stderr with exit code 1', async () => {
+  it('refuses --user root on stderr with exit code 2', async () => {
+    // Prepare
+    const err: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err.push(String(chunk));
+      return true;
+    });
+    // Act
+    await installServiceCommand().parseAsync(['--config', '/x.json', '--user', 'root', '--dry-run'], {
+      from: 'user',
+    });
+    // Assess
+    expect(err.join('')).toMatch(/^install-service: --user must not be root/);
+    expect(process.exitCode).toBe(2);
+  });
+
+  it('reports a bad option on stderr with exit code 2', async () => {
     // Prepare
     const err: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
@@ -336,6 +388,6 @@ describe('Function: installServiceCommand', () => {
     });
     // Assess
     expect(err.join('')).toMatch(/^install-service: --user must be a system user name/);
-    expect(process.exitCode).toBe(1);
+    expect(process.exitCode).toBe(2);
   });
 });

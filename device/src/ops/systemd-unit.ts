@@ -22,6 +22,10 @@ export interface UnitOptions {
 }
 
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** A serial device path: nothing a unit line could be broken or extended with. */
+const SERIAL_PATH = /^\/dev\/[A-Za-z0-9._/-]+$/;
+/** Newlines and other control characters: a unit line could be broken or extended with them. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * The systemd unit for the agent. Hardening follows systemd.exec(5): the service sees the
@@ -30,6 +34,20 @@ const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
  * GPIO or Node.js, the unit says why it is left out.
  */
 export function renderUnit(opts: UnitOptions): string {
+  // Every value is written into the unit: a newline in one would add directives of its own.
+  for (const [name, value] of Object.entries({
+    user: opts.user,
+    configPath: opts.configPath,
+    dataDir: opts.dataDir,
+    nodePath: opts.nodePath,
+    agentBin: opts.agentBin,
+    'badgeReader.path': opts.serialPath,
+    thingName: opts.thingName,
+  }))
+    if (value !== undefined && CONTROL.test(value))
+      throw new InstallOptionError(
+        `${name} must not contain newlines or control characters, received ${JSON.stringify(value)}`,
+      );
   for (const [name, value] of Object.entries({
     configPath: opts.configPath,
     dataDir: opts.dataDir,
@@ -40,7 +58,15 @@ export function renderUnit(opts: UnitOptions): string {
       throw new InstallOptionError(`${name} must be an absolute path, received ${value}`);
     if (/\s/.test(value))
       throw new InstallOptionError(`${name} must not contain spaces, received ${JSON.stringify(value)}`);
+    if (value.includes('%'))
+      throw new InstallOptionError(
+        `${name} must not contain % (systemd would expand it), received ${JSON.stringify(value)}`,
+      );
   }
+  if (opts.serialPath !== undefined && !SERIAL_PATH.test(opts.serialPath))
+    throw new InstallOptionError(
+      `badgeReader.path must be a device path like /dev/serial0 (letters, digits, . _ / -), received ${JSON.stringify(opts.serialPath)}`,
+    );
   for (const arg of opts.nodeArgs ?? [])
     if (!/^--[a-z0-9-]+(=[\w.,-]+)?$/.test(arg))
       throw new InstallOptionError(
@@ -48,11 +74,15 @@ export function renderUnit(opts: UnitOptions): string {
       );
   if (!USER.test(opts.user))
     throw new InstallOptionError(`--user must be a system user name, received ${opts.user}`);
+  if (opts.user === 'root')
+    throw new InstallOptionError(
+      '--user must not be root: the agent needs no privileges (create a system user, e.g. smartdoor)',
+    );
   // The code under /home or /root would be hidden by ProtectHome=yes: only make it read-only then.
   const inHome = /^\/(home|root)(\/|$)/.test(opts.agentBin) || /^\/(home|root)(\/|$)/.test(opts.nodePath);
   const stateDir = /^\/var\/lib\/([^/]+)$/.exec(opts.dataDir)?.[1];
   const devices = ['char-gpiochip rw', 'char-ttyAMA rw', 'char-ttyS rw', 'char-ttyUSB rw', 'char-ttyACM rw'];
-  if (opts.serialPath?.startsWith('/dev/')) devices.push(`${opts.serialPath} rw`);
+  if (opts.serialPath) devices.push(`${opts.serialPath} rw`);
   const lines = [
     '# Written by smartdoor-agent install-service. Re-run it to change this file.',
     '[Unit]',

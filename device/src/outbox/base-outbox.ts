@@ -187,7 +187,8 @@ export abstract class BaseOutbox implements Outbox {
  */
 function claim(file: string): () => void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    // The agent's data is its own: 0700 whatever the umask (missing folders only).
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     return claimPidFile(`${file}.pid`);
   } catch (error) {
     if (error instanceof PidFileHeldError) throw new OutboxInUseError(file, error.pid);

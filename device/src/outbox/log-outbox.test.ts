@@ -2,16 +2,19 @@ import {
   appendFileSync,
   existsSync,
   fdatasyncSync,
+  lstatSync,
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OutboxCorruptError } from '../core/errors.js';
+import { OutboxCorruptError, OutboxError } from '../core/errors.js';
 import { EventFactory } from '../core/event-factory.js';
 import { LogOutbox, logOutboxFs } from './log-outbox.js';
 import { describeOutboxContract } from './outbox.contract.js';
@@ -57,6 +60,45 @@ describe('Class: LogOutbox', () => {
   };
 
   describe('Method: start', () => {
+    it('refuses a symlink at the log path and leaves its target untouched', async () => {
+      // Prepare: a "torn tail" (no newline) the old open would have cut from the target
+      const victim = join(dir, 'victim.txt');
+      writeFileSync(victim, 'not an outbox');
+      symlinkSync(victim, path);
+      // Act
+      const started = new LogOutbox(path).start();
+      // Assess
+      await expect(started).rejects.toBeInstanceOf(OutboxError);
+      await expect(started).rejects.toThrow(`${path} is a symbolic link; refusing to follow it`);
+      expect(readFileSync(victim, 'utf8')).toBe('not an outbox');
+    });
+
+    it('creates its folder 0700 and the log 0600 even under umask 0', async () => {
+      // Prepare
+      const umask = process.umask(0);
+      const nested = join(dir, 'data', 'outbox.log');
+      // Act
+      try {
+        const outbox = new LogOutbox(nested);
+        await outbox.start();
+        await outbox.stop();
+      } finally {
+        process.umask(umask);
+      }
+      // Assess
+      expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
+      expect(statSync(nested).mode & 0o777).toBe(0o600);
+    });
+
+    it('creates the log private to the agent (0600)', async () => {
+      // Act
+      const outbox = new LogOutbox(path);
+      await outbox.start();
+      await outbox.stop();
+      // Assess
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    });
+
     it('drops a torn last record, as after a power cut mid-write', async () => {
       // Prepare
       const outbox = new LogOutbox(path);
@@ -183,6 +225,26 @@ describe('Class: LogOutbox', () => {
       const reopened = new LogOutbox(path);
       await reopened.start();
       expect(reopened.stats()).toMatchObject({ depth: 100, oldestSeq: 1_002, nextSeq: 1_102 });
+      await reopened.stop();
+    });
+
+    it('does not compact through a symlink planted at the temp name', async () => {
+      // Prepare
+      const victim = join(dir, 'victim.txt');
+      writeFileSync(victim, 'victim');
+      const outbox = new LogOutbox(path);
+      await outbox.start();
+      for (let i = 0; i < 1_100; i++) add(outbox);
+      symlinkSync(victim, `${path}.compact`);
+      // Act
+      for (let seq = 1; seq <= 1_050; seq++) outbox.ack(seq);
+      await outbox.stop();
+      // Assess
+      expect(readFileSync(victim, 'utf8')).toBe('victim');
+      expect(lstatSync(path).isFile()).toBe(true);
+      const reopened = new LogOutbox(path);
+      await reopened.start();
+      expect(reopened.stats()).toMatchObject({ depth: 50, oldestSeq: 1_051 });
       await reopened.stop();
     });
 

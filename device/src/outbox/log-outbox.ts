@@ -1,9 +1,11 @@
 import {
   closeSync,
+  constants,
   existsSync,
   fdatasyncSync,
   fsyncSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -95,7 +97,8 @@ export class LogOutbox extends BaseOutbox {
   }
 
   protected async _open(): Promise<RecoveredOutbox> {
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    refuseSymlink(this.path);
     const log = readLog(this.path);
     this.#index = log.entries;
     this.#nextSeq = log.nextSeq;
@@ -104,8 +107,7 @@ export class LogOutbox extends BaseOutbox {
     this.#broken = undefined;
     this.#compactAt = COMPACT_MIN_DEAD;
     try {
-      // a+: appends go to the end, positional reads fetch payloads back.
-      this.#fd = openSync(this.path, 'a+');
+      this.#fd = openLog(this.path);
       if (log.validBytes < log.totalBytes) {
         ftruncateSync(this.#fd, log.validBytes);
         fsyncSync(this.#fd);
@@ -231,7 +233,9 @@ export class LogOutbox extends BaseOutbox {
     }
     let fd: number | undefined;
     try {
-      fd = openSync(tmp, 'w');
+      // A stale or planted file at the temp name goes first: the new file is created fresh.
+      rmSync(tmp, { force: true });
+      fd = openSync(tmp, CREATE_NEW, 0o600);
       writeAll(fd, Buffer.concat(chunks));
       fsyncSync(fd);
       closeSync(fd);
@@ -255,7 +259,7 @@ export class LogOutbox extends BaseOutbox {
     // The old fd now points at the replaced file: switch to the new one.
     let next: number;
     try {
-      next = openSync(this.path, 'a+');
+      next = openLog(this.path);
     } catch (err) {
       // Appends through the old fd would land in the replaced file; a restart reads the new one.
       this.#broken = err as Error;
@@ -297,6 +301,35 @@ export interface LogContents {
  * Read an outbox log without changing it (also used by `smartdoor-agent status` while
  * the agent runs). A torn tail is left out; damage before the tail throws.
  */
+/**
+ * a+ (appends go to the end, positional reads fetch payloads back), 0600, and never
+ * through a symlink: one at outbox.log would have the agent append to, and cut the "torn
+ * tail" of, whatever file it points at.
+ */
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+/** A new file only, never an existing one or a link's target. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+function openLog(path: string): number {
+  try {
+    return openSync(path, APPEND_FLAGS, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') refuseSymlink(path);
+    throw err;
+  }
+}
+
+/** Stop with a clear error when the log's path is a symlink (before it is read or opened). */
+function refuseSymlink(path: string): void {
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    // Missing: the open creates it.
+  }
+  if (link) throw new OutboxError(`${path} is a symbolic link; refusing to follow it`, path);
+}
+
 export function readLog(path: string): LogContents {
   const entries = new Map<number, LogIndexEntry>();
   let nextSeq = 1;

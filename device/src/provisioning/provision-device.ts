@@ -296,7 +296,9 @@ function updateAgentConfig(
     );
   }
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    // 0750, not 0700: the agent's user reads the config through its group (install-service
+    // has it chowned root:smartdoor 0640), and provisioning often runs as root.
+    mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
   } catch (err) {
     throw new ProvisioningFileError(path, `cannot create the folder of ${path}: ${(err as Error).message}`, {
       cause: err,
