@@ -23,8 +23,15 @@ function end(c: MqttClient): Promise<void> {
   return new Promise((r) => c.end(false, {}, () => r()));
 }
 
-async function retainedOn(url: string, clientId: string, topic: string): Promise<string | undefined> {
-  const c = await connect(url, clientId);
+/**
+ * What a subscriber gets on `topic`: an operator's watcher, whose own policy (on IoT Core)
+ * lets it read door statuses; the door policy does not let a door subscribe to its status.
+ */
+async function retainedOn(cloud: LocalCloud, url: string, topic: string): Promise<string | undefined> {
+  cloud.broker.setPolicyOverride((req) =>
+    req.clientId === 'status-watcher' && req.action !== 'publish' ? { allow: true } : undefined,
+  );
+  const c = await connect(url, 'status-watcher');
   const got = new Promise<string | undefined>((resolve) => {
     c.once('message', (_t, p, packet) => resolve(packet.retain ? p.toString() : undefined));
     setTimeout(() => resolve(undefined), 500);
@@ -62,7 +69,7 @@ describe('Class: LocalCloud (retained messages)', () => {
     // Act
     const second = new LocalCloud(config(), options);
     const e2 = await second.start();
-    const afterRestart = await retainedOn(e2.mqtt!, 'door-301', 'smartdoor/door-301/status');
+    const afterRestart = await retainedOn(second, e2.mqtt!, 'smartdoor/door-301/status');
     const listed = second.broker.retainedMessages().map((m) => [m.topic, m.payload.toString()]);
     await second.broker.publish({
       topic: 'smartdoor/door-302/commands',
@@ -79,7 +86,7 @@ describe('Class: LocalCloud (retained messages)', () => {
     await second.stop();
     const third = new LocalCloud(config(), options);
     const e3 = await third.start();
-    const afterClear = await retainedOn(e3.mqtt!, 'door-301', 'smartdoor/door-301/status');
+    const afterClear = await retainedOn(third, e3.mqtt!, 'smartdoor/door-301/status');
     await third.stop();
 
     // Assess

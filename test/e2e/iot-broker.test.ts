@@ -18,7 +18,7 @@ import {
 } from '@smartdoor/cloud';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { waitUntil } from '../support/wait.js';
 
 const silent = pino({ level: 'silent' });
@@ -199,6 +199,25 @@ describe('Class: IotBroker', () => {
       expect(event!.disconnectReason).toBe('AUTH_ERROR');
       expect(refusals.at(-1)).toMatchObject({ action: 'publish', clientId: 'door-res' });
     });
+
+    it('keeps a retained status, and disconnects a door retaining anything else (iot:RetainPublish)', async () => {
+      // Prepare
+      const c = await door('door-ret');
+      await new Promise((r) => c.publish('smartdoor/door-ret/status', 'online', { qos: 1, retain: true }, r));
+
+      // Act
+      c.publish('smartdoor/door-ret/events', '{}', { qos: 1, retain: true });
+      await closed(c);
+
+      // Assess
+      expect(refusals.filter((r) => r.topic === 'smartdoor/door-ret/status')).toEqual([]);
+      const [event] = await lifecycleFor('door-ret', 'disconnected');
+      expect(event!.disconnectReason).toBe('AUTH_ERROR');
+      expect(refusals.at(-1)!.reason).toContain(
+        'may not publish a retained message to "smartdoor/door-ret/events"',
+      );
+    });
+
     it.each([
       ['after CONNECT', true],
       ['without CONNECT', false],
@@ -222,7 +241,11 @@ describe('Class: IotBroker', () => {
     });
 
     it('answers SUBACK 128 past 8 filters in one SUBSCRIBE, 50 on a connection, or a filter over the topic limits', async () => {
-      // Prepare
+      // Prepare: a client whose policy lets it subscribe anywhere, so that only the limits refuse.
+      broker.setPolicyOverride((req) =>
+        req.clientId === 'door-subs' && req.action === 'subscribe' ? { allow: true } : undefined,
+      );
+      onTestFinished(() => broker.setPolicyOverride(undefined));
       const c = await door('door-subs');
       const subscribe = (filters: string[]) =>
         new Promise<number[]>((resolve, reject) =>
@@ -288,7 +311,10 @@ describe('Class: IotBroker', () => {
     });
 
     it('hands Basic Ingest messages to handlers but to no subscriber', async () => {
-      // Prepare
+      // Prepare: a client whose policy allows Basic Ingest and its whole subtree (the door
+      // policy allows neither).
+      broker.setPolicyOverride((req) => (req.clientId === 'door-bi' ? { allow: true } : undefined));
+      onTestFinished(() => broker.setPolicyOverride(undefined));
       const c = await door('door-bi');
       await new Promise((r) => c.subscribe('smartdoor/door-bi/#', { qos: 1 }, r));
       const delivered: string[] = [];

@@ -9,6 +9,7 @@ import {
   ConflictException,
   DeleteConnectionCommand,
   DeleteThingShadowCommand,
+  ForbiddenException,
   GetRetainedMessageCommand,
   GetThingShadowCommand,
   InvalidRequestException,
@@ -139,6 +140,12 @@ describe('Service: local IoT Data Plane', () => {
         { topic: 'smartdoor/door-604/commands', payload: 'x'.repeat(128 * 1024 + 1) },
         RequestEntityTooLargeException,
         413,
+      ],
+      [
+        'a reserved lifecycle topic (a forged presence event)',
+        { topic: '$aws/events/presence/connected/door-604' },
+        ForbiddenException,
+        403,
       ],
     ])('refuses %s', async (_what, input, type, status) => {
       // Act

@@ -1,3 +1,8 @@
+import {
+  claimPolicyDocument,
+  doorPolicyDocument,
+  provisioningTemplateBody,
+} from '@smartdoor/cloud/definitions/iot-policies';
 import { IOT_RULES, IOT_SQL_VERSION, type IotRuleActionName } from '@smartdoor/cloud/definitions/iot-rules';
 import { LOCAL_PROVISIONING_TEMPLATE } from '@smartdoor/cloud/local/iot/provisioning-template';
 import { stageDoorPolicyName } from '@smartdoor/cloud/provisioning/door-policy';
@@ -7,7 +12,6 @@ import { CfnPolicy, CfnProvisioningTemplate, CfnThingType, CfnTopicRule } from '
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { claimPolicyDocument, doorPolicyDocument, provisioningTemplateBody } from './iot-policies.js';
 import { deadLetterQueue } from './queues.js';
 
 export interface SmartdoorIotProps {

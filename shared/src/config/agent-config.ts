@@ -64,10 +64,10 @@ export const MqttConfig = z.object({
   keepaliveSeconds: z
     .number()
     .int()
-    .min(5)
+    .min(30)
     .max(1200)
     .default(30)
-    .describe('MQTT keepalive; IoT Core allows 30-1200'),
+    .describe('MQTT keepalive; IoT Core allows 30-1200 (a local broker honours what is asked)'),
   reconnect: z
     .object({
       initialDelayMs: z

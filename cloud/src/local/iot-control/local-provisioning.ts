@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { doorPolicyDocument } from '../../definitions/iot-policies.js';
 import { removeStaleTempFiles, writeFileAtomic } from '../atomic-file.js';
 import type { AwsServiceDefinition } from '../aws-endpoint/index.js';
 import type { BrokerLogger, IotBroker } from '../iot/broker.js';
@@ -86,7 +87,8 @@ export async function startLocalProvisioning(o: LocalProvisioningOptions): Promi
     },
   });
   const arn = (name: string) => `arn:aws:iot:${o.region}:${o.accountId}:${name}`;
-  registry.ensurePolicy(DOOR_POLICY_NAME, doorPolicyDocument(arn));
+  // The stack's own door policy document, which the broker enforces (evaluateThingPolicy).
+  registry.ensurePolicy(DOOR_POLICY_NAME, doorPolicyDocument(`arn:aws:iot:${o.region}:${o.accountId}`));
   registry.ensurePolicy(CLAIM_POLICY_NAME, claimPolicyDocument(arn, templates));
   const claim = await ensureClaimCertificate(registry, o.ca, o.dataDir);
   o.registerAwsService(iotControlApi(registry, o.dataEndpoint));
@@ -163,28 +165,6 @@ function issuedBy(certificatePem: string, ca: LocalCa): boolean {
   } catch {
     return false;
   }
-}
-
-/** The door policy as IoT Core stores it (the broker enforces it as evaluateThingPolicy). */
-function doorPolicyDocument(arn: (name: string) => string): object {
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: an IoT policy variable, not a JS template
-  const thing = '${iot:Connection.Thing.ThingName}';
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Action: 'iot:Connect', Resource: arn(`client/${thing}`) },
-      {
-        Effect: 'Allow',
-        Action: ['iot:Publish', 'iot:Receive'],
-        Resource: [arn(`topic/smartdoor/${thing}/*`), arn(`topic/$aws/things/${thing}/shadow/*`)],
-      },
-      {
-        Effect: 'Allow',
-        Action: 'iot:Subscribe',
-        Resource: [arn(`topicfilter/smartdoor/${thing}/*`), arn(`topicfilter/$aws/things/${thing}/shadow/*`)],
-      },
-    ],
-  };
 }
 
 /** The claim policy of the fleet provisioning guide (the broker enforces it as evaluateClaimPolicy). */

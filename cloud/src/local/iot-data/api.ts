@@ -1,6 +1,6 @@
 import { checkPublishTopic } from '@smartdoor/shared';
 import type { AwsRequest, AwsServiceDefinition } from '../aws-endpoint/index.js';
-import { RestRouter } from '../aws-endpoint/index.js';
+import { AwsServiceError, RestRouter } from '../aws-endpoint/index.js';
 import { InvalidRequestError, PayloadTooLargeError, ResourceNotFoundError } from './errors.js';
 import type { ShadowService } from './service.js';
 import type { JsonObject } from './shadow-document.js';
@@ -41,6 +41,13 @@ export async function publishOnBroker(
   const { topic, payload } = message;
   const invalid = checkPublishTopic(topic);
   if (invalid !== undefined) throw new InvalidRequestError(`Invalid topic ${topic}: ${invalid}`);
+  if (isReservedForPublish(topic)) {
+    throw new AwsServiceError(
+      'ForbiddenException',
+      `Publish to ${topic} is not allowed: AWS IoT publishes the reserved topics under $aws/ itself (only shadow and Basic Ingest topics take publishes)`,
+      403,
+    );
+  }
   const qos = String(message.qos);
   if (qos !== '0' && qos !== '1') throw new InvalidRequestError(`qos must be 0 or 1, not ${qos}`);
   if (payload.length > MAX_PUBLISH_BYTES) {
@@ -49,6 +56,20 @@ export async function publishOnBroker(
     );
   }
   await broker.publish({ topic, payload, qos: qos === '1' ? 1 : 0, retain: message.retain ?? false });
+}
+
+/**
+ * Reserved topics a client may not publish to
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/reserved-topics.html): every `$aws/`
+ * topic but a thing's shadow topics and Basic Ingest. A signed caller publishing
+ * `$aws/events/presence/connected/door-001` would forge a door's connection (the presence
+ * rule listens there).
+ */
+function isReservedForPublish(topic: string): boolean {
+  if (!topic.startsWith('$aws/')) return false;
+  const parts = topic.split('/');
+  const shadow = parts[1] === 'things' && parts[3] === 'shadow';
+  return !(shadow || parts[1] === 'rules');
 }
 
 /**

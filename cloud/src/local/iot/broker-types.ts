@@ -40,7 +40,8 @@ export type TopicHandler = (message: BrokerMessage) => unknown;
 
 /** A refused connect, publish or subscribe, as logged and counted. */
 export interface Refusal {
-  action: IotPolicyAction | 'limit';
+  /** A refused retained publish counts as a refused publish. */
+  action: Exclude<IotPolicyAction, 'retainPublish'> | 'limit';
   clientId: string;
   topic?: string;
   reason: string;

@@ -373,21 +373,24 @@ export class IotBroker extends EventEmitter {
       return new Error(limit);
     }
     const session = this.#sessions.get(client);
-    const decision = this.#evaluate(
-      {
-        action: 'publish',
-        clientId: client.id,
-        topic: packet.topic,
-        ...(session?.info.certificateThingName === undefined
-          ? {}
-          : { certificateThingName: session.info.certificateThingName }),
-      },
-      session?.info ?? { transport: 'mqtt' },
-    );
-    if (decision.allow) return null;
+    const request: IotPolicyRequest = {
+      action: 'publish',
+      clientId: client.id,
+      topic: packet.topic,
+      ...(session?.info.certificateThingName === undefined
+        ? {}
+        : { certificateThingName: session.info.certificateThingName }),
+    };
+    const decision = this.#evaluate(request, session?.info ?? { transport: 'mqtt' });
+    // A retained message (or will) also needs iot:RetainPublish on its topic.
+    const retained =
+      decision.allow && packet.retain
+        ? this.#evaluate({ ...request, action: 'retainPublish' }, session?.info ?? { transport: 'mqtt' })
+        : decision;
+    if (retained.allow) return null;
     if (!will) this.#mark(client, DisconnectReason.AuthError);
-    this.#refuse({ action: 'publish', clientId: client.id, topic: packet.topic, reason: decision.reason });
-    return new Error(decision.reason);
+    this.#refuse({ action: 'publish', clientId: client.id, topic: packet.topic, reason: retained.reason });
+    return new Error(retained.reason);
   }
 
   /**

@@ -32,12 +32,15 @@ const CASES: Case[] = [
   ['publish a prefix-sharing thing', mtls('publish', 'smartdoor/door-0011/events'), false],
   ['publish the bare thing root', mtls('publish', 'smartdoor/door-001'), false],
   ['publish own shadow update', mtls('publish', '$aws/things/door-001/shadow/update'), true],
-  ['publish own named shadow get', mtls('publish', '$aws/things/door-001/shadow/name/config/get'), true],
+  ['publish own shadow get', mtls('publish', '$aws/things/door-001/shadow/get'), true],
+  ['publish own named shadow get', mtls('publish', '$aws/things/door-001/shadow/name/config/get'), false],
+  ['publish own shadow delete', mtls('publish', '$aws/things/door-001/shadow/delete'), false],
+  ['publish own commands (a door commanding itself)', mtls('publish', 'smartdoor/door-001/commands'), false],
   ['publish another shadow', mtls('publish', '$aws/things/door-002/shadow/update'), false],
   [
-    'publish Basic Ingest for own topic',
+    'publish Basic Ingest for own topic (the door policy has no $aws/rules)',
     mtls('publish', '$aws/rules/smartdoor_events/smartdoor/door-001/events'),
-    true,
+    false,
   ],
   [
     'publish Basic Ingest speaking for another',
@@ -62,11 +65,15 @@ const CASES: Case[] = [
   ['publish without a topic', mtls('publish', ''), false],
   // iot:Subscribe topicfilter
   ['subscribe to own commands', mtls('subscribe', 'smartdoor/door-001/commands'), true],
-  ['subscribe to own subtree with #', mtls('subscribe', 'smartdoor/door-001/#'), true],
+  ['subscribe to own shadow delta', mtls('subscribe', '$aws/things/door-001/shadow/update/delta'), true],
+  ['subscribe to own shadow get answers', mtls('subscribe', '$aws/things/door-001/shadow/get/+'), true],
+  // IoT Core compares the filter's text: # is a character, not a match of commands
+  ['subscribe to own subtree with #', mtls('subscribe', 'smartdoor/door-001/#'), false],
+  ['subscribe to own status', mtls('subscribe', 'smartdoor/door-001/status'), false],
   [
-    'subscribe to own shadow deltas with +',
+    'subscribe to own named shadow deltas with +',
     mtls('subscribe', '$aws/things/door-001/shadow/name/+/update/delta'),
-    true,
+    false,
   ],
   ['subscribe across things with +', mtls('subscribe', 'smartdoor/+/events'), false],
   ['subscribe to everything', mtls('subscribe', '#'), false],
@@ -75,6 +82,11 @@ const CASES: Case[] = [
   ['subscribe to lifecycle events', mtls('subscribe', '$aws/events/presence/+/door-001'), false],
   // iot:Receive
   ['receive own commands', mtls('receive', 'smartdoor/door-001/commands'), true],
+  ['receive own shadow delta', mtls('receive', '$aws/things/door-001/shadow/update/delta'), true],
+  ['receive own events', mtls('receive', 'smartdoor/door-001/events'), false],
+  // iot:RetainPublish: the status (and a will on it) only
+  ['publish retained own status', mtls('retainPublish', 'smartdoor/door-001/status'), true],
+  ['publish retained own events', mtls('retainPublish', 'smartdoor/door-001/events'), false],
   ['receive another thing commands', mtls('receive', 'smartdoor/door-002/commands'), false],
 ];
 
@@ -101,7 +113,7 @@ describe('Function: evaluateThingPolicy', () => {
     expect(decision).toEqual({
       allow: false,
       reason:
-        'thing "door-001" may not publish to "smartdoor/door-002/events": only smartdoor/door-001/... and $aws/things/door-001/shadow/...',
+        'thing "door-001" may not publish to "smartdoor/door-002/events": the door policy allows smartdoor/door-001/events, smartdoor/door-001/status, $aws/things/door-001/shadow/get, $aws/things/door-001/shadow/update',
     });
   });
 });

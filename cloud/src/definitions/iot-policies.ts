@@ -1,5 +1,9 @@
-import { PROVISIONING_TOPICS } from '@smartdoor/cloud/local/iot/provisioning-policy';
 import { CLAIM_CLIENT_ID_PREFIX, TOPIC_ROOT } from '@smartdoor/shared';
+import { PROVISIONING_TOPICS } from '../local/iot/provisioning-policy.js';
+
+// The IoT policies and the provisioning template, one definition for both runtimes: the CDK
+// stack attaches them (cloud/infra/src/iot.ts), and the local cloud stores the same documents
+// and its broker enforces the door policy from this very document (local/iot/policy.ts).
 
 /** An IoT policy document (https://docs.aws.amazon.com/iot/latest/developerguide/iot-policies.html). */
 export interface IotPolicyDocument {
