@@ -456,17 +456,17 @@ describe('Class: LocalQueues (depth)', () => {
       old.close();
     });
 
-    it('answers a count that was slow again for a while, and a quick one never', () => {
-      // Prepare: every count "slow" (any time over -1 ms), and then none.
-      const slow = new SqliteQueueStore(db, { depthMemoFromMs: -1 });
-      const quick = new SqliteQueueStore(db, { depthMemoFromMs: Number.POSITIVE_INFINITY });
+    it("answers a large queue's count again for a while, and a small one's never", () => {
+      // Prepare: every queue "large" (over -1 messages), and then none.
+      const slow = new SqliteQueueStore(db, { depthMemoFromMessages: -1 });
+      const quick = new SqliteQueueStore(db, { depthMemoFromMessages: Number.POSITIVE_INFINITY });
       queues.send('work', 'a');
       // Act
       const first = slow.depth('work', Date.now());
       queues.send('work', 'b');
       const again = slow.depth('work', Date.now());
       const fresh = quick.depth('work', Date.now());
-      // Assess: the slow count is reused (approximate, as SQS's counts), the quick one not.
+      // Assess: the large count is reused (approximate, as SQS's counts), the small one not.
       expect(first).toEqual({ visible: 1, inFlight: 0 });
       expect(again).toEqual(first);
       expect(fresh).toEqual({ visible: 2, inFlight: 0 });

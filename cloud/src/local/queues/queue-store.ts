@@ -106,8 +106,8 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS q_messages_due ON q_messages (queue, visible_at);
 `;
 
-/** A depth count taking longer than this (ms) is reused for a while (see depth). */
-const DEPTH_MEMO_FROM_MS = 1;
+/** A depth count of more messages than this is reused for a while (see depth). */
+const DEPTH_MEMO_FROM_MESSAGES = 10_000;
 
 /** A queue's stored attributes; those of earlier versions lack the retention (the default then). */
 function parseAttributes(text: string): QueueAttributes {
@@ -119,11 +119,11 @@ function parseAttributes(text: string): QueueAttributes {
 /** Queues in SQLite (better-sqlite3): messages survive restarts; WAL is set by whoever opens the file. */
 export class SqliteQueueStore implements QueueStore {
   /**
-   * @param options.depthMemoFromMs A depth count that took longer than this (ms) is answered
-   * again for a while (see depth); tests set it. @default 1
+   * @param options.depthMemoFromMessages A depth count of more messages than this is answered
+   * again for a while (see depth); tests set it. @default 10000
    */
-  constructor(db: Database, options: { depthMemoFromMs?: number } = {}) {
-    this.#depthMemoFromMs = options.depthMemoFromMs ?? DEPTH_MEMO_FROM_MS;
+  constructor(db: Database, options: { depthMemoFromMessages?: number } = {}) {
+    this.#depthMemoFromMessages = options.depthMemoFromMessages ?? DEPTH_MEMO_FROM_MESSAGES;
     this.#sql = new SqliteStatements(db);
     db.exec('CREATE TABLE IF NOT EXISTS q_queues (name TEXT PRIMARY KEY, attrs TEXT NOT NULL);');
     migrateFromIdKeyedTable(db);
@@ -131,8 +131,8 @@ export class SqliteQueueStore implements QueueStore {
   }
 
   readonly #sql: SqliteStatements;
-  readonly #depthMemoFromMs: number;
-  /** Depths whose count was slow, answered again until `until` (performance.now()). */
+  readonly #depthMemoFromMessages: number;
+  /** Depths of large queues, answered again until `until` (performance.now()). */
   readonly #depths = new Map<string, { until: number; value: { visible: number; inFlight: number } }>();
   /**
    * Queue attributes as last read, frozen: every send and receive reads them. Emptied by
@@ -278,12 +278,14 @@ export class SqliteQueueStore implements QueueStore {
       .get(now, now, queue) as { visible: number | null; inFlight: number | null };
     const value = { visible: row.visible ?? 0, inFlight: row.inFlight ?? 0 };
     // A count walks the queue's index: nothing for the usual near-empty queue, 20-40 ms
-    // for a dead-letter queue of 300,000. A count that took long is answered again for 100
-    // times as long, so counting costs at most about 1% of a core however often the
-    // figures are read (the dashboard reads every queue each second). A kept count would
-    // cost every send and delete instead, on the pipeline's hot path.
+    // for a dead-letter queue of 300,000. The count of a large queue is answered again for
+    // 100 times as long as it took, so counting costs at most about 1% of a core however
+    // often the figures are read (the dashboard reads every queue each second); a small
+    // queue's is always exact. A kept count would cost every send and delete instead, on
+    // the pipeline's hot path.
     const took = performance.now() - started;
-    if (took > this.#depthMemoFromMs) this.#depths.set(queue, { until: started + 100 * took, value });
+    if (value.visible + value.inFlight > this.#depthMemoFromMessages)
+      this.#depths.set(queue, { until: started + 100 * took, value });
     else this.#depths.delete(queue);
     return value;
   }
