@@ -60,8 +60,9 @@ describe('Class: LocalCloud (dashboard metrics)', () => {
       }),
     );
     await expect.poll(metrics, { timeout: 5_000 }).toMatch(/smartdoor_ingest_latency_seconds_count 1\n/);
-    // Assess: the door-to-bus path takes milliseconds here
-    expect(await metrics()).toMatch(/smartdoor_ingest_latency_seconds_bucket\{le="0.25"\} 1\n/);
+    // Assess: the door-to-bus path takes milliseconds here (0.3-0.4 s on a loaded CI host);
+    // timed from the whole-second bus time it would be 0.9 s or more.
+    expect(await metrics()).toMatch(/smartdoor_ingest_latency_seconds_bucket\{le="0.5"\} 1\n/);
   });
 
   it('counts malformed payloads under one fixed reason, whatever their text', async () => {
