@@ -1,3 +1,5 @@
+import { exponentialDelay } from '../transport/backoff.js';
+
 /**
  * How the inputs retry hardware that fails (a gpiomon that keeps dying, a GPIO line busy
  * at start): the wait doubles from `initialMs` to `maxMs`, and starts again from
@@ -6,11 +8,11 @@
  */
 export const INPUT_RETRY = { initialMs: 2_000, maxMs: 60_000, stableMs: 10_000 } as const;
 
-/** The wait before retry number `attempt` (0 for the first): initialMs * 2^attempt, at most maxMs. */
+/** The wait before retry number `attempt` (0 for the first), with the inputs' bounds by default. */
 export function retryDelay(
   attempt: number,
   initialMs: number = INPUT_RETRY.initialMs,
   maxMs: number = INPUT_RETRY.maxMs,
 ): number {
-  return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return exponentialDelay(attempt, initialMs, maxMs);
 }

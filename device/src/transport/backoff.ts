@@ -18,6 +18,10 @@ export function fullJitterDelay(
   maxDelayMs: number,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * exponentialDelay(attempt, initialDelayMs, maxDelayMs));
+}
+
+/** The wait before retry number `attempt` (0 for the first): initial * 2^attempt, at most max. */
+export function exponentialDelay(attempt: number, initialDelayMs: number, maxDelayMs: number): number {
+  return Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 30));
 }

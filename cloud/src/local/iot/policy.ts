@@ -109,7 +109,7 @@ function doorPolicyFor(thing: string): CompiledPolicy {
  * condition other than `iot:Connection.Thing.IsAttached` (which holds here: see above)
  * allows nothing, and neither does a resource naming a variable not given: deny is safe.
  */
-export function compilePolicy(doc: IotPolicyDocument, variables: Record<string, string>): CompiledPolicy {
+function compilePolicy(doc: IotPolicyDocument, variables: Record<string, string>): CompiledPolicy {
   const rules = new Map<string, Array<{ text: string; re: RegExp }>>();
   for (const statement of doc.Statement) {
     if (statement.Effect !== 'Allow' || !conditionHolds(statement.Condition)) continue;

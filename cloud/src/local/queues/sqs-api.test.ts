@@ -27,6 +27,24 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/** Queue `work` (visibility 5 s) whose messages go to `dlq` after 3 receives; returns its URL. */
+async function createWorkQueueWithDlq(sqs: SQSClient): Promise<string | undefined> {
+  await sqs.send(new CreateQueueCommand({ QueueName: 'dlq' }));
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'work',
+      Attributes: {
+        VisibilityTimeout: '5',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq',
+          maxReceiveCount: '3',
+        }),
+      },
+    }),
+  );
+  return QueueUrl;
+}
+
 async function start() {
   const db = new Database(':memory:');
   const queues = new LocalQueues({ db });
@@ -52,19 +70,7 @@ describe('Function: sqsApi', () => {
     it('round-trips a message with attributes through the official client (MD5 checked by the SDK)', async () => {
       // Prepare
       const { sqs, queues } = await start();
-      await sqs.send(new CreateQueueCommand({ QueueName: 'dlq' }));
-      const { QueueUrl } = await sqs.send(
-        new CreateQueueCommand({
-          QueueName: 'work',
-          Attributes: {
-            VisibilityTimeout: '5',
-            RedrivePolicy: JSON.stringify({
-              deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq',
-              maxReceiveCount: '3',
-            }),
-          },
-        }),
-      );
+      const QueueUrl = await createWorkQueueWithDlq(sqs);
       // Act
       await sqs.send(
         new SendMessageCommand({
@@ -229,19 +235,7 @@ describe('Function: sqsApi', () => {
     it('changes only the attributes given, and removes the redrive policy when it is empty', async () => {
       // Prepare
       const { sqs, queues } = await start();
-      await sqs.send(new CreateQueueCommand({ QueueName: 'dlq' }));
-      const { QueueUrl } = await sqs.send(
-        new CreateQueueCommand({
-          QueueName: 'work',
-          Attributes: {
-            VisibilityTimeout: '5',
-            RedrivePolicy: JSON.stringify({
-              deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq',
-              maxReceiveCount: 3,
-            }),
-          },
-        }),
-      );
+      const QueueUrl = await createWorkQueueWithDlq(sqs);
       // Act
       await sqs.send(
         new SetQueueAttributesCommand({ QueueUrl, Attributes: { MessageRetentionPeriod: '600' } }),
