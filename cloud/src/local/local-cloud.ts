@@ -437,6 +437,7 @@ export class LocalCloud {
       versions: new SqliteLifecycleVersionStore(this.db),
       retained: new SqliteRetainedStore(this.db),
       journal: new SqliteMessageJournal(this.db),
+      persistentSessionExpiryMs: this.config.persistentSessionExpirySeconds * 1000,
     });
     this.#broker = broker;
     await broker.start();

@@ -79,6 +79,13 @@ describe('Function: parseCloudConfig', () => {
     );
   });
 
+  it("keeps persistent MQTT sessions for IoT Core's hour by default, and at most its 7 days", () => {
+    expect(parseCloudConfig({}).persistentSessionExpirySeconds).toBe(3_600);
+    expect(() => parseCloudConfig({ persistentSessionExpirySeconds: 700_000 })).toThrow(
+      'persistentSessionExpirySeconds: expected a number <= 604800, received number 700000',
+    );
+  });
+
   it('names too short a string and a bad URL', () => {
     expect(() => parseCloudConfig({ webhookUrl: 'not a url' })).toThrow(
       'webhookUrl: expected a url string, received string "not a url"',

@@ -66,6 +66,15 @@ export const CloudConfig = z.object({
     .describe(
       "Days the bus's own archive of every event ({bus}-all) keeps them; 0 keeps them forever. Applied at every start, to an existing data folder too",
     ),
+  persistentSessionExpirySeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(604_800)
+    .default(3_600)
+    .describe(
+      "How long the broker keeps a persistent session's subscriptions and queued messages after its client went (IoT Core: 1 hour, at most 7 days)",
+    ),
   offlineGraceSeconds: z
     .number()
     .int()

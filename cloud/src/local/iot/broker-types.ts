@@ -71,6 +71,15 @@ export interface IotBrokerOptions {
    */
   journal?: MessageJournal;
   /**
+   * How long a persistent session (clean session 0) outlives its connection: unless the
+   * client comes back first, its subscriptions and the QoS 1 messages queued for it are
+   * dropped then. Without it a client that subscribed and never returned would have its
+   * messages kept for the life of the process. IoT Core's default is 1 hour
+   * (https://docs.aws.amazon.com/iot/latest/developerguide/mqtt-persistent-sessions.html).
+   * @default 3_600_000
+   */
+  persistentSessionExpiryMs?: number;
+  /**
    * Extra check at connect, after the policy (e.g. the provisioning registry: is this
    * certificate ACTIVE?). Return a reason to refuse.
    */

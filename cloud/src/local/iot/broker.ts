@@ -51,6 +51,16 @@ interface Session extends SessionFacts {
 /** aedes' per-client flag, set when the client sent DISCONNECT ([MQTT-3.14.4-3]). */
 type AedesClient = Client & { _disconnected?: boolean; closed?: boolean };
 
+/** The parts of aedes' session store (aedes-persistence, in memory) that expiry needs. */
+interface SessionStore {
+  cleanSubscriptions(client: { id: string }, cb: () => void): void;
+  outgoingStream(client: { id: string }): AsyncIterable<{ messageId?: number }>;
+  outgoingClearMessageId(client: { id: string }, packet: object, cb: () => void): void;
+}
+
+/** IoT Core's default persistent session expiry: an hour after the client went. */
+const DEFAULT_SESSION_EXPIRY_MS = 3_600_000;
+
 /** The parts of aedes' per-client mqtt-packet parser the broker hooks into. */
 interface PacketParser extends EventEmitter {
   packet: { length: number };
@@ -87,6 +97,8 @@ export class IotBroker extends EventEmitter {
     receive: 0,
     limit: 0,
   };
+  /** Persistent sessions whose client went, by client id: the timer that ends each. */
+  readonly #sessionExpiries = new Map<string, NodeJS.Timeout>();
   #aedes: Aedes | undefined;
   #stopping = false;
   #connectionCheck: IotBrokerOptions['authorizeConnection'];
@@ -163,9 +175,15 @@ export class IotBroker extends EventEmitter {
     });
     // 'connackSent', not 'clientReady': a client may publish (and be refused) before clientReady fires.
     aedes.on('connackSent', (packet, client) => {
-      if (packet.returnCode === 0) this.#onReady(client);
+      if (packet.returnCode === 0) {
+        this.#keepSession(client.id);
+        this.#onReady(client);
+      }
     });
-    aedes.on('clientDisconnect', (client) => this.#onDisconnect(client));
+    aedes.on('clientDisconnect', (client) => {
+      this.#expireSessionLater(client);
+      this.#onDisconnect(client);
+    });
     aedes.on('keepaliveTimeout', (client) => this.#mark(client, DisconnectReason.MqttKeepAliveTimeout));
     aedes.on('clientError', (client, err) =>
       this.#opts.logger.debug({ clientId: client.id, err }, 'client error'),
@@ -194,6 +212,8 @@ export class IotBroker extends EventEmitter {
     const aedes = this.#aedes;
     if (!aedes) return;
     this.#stopping = true;
+    for (const timer of this.#sessionExpiries.values()) clearTimeout(timer);
+    this.#sessionExpiries.clear();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     this.#aedes = undefined;
   }
@@ -527,6 +547,44 @@ export class IotBroker extends EventEmitter {
     const { topic, event } = connectedEvent(session, this.#now());
     this.emit('connected', event);
     this.#publishLifecycle(topic, event);
+  }
+
+  /** Persistent sessions waiting for their client, which end if it does not come back in time. */
+  get waitingSessions(): number {
+    return this.#sessionExpiries.size;
+  }
+
+  #keepSession(clientId: string): void {
+    clearTimeout(this.#sessionExpiries.get(clientId));
+    this.#sessionExpiries.delete(clientId);
+  }
+
+  #expireSessionLater(client: Client): void {
+    if (this.#stopping || (client as Client & { clean?: boolean }).clean !== false) return;
+    this.#keepSession(client.id);
+    const ms = this.#opts.persistentSessionExpiryMs ?? DEFAULT_SESSION_EXPIRY_MS;
+    const timer = setTimeout(() => void this.#expireSession(client.id), ms);
+    timer.unref();
+    this.#sessionExpiries.set(client.id, timer);
+  }
+
+  /** Ends a persistent session whose client did not come back: its subscriptions, then its queue. */
+  async #expireSession(clientId: string): Promise<void> {
+    this.#sessionExpiries.delete(clientId);
+    const aedes = this.#aedes;
+    // Taken over by a connection with the same client id since: that one owns the session now.
+    if (!aedes || (aedes as unknown as { clients: Record<string, unknown> }).clients[clientId]) return;
+    const store = (aedes as unknown as { persistence: SessionStore }).persistence;
+    const session = { id: clientId };
+    // Subscriptions first: nothing new is queued for it after this, and a client that
+    // reconnects now is told there is no session (sessionPresent 0).
+    store.cleanSubscriptions(session, () => {});
+    let dropped = 0;
+    for await (const packet of store.outgoingStream(session)) {
+      await new Promise<void>((resolve) => store.outgoingClearMessageId(session, packet, resolve));
+      dropped++;
+    }
+    this.#opts.logger.debug({ clientId, dropped }, 'persistent session expired');
   }
 
   #onDisconnect(client: Client): void {
