@@ -563,7 +563,11 @@ export class IotBroker extends EventEmitter {
     if (this.#stopping || (client as Client & { clean?: boolean }).clean !== false) return;
     this.#keepSession(client.id);
     const ms = this.#opts.persistentSessionExpiryMs ?? DEFAULT_SESSION_EXPIRY_MS;
-    const timer = setTimeout(() => void this.#expireSession(client.id), ms);
+    const timer = setTimeout(() => {
+      this.#expireSession(client.id).catch((err: unknown) =>
+        this.#opts.logger.warn({ err, clientId: client.id }, 'persistent session not expired'),
+      );
+    }, ms);
     timer.unref();
     this.#sessionExpiries.set(client.id, timer);
   }
