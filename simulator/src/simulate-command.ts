@@ -32,7 +32,8 @@ export interface SimulateOptions {
   drain: string;
   json?: boolean;
   progress: boolean;
-  proxy: boolean;
+  /** --proxy (true), --no-proxy (false), or neither: only for a scenario that cuts the network. */
+  proxy?: boolean;
 }
 
 export function simulateCommand(): Command {
@@ -80,9 +81,10 @@ export function simulateCommand(): Command {
       '15s',
     )
     .option(
-      '--no-proxy',
-      'connect doors straight to the broker (2 file descriptors per door instead of 4; no partitions)',
+      '--proxy',
+      'put the TCP proxy that network-partition cuts between doors and broker, whatever the scenario (default: for network-partition only; 2 more file descriptors a door)',
     )
+    .option('--no-proxy', 'connect the doors straight to the broker (network-partition cannot play then)')
     .option('--json', 'print the summary as one JSON line on stdout')
     .option('--no-progress', 'no progress bar')
     .action(async (options: SimulateOptions) => {
@@ -100,7 +102,14 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
       `expected memory, log or sqlite, received "${options.outbox}"`,
     );
   }
-  findScenario(options.scenario);
+  const scenario = findScenario(options.scenario);
+  if (options.proxy === false && scenario.cutsNetwork) {
+    throw new SimulatorOptionError(
+      '--no-proxy',
+      `scenario ${scenario.name} cuts the network between the doors and the broker: it needs the proxy`,
+    );
+  }
+  const proxy = options.proxy ?? scenario.cutsNetwork === true;
   // The doors' names are the prefix and a number: the prefix must be a thing name itself.
   if (!THING_NAME_RE.test(`${options.prefix}0000000`)) {
     throw new SimulatorOptionError(
@@ -108,7 +117,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
       `expected letters, digits, ":", "_" or "-", at most 121 of them (the prefix and a number make a thing name), received "${options.prefix}"`,
     );
   }
-  checkFileDescriptors(options);
+  checkFileDescriptors(options, proxy);
   const durationMs = parseDuration(options.duration);
   const drainMs = parseDuration(options.drain, '--drain');
   // File outboxes need a folder: the one given, or a temporary one for this run only
@@ -125,7 +134,7 @@ export async function runSimulate(options: SimulateOptions): Promise<RunSummary>
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await simulateRun(options, durationMs, drainMs, stop);
+    return await simulateRun({ ...options, proxy }, durationMs, drainMs, stop);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -196,21 +205,21 @@ async function simulateRun(
   }
 }
 
+/** Open files besides the doors': the cloud's databases, listeners and logs, Node's own. */
+const PROCESS_FILES = 200;
+
 /**
  * Refuse a fleet this process cannot open files for, before starting it: past the limit,
  * connections fail one by one (EMFILE) and the run reports doors that never connected.
  */
-/** Open files besides the doors': the cloud's databases, listeners and logs, Node's own. */
-const PROCESS_FILES = 200;
-
-function checkFileDescriptors(options: SimulateOptions): void {
+function checkFileDescriptors(options: SimulateOptions, proxy: boolean): void {
   const limit = openFileLimit();
   if (limit === undefined) return;
   // Per door: its socket; the proxy's two; the local cloud's end; a SQLite outbox's three
   // files (database, WAL, shared memory) or a log outbox's one.
   const perDoor =
     1 +
-    (options.proxy ? 2 : 0) +
+    (proxy ? 2 : 0) +
     (options.endpoint ? 0 : 1) +
     (options.outbox === 'sqlite' ? 3 : options.outbox === 'log' ? 1 : 0);
   const needed = options.doors * perDoor + PROCESS_FILES;
@@ -218,7 +227,7 @@ function checkFileDescriptors(options: SimulateOptions): void {
   throw new SimulatorOptionError(
     '--doors',
     `${options.doors} doors need about ${needed} open files (${perDoor} a door, and ${PROCESS_FILES} for the cloud and the process) and this process may open ${limit}: ` +
-      `raise the hard limit (ulimit -Hn: Node already takes all of it)${options.proxy ? ', connect straight to the broker with --no-proxy' : ''} or run fewer doors`,
+      `raise the hard limit (ulimit -Hn: Node already takes all of it)${options.proxy === true ? ', leave out --proxy' : ''} or run fewer doors`,
   );
 }
 

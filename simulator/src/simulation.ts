@@ -32,9 +32,9 @@ export interface SimulationOptions {
   /** Doors connecting at once (TLS handshakes in flight) while the fleet starts. @default 50 */
   connectConcurrency?: number;
   /**
-   * Put the TCP proxy between doors and broker. Without it partitions cannot be played,
-   * but each door costs two file descriptors instead of four (5,000 doors and a 20,000
-   * descriptor limit). @default true
+   * Put the TCP proxy between doors and broker. Only a scenario that cuts the network needs
+   * it; it costs each door two more file descriptors and copies every byte through this
+   * thread. @default whether the scenario cuts the network
    */
   proxy?: boolean;
   /** Thing name prefix. @default 'door-' */
@@ -53,8 +53,8 @@ export interface SimulationProgress {
 }
 
 /**
- * A run: start the doors behind a TCP proxy (the network we can cut), wait until they
- * are connected, play the planned steps at their times, let the backlog drain, and keep
+ * A run: start the doors (behind a TCP proxy, the network we can cut, when the scenario
+ * cuts it), wait until they are connected, play the planned steps at their times, let the backlog drain, and keep
  * the books in a RunLedger.
  */
 export class Simulation {
@@ -99,10 +99,10 @@ export class Simulation {
     const random = new Random(this.options.seed);
     // Nothing counts in the latency figures until the scenario starts (see run()).
     this.ledger.measureFrom = Number.POSITIVE_INFINITY;
-    if (this.options.proxy !== false) {
+    if (this.options.proxy ?? this.plan.scenario.cutsNetwork === true) {
       this.proxy = new TcpProxy({ upstream: { host: cloud.broker.host, port: cloud.broker.port } });
       await this.proxy.start();
-    } else if (this.plan.steps.some((s) => s.door === undefined && s.action.kind !== 'broker-restart')) {
+    } else if (this.plan.scenario.cutsNetwork) {
       throw new SimulatorError(`scenario ${this.plan.scenario.name} cuts the network: it needs the proxy`);
     }
     if (cloud.subscribeBus) this.unsubscribe.push(cloud.subscribeBus((e, at) => this.ledger.busEvent(e, at)));

@@ -125,16 +125,37 @@ describe('Binary: smartdoor', () => {
   it.runIf(existsSync('/proc/self/limits'))(
     'refuses a fleet this process cannot open files for, before starting anything',
     async () => {
-      // Act: 10 million doors need more open files than any process may have
-      const { code, stderr } = await smartdoor('simulate', '--doors', '10000000');
+      // Act: 10 million doors need more open files than any process may have, with the
+      // proxy (the partition scenario's default, or asked for) and without it.
+      const [straight, partition, proxied] = await Promise.all([
+        smartdoor('simulate', '--doors', '10000000'),
+        smartdoor('simulate', '--doors', '10000000', '--scenario', 'network-partition'),
+        smartdoor('simulate', '--doors', '10000000', '--proxy'),
+      ]);
       // Assess
-      expect(code).toBe(2);
-      expect(stderr).toMatch(
-        /--doors: 10000000 doors need about \d+ open files \(4 a door, and 200 for the cloud and the process\) and this process may open \d+: raise the hard limit/,
-      );
-      expect(stderr).toContain('--no-proxy');
+      const refusal = (perDoor: number) =>
+        new RegExp(
+          `--doors: 10000000 doors need about \\d+ open files \\(${perDoor} a door, and 200 for the cloud and the process\\) and this process may open \\d+: raise the hard limit`,
+        );
+      for (const run of [straight, partition, proxied]) expect(run.code).toBe(2);
+      expect(straight.stderr).toMatch(refusal(2));
+      expect(partition.stderr).toMatch(refusal(4));
+      expect(proxied.stderr).toMatch(refusal(4));
+      // Only an asked-for proxy is worth leaving out: the partition scenario needs it.
+      expect(proxied.stderr).toContain('leave out --proxy');
+      expect(partition.stderr).not.toContain('--proxy');
     },
   );
+
+  it('refuses --no-proxy for the scenario that cuts the network, before starting anything', async () => {
+    // Act
+    const { code, stderr } = await smartdoor('simulate', '--scenario', 'network-partition', '--no-proxy');
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'smartdoor: --no-proxy: scenario network-partition cuts the network between the doors and the broker: it needs the proxy\n',
+    );
+  });
 
   it.each([
     ['sqlite', '.outbox.db'],

@@ -1,5 +1,5 @@
-// Scenarios end to end: virtual doors running the real DoorAgent over mTLS, through the
-// simulator's TCP proxy, to the in-process LocalCloud (broker, rules, ingest, bus,
+// Scenarios end to end: virtual doors running the real DoorAgent over mTLS (through the
+// simulator's TCP proxy in network-partition), to the in-process LocalCloud (broker, rules, ingest, bus,
 // subscribers). Each test uses its own door names.
 //
 // A scenario plays in real time and mostly waits (the file took 110 s played one after

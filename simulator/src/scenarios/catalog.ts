@@ -53,6 +53,7 @@ export const flappingSensor: Scenario = {
 export const networkPartition: Scenario = {
   name: 'network-partition',
   description: 'Office traffic; the network between doors and broker is cut for 30% of the run, then heals',
+  cutsNetwork: true,
   plan: (ctx) => [
     ...openings(ctx, OFFICE_MIX),
     { atMs: ctx.durationMs * 0.3, action: { kind: 'partition' } },

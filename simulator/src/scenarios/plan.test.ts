@@ -128,6 +128,16 @@ describe('Function: planRun', () => {
     ]);
   });
 
+  it('marks exactly the scenarios that cut the network, so only they get the proxy', () => {
+    for (const s of SCENARIOS) {
+      // Act
+      const { steps } = planRun({ ...base, scenario: s.name });
+      // Assess
+      const cuts = steps.some((step) => step.action.kind === 'partition');
+      expect(s.cutsNetwork === true, s.name).toBe(cuts);
+    }
+  });
+
   it('refuses an unknown scenario with the list of known ones', () => {
     // Act / Assess
     expect(() => planRun({ ...base, scenario: 'nope' })).toThrow(SimulatorOptionError);

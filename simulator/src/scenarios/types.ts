@@ -59,6 +59,8 @@ export interface Scenario {
   description: string;
   /** Needs the in-process cloud (it restarts the broker). */
   needsLocalBroker?: boolean;
+  /** Cuts the network (partition steps): the doors must reach the broker through the simulator's TCP proxy. */
+  cutsNetwork?: boolean;
   doorSettings?: ScenarioDoorSettings;
   plan(ctx: ScenarioContext): Step[];
 }
