@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { oneLine, Simulation } from './simulation.js';
+import { oneLine, runLimited, Simulation } from './simulation.js';
 
 describe('Function: oneLine', () => {
   it('puts an OpenSSL error, which ends with a newline, on one line', () => {
@@ -14,6 +14,30 @@ describe('Function: oneLine', () => {
       '807CA47A127F0000:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 48',
     );
     expect(oneLine('connect ECONNREFUSED\n  127.0.0.1:1')).toBe('connect ECONNREFUSED 127.0.0.1:1');
+  });
+});
+
+describe('Function: runLimited', () => {
+  it('starts no task after one fails, and waits for those under way before throwing the failure', async () => {
+    // Prepare: two at once; the second fails at once, the first takes 50 ms.
+    const log: string[] = [];
+    const tasks = [
+      async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        log.push('slow done');
+      },
+      async () => {
+        throw new Error('no bundle');
+      },
+      async () => {
+        log.push('third started');
+      },
+    ];
+    // Act
+    const failure = await runLimited(tasks, 2).catch((e: Error) => e.message);
+    // Assess
+    expect(failure).toBe('no bundle');
+    expect(log).toEqual(['slow done']);
   });
 });
 

@@ -126,10 +126,12 @@ export class Simulation {
       const thingName = `${prefix}${String(i + 1).padStart(width, '0')}`;
       starters.push(async () => {
         if (this.stopped) return; // stop() has stopped the doors there were: start no more
+        const credentials = await cloud.credentials(thingName);
+        if (this.stopped) return;
         const door = new VirtualDoor({
           thingName,
           url,
-          credentials: await cloud.credentials(thingName),
+          credentials,
           outbox: this.options.outbox ?? 'memory',
           dataDir: this.options.dataDir,
           badgeSecret: SIM_BADGE_SECRET,
@@ -367,13 +369,25 @@ export class Simulation {
   }
 }
 
-/** Run async tasks with at most `limit` at once. */
+/**
+ * Run async tasks with at most `limit` at once. After a task fails no other one starts, and
+ * the tasks under way are waited for before the first failure is thrown: a caller that
+ * cleans up on the failure then finds nothing still starting behind its back.
+ */
 export async function runLimited(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < tasks.length) await tasks[next++]!();
+    while (next < tasks.length && !failure) {
+      try {
+        await tasks[next++]!();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 /**

@@ -126,7 +126,8 @@ export class VirtualDoor {
   /** Resolves when the door is first connected, or after `timeoutMs` (never rejects). */
   connected(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+      // Unref'd: a wait nobody needs any more must not keep a stopped run's process alive.
+      const timer = setTimeout(resolve, timeoutMs).unref();
       this.transport.onConnectionChange((state) => {
         if (state === 'connected') {
           clearTimeout(timer);
