@@ -27,7 +27,7 @@ describe('Class: RunLedger', () => {
     it('counts the events the broker acknowledged that are not on the bus yet', () => {
       // Prepare: K1 acknowledged and on the bus, K2 acknowledged only, K3 neither.
       const l = new RunLedger();
-      for (const k of [K1, K2, '0193a1b2-0000-7000-8000-000000000003']) l.created(k, 'door-001', 1_000);
+      for (const k of [K1, K2, '0193a1b2-0000-7000-8000-000000000003']) l.created(k, 1_000);
       l.acked(K1);
       l.acked(K2);
       l.busEvent(ev('smartdoor.device', K1), 1_010);
@@ -40,8 +40,8 @@ describe('Class: RunLedger', () => {
     it('counts created, acknowledged, ingested and lost events', () => {
       // Prepare
       const l = new RunLedger();
-      l.created(K1, 'door-001', 1_000);
-      l.created(K2, 'door-001', 1_100);
+      l.created(K1, 1_000);
+      l.created(K2, 1_100);
       l.acked(K1);
       l.acked(K2);
       // Act
@@ -55,7 +55,7 @@ describe('Class: RunLedger', () => {
     it('counts a repeated device event as suppressed and a repeated result as a duplicate effect', () => {
       // Prepare
       const l = new RunLedger();
-      l.created(K1, 'door-001', 1_000);
+      l.created(K1, 1_000);
       // Act
       l.busEvent(ev('smartdoor.device', K1), 1_005);
       l.busEvent(ev('smartdoor.device', K1), 1_006);
@@ -72,8 +72,8 @@ describe('Class: RunLedger', () => {
     it('counts the distinct events on the bus by detail-type, copies once', () => {
       // Prepare
       const l = new RunLedger();
-      l.created(K1, 'door-001', 1_000);
-      l.created(K2, 'door-001', 1_000);
+      l.created(K1, 1_000);
+      l.created(K2, 1_000);
       // Act
       l.busEvent(ev('smartdoor.device', K1, undefined, 'Door Held Open'), 1_005);
       l.busEvent(ev('smartdoor.device', K1, undefined, 'Door Held Open'), 1_006);
@@ -96,7 +96,7 @@ describe('Class: RunLedger', () => {
       };
       const closed = ev('smartdoor.device', R1);
       (closed.detail as Record<string, unknown>).state = 'closed';
-      for (const k of [K1, K2, R1]) l.created(k, 'door-001', 1_000);
+      for (const k of [K1, K2, R1]) l.created(k, 1_000);
       // Act
       l.busEvent(open(K1), 1_005);
       l.busEvent(open(K2), 1_006);
@@ -129,8 +129,8 @@ describe('Class: RunLedger (a broker this process does not run)', () => {
   it('counts what the broker acknowledged and leaves what lies past it unknown, not lost', () => {
     // Prepare
     const l = new RunLedger({ observesBus: false });
-    l.created(K1, 'door-001', 1_000);
-    l.created(K2, 'door-001', 1_100);
+    l.created(K1, 1_000);
+    l.created(K2, 1_100);
     // Act
     l.acked(K1, 1_004);
     const outstanding = l.outstanding();
@@ -155,7 +155,7 @@ describe('Class: RunLedger (a broker this process does not run)', () => {
   it('says a run on the local cloud observed the bus', () => {
     // Prepare
     const l = new RunLedger();
-    l.created(K1, 'door-001', 1_000);
+    l.created(K1, 1_000);
     // Act
     const s = busSummary(l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 }));
     // Assess
@@ -169,8 +169,8 @@ describe('Class: RunLedger (spans)', () => {
     // Prepare
     const l = new RunLedger();
     l.measureFrom = 1_000;
-    l.created(K1, 'door-001', 900);
-    l.created(K2, 'door-001', 1_100);
+    l.created(K1, 900);
+    l.created(K2, 1_100);
     // Act
     l.acked(K2, 1_150);
     l.busEvent(ev('smartdoor.device', K2), 1_300);
@@ -185,8 +185,8 @@ describe('Class: RunLedger (spans)', () => {
     // Prepare: the door's state at connect, before measureFrom, then a real repeat of K2.
     const l = new RunLedger();
     l.measureFrom = 1_000;
-    l.created(K1, 'door-001', 900);
-    l.created(K2, 'door-001', 1_100);
+    l.created(K1, 900);
+    l.created(K2, 1_100);
     // Act
     l.busEvent(ev('smartdoor.device', K1), 950);
     l.busEvent(ev('smartdoor.device', K2), 1_200);
@@ -204,7 +204,7 @@ describe('Class: RunLedger (result chains)', () => {
     // Prepare
     const l = new RunLedger();
     const N1 = '0193a1b2-0000-5000-8000-0000000000b1';
-    l.created(K1, 'door-001', 1_000);
+    l.created(K1, 1_000);
     // Act
     l.busEvent(ev('smartdoor.identification', R1, [K1]), 1_040);
     l.busEvent(ev('smartdoor.notification', N1, [R1]), 1_100);
@@ -213,5 +213,74 @@ describe('Class: RunLedger (result chains)', () => {
     expect(s.identificationLatencyMs.p50).toBe(40);
     expect(s.notificationLatencyMs.p50).toBe(100);
     expect(s.latencyMs.samples).toBe(2);
+  });
+});
+
+describe('Class: RunLedger (long runs)', () => {
+  const key = (i: number, kind = 7) => `0193a1b3-0000-${kind}000-8000-${String(i).padStart(12, '0')}`;
+
+  it('folds settled events into counts once they are older than the books keep, with the same summary', () => {
+    // Prepare: an hour at 10 events/s, books kept 60 s; each event on the bus 5 ms after its
+    // edge, every other one delivered, every tenth answered by a result 40 ms after it.
+    const kept = new RunLedger({ keptMs: 60_000 });
+    const all = new RunLedger({ keptMs: Number.POSITIVE_INFINITY });
+    let mostHeld = 0;
+    // Act
+    for (let i = 0; i < 36_000; i++) {
+      const edge = i * 100;
+      for (const l of [kept, all]) {
+        l.created(key(i), edge);
+        l.acked(key(i), edge + 2);
+        l.busEvent(ev('smartdoor.device', key(i)), edge + 5);
+        if (i % 2 === 0) l.delivered(key(i));
+        if (i % 10 === 0) l.busEvent(ev('smartdoor.identification', key(i, 5), [key(i)]), edge + 40);
+      }
+      mostHeld = Math.max(mostHeld, kept.held);
+    }
+    const run = { scenario: 'x', seed: 1, doors: 1, durationMs: 3_600_000 };
+    // Assess: about 70 s of events held at most, and the figures as if every event were kept.
+    expect(mostHeld).toBeLessThan(800);
+    expect(all.held).toBe(39_600);
+    expect(kept.summary(run)).toEqual(all.summary(run));
+    expect(kept.summary(run)).toMatchObject({
+      created: 36_000,
+      ingested: 36_000,
+      deliveredToSubscribers: 18_000,
+      subscriberResults: 3_600,
+      lost: 0,
+    });
+  });
+
+  it('keeps an event that never reached the bus, however old: it stays lost', () => {
+    // Prepare
+    const l = new RunLedger({ keptMs: 1_000 });
+    l.created(K1, 0);
+    l.acked(K1, 1);
+    // Act: a minute of other events, each on the bus.
+    for (let i = 1; i <= 600; i++) {
+      l.created(key(i), i * 100);
+      l.busEvent(ev('smartdoor.device', key(i)), i * 100 + 1);
+    }
+    // Assess
+    expect(l.ackedNotIngested()).toBe(1);
+    expect(l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 })).toMatchObject({
+      created: 601,
+      ingested: 600,
+      lost: 1,
+      lostAfterAck: 1,
+    });
+  });
+
+  it('gives nearest-rank percentiles from its histograms, to 0.1 ms', () => {
+    // Prepare: PUBACKs 1 ms to 100 ms after their edges.
+    const l = new RunLedger();
+    // Act
+    for (let i = 1; i <= 100; i++) {
+      l.created(key(i), 0);
+      l.acked(key(i), i);
+    }
+    // Assess
+    const s = l.summary({ scenario: 'x', seed: 1, doors: 1, durationMs: 1 });
+    expect(s.ackLatencyMs).toEqual({ p50: 50, p95: 95, p99: 99, samples: 100 });
   });
 });

@@ -6,7 +6,7 @@ import { TcpProxy } from './fleet/tcp-proxy.js';
 import { type SimOutboxKind, VirtualDoor } from './fleet/virtual-door.js';
 import { RunLedger, type RunSummary } from './ledger.js';
 import { Random } from './random.js';
-import { type Plan, planRun } from './scenarios/plan.js';
+import { type OpeningCount, type Plan, planRun } from './scenarios/plan.js';
 import type { FleetAction, Step } from './scenarios/types.js';
 import type { SimCloud } from './sim-cloud.js';
 
@@ -87,9 +87,9 @@ export class Simulation {
     return this.proxy?.port;
   }
 
-  /** Openings --rate asked for and planned, once started. */
-  get openings(): Plan['openings'] | undefined {
-    return this.plan?.openings;
+  /** Openings --rate asked for and planned, once started (walks the plan once). */
+  get openings(): OpeningCount | undefined {
+    return this.plan?.openings();
   }
 
   /** Start the proxy and the fleet; resolves once every door is connected (or the timeout). */
@@ -138,7 +138,7 @@ export class Simulation {
           settings: this.scenarioSettings(),
           random: random.fork(thingName),
           logger: this.logger,
-          onCreated: (key, thing) => this.ledger.created(key, thing, Date.now()),
+          onCreated: (key) => this.ledger.created(key, Date.now()),
           onAcked: (key) => this.ledger.acked(key, Date.now()),
           onConnected: () => {
             this.ledger.connects++;
@@ -194,7 +194,7 @@ export class Simulation {
       if (round > 1) this.ledger = new RunLedger({ observesBus: this.ledger.observesBus });
       const started = Date.now();
       this.ledger.measureFrom = started;
-      await this.play(plan.steps, started);
+      await this.play(plan.steps(), started);
     }
   }
 
@@ -224,7 +224,7 @@ export class Simulation {
     );
     let playedMs = durationMs;
     try {
-      await this.play(plan.steps, started);
+      await this.play(plan.steps(), started);
       // Stopped early (Ctrl-C): the summary covers what was played.
       if (this.stopped) playedMs = Math.min(durationMs, Date.now() - started);
       await this.drain();
@@ -277,18 +277,19 @@ export class Simulation {
     return this.plan?.scenario.doorSettings;
   }
 
-  /** Walk the sorted steps with one timer: each tick runs every step that is due. */
-  private play(steps: Step[], started: number): Promise<void> {
-    let next = 0;
+  /** Walk the steps (in time order, made as they are walked) with one timer: each tick runs every step that is due. */
+  private play(steps: Iterable<Step>, started: number): Promise<void> {
+    const walk = steps[Symbol.iterator]();
+    let next = walk.next();
     const end = started + this.options.durationMs;
     return new Promise<void>((resolve) => {
       this.endPlay = resolve;
       const tick = () => {
         if (this.stopped) return resolve();
         const now = Date.now() - started;
-        while (next < steps.length && steps[next]!.atMs <= now) this.perform(steps[next++]!);
-        if (next >= steps.length && Date.now() >= end) return resolve();
-        const wait = next < steps.length ? steps[next]!.atMs - (Date.now() - started) : end - Date.now();
+        for (; !next.done && next.value.atMs <= now; next = walk.next()) this.perform(next.value);
+        if (next.done && Date.now() >= end) return resolve();
+        const wait = next.done ? end - Date.now() : next.value.atMs - (Date.now() - started);
         this.stepTimer = setTimeout(tick, Math.max(0, Math.min(wait, 250)));
       };
       tick();

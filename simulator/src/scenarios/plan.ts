@@ -1,6 +1,7 @@
 import { SimulatorOptionError } from '../errors.js';
 import { Random } from '../random.js';
-import { findScenario, sortSteps } from './catalog.js';
+import { findScenario } from './catalog.js';
+import { mergeInTimeOrder, sortSteps } from './time-order.js';
 import type { Scenario, Step } from './types.js';
 
 export interface PlanOptions {
@@ -13,11 +14,21 @@ export interface PlanOptions {
   knownBadges: readonly string[];
 }
 
+/** Openings --rate asks for over the run, and how many the plan has (fewer when the doors cannot take them). */
+export interface OpeningCount {
+  asked: number;
+  planned: number;
+}
+
 export interface Plan {
   scenario: Scenario;
-  steps: Step[];
-  /** Openings --rate asks for over the run, and how many the plan has (fewer when the doors cannot take them). */
-  openings: { asked: number; planned: number };
+  /**
+   * The run's steps in time order, made as they are walked: a run of days holds a few
+   * seconds of them at a time. Each call walks the same steps from the start.
+   */
+  steps(): Iterable<Step>;
+  /** Counts the planned openings by walking the plan once (its time, not its memory); kept. */
+  openings(): OpeningCount;
 }
 
 /** Plan a run: the same options (seed included) always give the same steps. Pure. */
@@ -33,20 +44,47 @@ export function planRun(options: PlanOptions): Plan {
     );
   }
   const scenario = findScenario(options.scenario);
-  const random = new Random(options.seed).fork(`scenario:${scenario.name}`);
-  const steps = scenario.plan({
-    random,
-    doors: options.doors,
-    rate: options.rate,
-    durationMs: options.durationMs,
-    knownBadges: options.knownBadges,
-  });
-  const kept = sortSteps(steps.filter((s) => s.atMs >= 0 && s.atMs <= options.durationMs));
-  const openings = {
-    asked: Math.round((options.rate * options.durationMs) / 1000),
-    planned: kept.filter((s) => s.action.kind === 'open').length,
+  const steps = () => {
+    const streams = scenario.plan({
+      random: new Random(options.seed).fork(`scenario:${scenario.name}`),
+      doors: options.doors,
+      rate: options.rate,
+      durationMs: options.durationMs,
+      knownBadges: options.knownBadges,
+    });
+    return inRun(
+      mergeInTimeOrder(streams.map((s) => (Array.isArray(s) ? sortSteps(s) : s))),
+      options.durationMs,
+      scenario.name,
+    );
   };
-  return { scenario, steps: kept, openings };
+  let planned: number | undefined;
+  return {
+    scenario,
+    steps,
+    openings() {
+      if (planned === undefined) {
+        planned = 0;
+        for (const step of steps()) if (step.action.kind === 'open') planned++;
+      }
+      return { asked: Math.round((options.rate * options.durationMs) / 1000), planned };
+    },
+  };
+}
+
+/** The steps inside the run, on whole milliseconds; a stream out of time order is a bug of its scenario. */
+function* inRun(steps: Iterable<Step>, durationMs: number, scenario: string): Generator<Step> {
+  let last = Number.NEGATIVE_INFINITY;
+  for (const step of steps) {
+    if (step.atMs < last) {
+      throw new Error(
+        `scenario ${scenario} planned a step at ${step.atMs} ms after one at ${last} ms: its generators must yield in time order`,
+      );
+    }
+    last = step.atMs;
+    if (step.atMs > durationMs) return;
+    if (step.atMs >= 0) yield { ...step, atMs: Math.round(step.atMs) };
+  }
 }
 
 function checkPositiveInt(option: string, value: number): void {
@@ -59,7 +97,7 @@ function checkPositiveInt(option: string, value: number): void {
  * A warning when the plan has clearly fewer openings than --rate asked for: each opening
  * keeps its door busy a few seconds, so a small fleet cannot take a high rate.
  */
-export function openingShortfall(openings: Plan['openings'], doors: number): string | undefined {
+export function openingShortfall(openings: OpeningCount, doors: number): string | undefined {
   const { asked, planned } = openings;
   if (asked < 10 || planned >= asked * 0.9) return undefined;
   return (

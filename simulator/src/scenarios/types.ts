@@ -62,5 +62,10 @@ export interface Scenario {
   /** Cuts the network (partition steps): the doors must reach the broker through the simulator's TCP proxy. */
   cutsNetwork?: boolean;
   doorSettings?: ScenarioDoorSettings;
-  plan(ctx: ScenarioContext): Step[];
+  /**
+   * The run's steps, as streams the planner merges: an array is a script (any order; a
+   * scenario's few scripted steps), a generator is traffic, made as the run is played, in
+   * time order (a run of days must not hold its plan in memory).
+   */
+  plan(ctx: ScenarioContext): Array<Step[] | Generator<Step>>;
 }
